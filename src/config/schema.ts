@@ -1,0 +1,108 @@
+/**
+ * The one schema of a rambu configuration file. The TypeScript types come from it; the loader
+ * validates every file against it (unknown keys are errors) before the policy compiler checks meaning
+ * (times, addresses, names that refer to each other). docs/configuration.md documents every key.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const Strict = { additionalProperties: false } as const;
+
+export const DAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+const NameList = (description: string) => Type.Array(Type.String({ minLength: 1 }), { description });
+
+export const TimeRangeSchema = Type.Object({
+  days: Type.Array(Type.Union(DAY_NAMES.map((d) => Type.Literal(d))), { minItems: 1, description: 'Days the range starts on' }),
+  from: Type.String({ description: 'Start, HH:MM, inclusive' }),
+  to: Type.String({ description: 'End, HH:MM, exclusive; "24:00" is the end of the day; earlier than from crosses midnight' }),
+}, Strict);
+
+export const RuleSchema = Type.Object({
+  name: Type.String({ minLength: 1 }),
+  block: Type.Optional(NameList('Services or blocklists to block')),
+  allow: Type.Optional(NameList('Services or blocklists to allow')),
+  groups: Type.Optional(NameList('Groups the rule applies to; default: every client')),
+  during: Type.Optional(Type.String({ minLength: 1, description: 'Schedule name; absent: always' })),
+}, Strict);
+
+export const ExemptionSchema = Type.Object({
+  name: Type.String({ minLength: 1 }),
+  groups: Type.Optional(NameList('Groups the exemption covers')),
+  clients: Type.Optional(NameList('Single addresses or CIDRs the exemption covers')),
+  allow: NameList('Services or blocklists allowed'),
+  from: Type.Optional(Type.String({ description: 'ISO-8601 instant the exemption starts; default: at once' })),
+  until: Type.String({ description: 'ISO-8601 instant the exemption ends (exclusive)' }),
+  reason: Type.String({ minLength: 1 }),
+}, Strict);
+
+export const BlocklistSchema = Type.Union([
+  Type.String({ minLength: 1, description: 'Path of the list file, relative to the config file' }),
+  Type.Object({ path: Type.String({ minLength: 1 }), description: Type.Optional(Type.String()) }, Strict),
+]);
+
+export const HolidaySchema = Type.Union([
+  Type.String(),
+  Type.Object({ date: Type.String(), name: Type.Optional(Type.String()) }, Strict),
+]);
+
+export const DnsSchema = Type.Object({
+  listen: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'host:port to answer on, UDP and TCP; IPv6 in brackets' })),
+  upstreams: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'udp://host:port, tcp://host:port or tls://host:port[#servername]' })),
+  blockResponse: Type.Optional(Type.String({ description: 'nxdomain | nullip | refused | an IPv4/IPv6 address of a block page' })),
+  blockTtl: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, description: 'TTL and SOA minimum of block answers, seconds' })),
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 30000, description: 'Total time an upstream query may take before SERVFAIL' })),
+  cache: Type.Optional(Type.Object({
+    size: Type.Optional(Type.Integer({ minimum: 0, description: 'Maximum cached answers; 0 disables the cache' })),
+    minTtl: Type.Optional(Type.Integer({ minimum: 0 })),
+    maxTtl: Type.Optional(Type.Integer({ minimum: 1 })),
+    negativeMaxTtl: Type.Optional(Type.Integer({ minimum: 0 })),
+  }, Strict)),
+  allowFrom: Type.Optional(Type.Array(Type.String(), { description: 'Client networks that get answers; default: loopback and private networks' })),
+  rateLimit: Type.Optional(Type.Object({
+    qps: Type.Optional(Type.Number({ minimum: 0, description: 'Sustained queries per second per client; 0 disables' })),
+    burst: Type.Optional(Type.Integer({ minimum: 1 })),
+    action: Type.Optional(Type.Union([Type.Literal('refused'), Type.Literal('drop')])),
+  }, Strict)),
+  workers: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'DNS worker processes sharing the sockets' })),
+}, Strict);
+
+export const WebSchema = Type.Object({
+  listen: Type.Optional(Type.String({ description: 'host:port of the console; default 127.0.0.1:8080' })),
+  enabled: Type.Optional(Type.Boolean()),
+  secureCookies: Type.Optional(Type.Boolean({ description: 'Mark the session cookie Secure (behind TLS)' })),
+  trustProxy: Type.Optional(Type.Boolean()),
+  sessionHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 720 })),
+}, Strict);
+
+export const StorageSchema = Type.Object({
+  path: Type.Optional(Type.String({ description: 'Data directory; relative to the config file' })),
+  retentionDays: Type.Optional(Type.Integer({ minimum: 1, description: 'Days of query log kept' })),
+}, Strict);
+
+export const LogSchema = Type.Object({
+  level: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
+}, Strict);
+
+export const ConfigSchema = Type.Object({
+  timezone: Type.Optional(Type.String({ description: 'IANA time zone of schedules; default Asia/Jakarta' })),
+  holidays: Type.Optional(Type.Array(HolidaySchema)),
+  schedules: Type.Optional(Type.Record(Type.String(), Type.Array(TimeRangeSchema, { minItems: 1 }))),
+  groups: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String(), { minItems: 1 }))),
+  services: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String(), { minItems: 1 }))),
+  blocklists: Type.Optional(Type.Record(Type.String(), BlocklistSchema)),
+  rules: Type.Optional(Type.Array(RuleSchema)),
+  exemptions: Type.Optional(Type.Array(ExemptionSchema)),
+  dns: Type.Optional(DnsSchema),
+  web: Type.Optional(WebSchema),
+  storage: Type.Optional(StorageSchema),
+  log: Type.Optional(LogSchema),
+}, Strict);
+
+export type Config = Static<typeof ConfigSchema>;
+export type TimeRangeConfig = Static<typeof TimeRangeSchema>;
+export type RuleConfig = Static<typeof RuleSchema>;
+export type ExemptionConfig = Static<typeof ExemptionSchema>;
+export type DnsConfig = Static<typeof DnsSchema>;
+export type WebConfig = Static<typeof WebSchema>;
+export type StorageConfig = Static<typeof StorageSchema>;
+export type DayName = (typeof DAY_NAMES)[number];

@@ -1,0 +1,64 @@
+/**
+ * Runtime settings: the `dns`, `web`, `storage` and `log` sections of a config file with every
+ * default applied and every string parsed. Subsystems take these, never the raw config.
+ */
+export type BlockResponse =
+  | { kind: 'nxdomain' }
+  | { kind: 'nullip' }
+  | { kind: 'refused' }
+  /** A block-page address: A queries get `v4`, AAAA get `v6`; the missing family gets NODATA. */
+  | { kind: 'address'; v4: string | null; v6: string | null };
+
+export interface HostPort { host: string; port: number }
+
+export interface UpstreamSpec {
+  protocol: 'udp' | 'tcp' | 'tls';
+  host: string;
+  port: number;
+  /** TLS server name to verify, for tls:// upstreams. */
+  serverName: string | null;
+  /** The text the user wrote, for logs and metrics. */
+  label: string;
+}
+
+export interface DnsSettings {
+  listen: HostPort[];
+  /** Empty when the config names none: the server then reads /etc/resolv.conf. */
+  upstreams: UpstreamSpec[];
+  blockResponse: BlockResponse;
+  /** TTL and SOA minimum of block answers, seconds (0..10). */
+  blockTtl: number;
+  timeoutMs: number;
+  cache: { size: number; minTtl: number; maxTtl: number; negativeMaxTtl: number };
+  /** CIDRs whose clients get answers; everyone else gets REFUSED. */
+  allowFrom: string[];
+  rateLimit: { qps: number; burst: number; action: 'refused' | 'drop' };
+  workers: number;
+}
+
+export interface WebSettings {
+  enabled: boolean;
+  listen: HostPort;
+  secureCookies: boolean;
+  trustProxy: boolean;
+  sessionHours: number;
+}
+
+export interface StorageSettings {
+  /** Absolute data directory. */
+  path: string;
+  retentionDays: number;
+}
+
+export interface Settings {
+  dns: DnsSettings;
+  web: WebSettings;
+  storage: StorageSettings;
+  log: { level: string };
+}
+
+/** Networks answered by default: loopback, RFC 1918, RFC 6598 shared, link-local, RFC 4193 ULA. */
+export const DEFAULT_ALLOW_FROM = [
+  '127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16',
+  '::1/128', 'fc00::/7', 'fe80::/10',
+] as const;
