@@ -5,3 +5,5 @@ export type { Settings, DnsSettings, WebSettings, StorageSettings, BlockResponse
 export { DEFAULT_ALLOW_FROM } from './settings.js';
 export type { LoadedConfig, LoadOptions } from './load.js';
 export { loadConfigFile, parseConfigText } from './load.js';
+export { parseHostPort, parseUpstream, DEFAULTS } from './resolve-settings.js';
+export { DEFAULT_CONFIG_YAML } from './default-config.js';

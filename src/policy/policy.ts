@@ -1,4 +1,14 @@
-import type { Decision } from './decision.js';
+/**
+ * The compiled policy and `decide()`. Precedence: exemptions first (in order; an active exemption
+ * covering the client and the name allows it), then rules in file order, first match wins; a name no
+ * rule matches is allowed. docs/policy.md explains the model.
+ */
+import { type Cidr, CidrSet, parseCidr, parseIp } from './cidr.js';
+import type { Action, Decision } from './decision.js';
+import { DomainIndex } from './domain-index.js';
+import { asciiName } from './domain-name.js';
+import type { Schedule } from './schedule.js';
+import type { TimeZone } from './time-zone.js';
 
 /** An exemption as the console or the config file gives it (instants in epoch ms). */
 export interface ExemptionInput {
@@ -15,10 +25,10 @@ export interface ExemptionInput {
   createdBy?: string;
 }
 
-export interface ServiceInfo { name: string; builtin: boolean; kind: 'service' | 'blocklist'; domains: number; sample: readonly string[]; source: string }
+export interface ServiceInfo { name: string; title: string; builtin: boolean; kind: 'service' | 'blocklist'; domains: number; sample: readonly string[]; source: string }
 export interface GroupInfo { name: string; networks: readonly string[] }
 export interface ScheduleInfo { name: string; ranges: readonly { days: readonly string[]; from: string; to: string }[] }
-export interface RuleInfo { name: string; action: 'block' | 'allow'; services: readonly string[]; groups: readonly string[]; during: string | null }
+export interface RuleInfo { name: string; action: Action; services: readonly string[]; groups: readonly string[]; during: string | null }
 export type ExemptionInfo = ExemptionInput;
 
 export interface RuleStatus extends RuleInfo {
@@ -42,6 +52,181 @@ export interface Policy {
   withConsoleExemptions(exemptions: readonly ExemptionInput[]): Policy;
   /** Transitions of a schedule after `at`: epoch ms of each change and the state it enters. */
   scheduleTransitions(schedule: string, at: number, count: number): { at: number; active: boolean }[];
+  /** Whether schedule `schedule` is active at `at` and until when. */
+  scheduleState(schedule: string, at: number): { active: boolean; until: number | null } | null;
+  /** Names of the groups `client` belongs to. */
+  groupsOf(client: string): string[];
+  /** The time zone, for formatting instants in local time. */
+  readonly zone: TimeZone;
+}
+
+/** Everything `compilePolicy` builds, shared by every copy of a policy. */
+export interface PolicyParts {
+  zone: TimeZone;
+  holidays: readonly string[];
+  index: DomainIndex;
+  /** List id -> service or blocklist name. */
+  listNames: readonly string[];
+  services: readonly ServiceInfo[];
+  groups: readonly { name: string; set: CidrSet }[];
+  schedules: ReadonlyMap<string, Schedule>;
+  scheduleInfos: readonly ScheduleInfo[];
+  rules: readonly { info: RuleInfo; lists: readonly number[]; groups: readonly number[] | null; schedule: Schedule | null }[];
+  configExemptions: readonly ExemptionInput[];
+}
+
+interface CompiledRule { name: string; action: Action; mask: Uint8Array; groups: readonly number[] | null; schedule: Schedule | null }
+interface CompiledExemption { name: string; mask: Uint8Array; groups: readonly number[]; clientsSlot: number; from: number; until: number }
+
+const MAX_MATCHES = 128;
+const MAX_CLIENTS_CACHED = 65_536;
+const UNMATCHED: Decision = Object.freeze({ action: 'allow', service: null, rule: null, exemption: null, until: null });
+
+class CompiledPolicy implements Policy {
+  readonly timezone: string;
+  readonly holidays: readonly string[];
+  readonly schedules: readonly ScheduleInfo[];
+  readonly groups: readonly GroupInfo[];
+  readonly services: readonly ServiceInfo[];
+  readonly rules: readonly RuleInfo[];
+  readonly exemptions: readonly ExemptionInfo[];
+  readonly zone: TimeZone;
+  readonly #parts: PolicyParts;
+  readonly #rules: readonly CompiledRule[];
+  readonly #exemptions: readonly CompiledExemption[];
+  /** Membership slots: one per group, then one per exemption with clients. */
+  readonly #slots: readonly CidrSet[];
+  readonly #members = new Map<string, Uint8Array>();
+  readonly #matchSets = new Uint32Array(MAX_MATCHES);
+  readonly #matchLists = new Int32Array(MAX_MATCHES * 4);
+
+  constructor(parts: PolicyParts, consoleExemptions: readonly ExemptionInput[]) {
+    this.#parts = parts;
+    this.zone = parts.zone;
+    this.timezone = parts.zone.name;
+    this.holidays = parts.holidays;
+    this.schedules = parts.scheduleInfos;
+    this.groups = parts.groups.map((g) => ({ name: g.name, networks: g.set.networks.map((n) => n.text) }));
+    this.services = parts.services;
+    this.rules = parts.rules.map((r) => r.info);
+    const listCount = parts.listNames.length;
+    const maskOf = (lists: readonly number[]): Uint8Array => {
+      const m = new Uint8Array(listCount);
+      for (const l of lists) m[l] = 1;
+      return m;
+    };
+    this.#rules = parts.rules.map((r) => ({ name: r.info.name, action: r.info.action, mask: maskOf(r.lists), groups: r.groups, schedule: r.schedule }));
+    const slots: CidrSet[] = parts.groups.map((g) => g.set);
+    const listId = new Map(parts.listNames.map((n, i) => [n, i]));
+    const groupId = new Map(parts.groups.map((g, i) => [g.name, i]));
+    const all = [...parts.configExemptions, ...consoleExemptions];
+    this.exemptions = all;
+    this.#exemptions = all.map((e) => {
+      let clientsSlot = -1;
+      if (e.clients.length > 0) {
+        clientsSlot = slots.length;
+        slots.push(new CidrSet(e.clients.map((c) => parseCidrOrThrow(c))));
+      }
+      return {
+        name: e.name,
+        mask: maskOf(e.allow.map((s) => listId.get(s)).filter((x): x is number => x !== undefined)),
+        groups: e.groups.map((g) => groupId.get(g)).filter((x): x is number => x !== undefined),
+        clientsSlot,
+        from: e.from ?? -Infinity,
+        until: e.until,
+      };
+    });
+    this.#slots = slots;
+  }
+
+  decide(client: string, name: string, at: number): Decision {
+    const parts = this.#parts;
+    const found = parts.index.lookup(asciiName(name), this.#matchSets);
+    if (found === 0) return UNMATCHED;
+    // Matched list ids, most specific suffix first.
+    const lists = this.#matchLists;
+    let nLists = 0;
+    for (let k = found - 1; k >= 0; k--) {
+      for (const l of parts.index.listsOf(this.#matchSets[k]!)) if (nLists < lists.length) lists[nLists++] = l;
+    }
+    const member = this.#membership(client);
+    let until = Infinity;
+    for (const ex of this.#exemptions) {
+      if (!covers(member, ex.groups, ex.clientsSlot)) continue;
+      const svc = firstIn(ex.mask, lists, nLists);
+      if (svc < 0 || at >= ex.until) continue;
+      if (at < ex.from) { until = Math.min(until, ex.from); continue; }
+      return { action: 'allow', service: parts.listNames[svc]!, rule: null, exemption: ex.name, until: ex.until };
+    }
+    for (const rule of this.#rules) {
+      if (rule.groups !== null && !anyMember(member, rule.groups)) continue;
+      const svc = firstIn(rule.mask, lists, nLists);
+      if (svc < 0) continue;
+      if (rule.schedule !== null) {
+        const st = rule.schedule.stateAt(at);
+        if (st.until !== null && st.until < until) until = st.until;
+        if (!st.active) continue;
+      }
+      return { action: rule.action, service: parts.listNames[svc]!, rule: rule.name, exemption: null, until: until === Infinity ? null : until };
+    }
+    return { action: 'allow', service: parts.listNames[lists[0]!] ?? null, rule: null, exemption: null, until: until === Infinity ? null : until };
+  }
+
+  withConsoleExemptions(exemptions: readonly ExemptionInput[]): Policy {
+    return new CompiledPolicy(this.#parts, exemptions);
+  }
+
+  scheduleTransitions(schedule: string, at: number, count: number): { at: number; active: boolean }[] {
+    return this.#parts.schedules.get(schedule)?.transitions(at, count) ?? [];
+  }
+
+  scheduleState(schedule: string, at: number): { active: boolean; until: number | null } | null {
+    const s = this.#parts.schedules.get(schedule)?.stateAt(at);
+    return s === undefined ? null : { active: s.active, until: s.until };
+  }
+
+  groupsOf(client: string): string[] {
+    const member = this.#membership(client);
+    return this.#parts.groups.filter((_, i) => member[i] === 1).map((g) => g.name);
+  }
+
+  #membership(client: string): Uint8Array {
+    let m = this.#members.get(client);
+    if (m !== undefined) return m;
+    m = new Uint8Array(this.#slots.length);
+    const ip = parseIp(client);
+    if (ip !== null) for (let i = 0; i < this.#slots.length; i++) m[i] = this.#slots[i]!.hasIp(ip) ? 1 : 0;
+    if (this.#members.size >= MAX_CLIENTS_CACHED) this.#members.clear();
+    this.#members.set(client, m);
+    return m;
+  }
+}
+
+function parseCidrOrThrow(text: string): Cidr {
+  const c = parseCidr(text);
+  if (c === null) throw new RangeError(`invalid client address "${text}"`);
+  return c;
+}
+
+function covers(member: Uint8Array, groups: readonly number[], clientsSlot: number): boolean {
+  if (clientsSlot >= 0 && member[clientsSlot] === 1) return true;
+  return anyMember(member, groups);
+}
+
+function anyMember(member: Uint8Array, groups: readonly number[]): boolean {
+  for (const g of groups) if (member[g] === 1) return true;
+  return false;
+}
+
+/** The first of the matched lists that is in `mask`, or -1. */
+function firstIn(mask: Uint8Array, lists: Int32Array, n: number): number {
+  for (let i = 0; i < n; i++) if (mask[lists[i]!] === 1) return lists[i]!;
+  return -1;
+}
+
+/** Build a policy from its compiled parts. */
+export function createPolicy(parts: PolicyParts, consoleExemptions: readonly ExemptionInput[] = []): Policy {
+  return new CompiledPolicy(parts, consoleExemptions);
 }
 
 /** What the policy decides for `client` asking for `name` at epoch ms `at`. Pure. */
@@ -51,6 +236,9 @@ export function decide(policy: Policy, client: string, name: string, at: number)
 
 /** Every rule with whether it is active at `at` and until when. */
 export function ruleStatus(policy: Policy, at: number): RuleStatus[] {
-  void policy; void at;
-  throw new Error('not implemented yet');
+  return policy.rules.map((r) => {
+    if (r.during === null) return { ...r, active: true, until: null };
+    const s = policy.scheduleState(r.during, at);
+    return { ...r, active: s?.active ?? false, until: s?.until ?? null };
+  });
 }

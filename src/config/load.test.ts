@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, ERROR_CODES } from '../errors.js';
+import { DEFAULT_CONFIG_YAML, loadConfigFile, parseConfigText } from './index.js';
+
+const EXAMPLE = new URL('../../../../shared/examples/pasuruan.yaml', import.meta.url);
+
+function problems(text: string): { line: number | undefined; key: string; message: string }[] {
+  try {
+    parseConfigText(text, 'bad.yaml', { baseDir: tmpdir() });
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.code, ERROR_CODES.CONFIG_INVALID);
+    return err.issues.map((i) => ({ line: i.line, key: i.path.join('.'), message: i.message }));
+  }
+  assert.fail('expected a ConfigError');
+}
+
+test('the circular example loads unchanged', () => {
+  const loaded = loadConfigFile(new URL(EXAMPLE).pathname, { now: Date.parse('2026-11-28T00:00:00Z') });
+  assert.equal(loaded.policy.timezone, 'Asia/Jakarta');
+  assert.deepEqual(loaded.policy.rules.map((r) => r.name), ['blokir-streaming-jam-kerja']);
+  assert.deepEqual(loaded.settings.dns.upstreams.map((u) => u.label), ['udp://1.1.1.1:53', 'udp://8.8.8.8:53']);
+  assert.deepEqual(loaded.settings.dns.listen, [{ host: '0.0.0.0', port: 53 }, { host: '::', port: 53 }]);
+  assert.deepEqual(loaded.warnings, []);
+  assert.ok(loaded.policy.services.some((s) => s.name === 'si-jaja' && s.domains === 1));
+});
+
+test('the built-in default loads', () => {
+  const loaded = parseConfigText(DEFAULT_CONFIG_YAML, '/tmp/rambu.yaml');
+  assert.deepEqual(loaded.settings.dns.listen, [{ host: '127.0.0.1', port: 1053 }]);
+  assert.deepEqual(loaded.policy.rules.map((r) => r.name), ['blokir-doh', 'blokir-streaming-jam-kerja']);
+});
+
+test('an expired exemption is a warning with its line', () => {
+  const text = readFileSync(EXAMPLE, 'utf8');
+  const loaded = parseConfigText(text, 'p.yaml', { now: Date.parse('2027-04-01T00:00:00Z') });
+  assert.equal(loaded.warnings.length, 1);
+  assert.match(loaded.warnings[0]!, /^p\.yaml:37:\d+: exemptions\[0\]\.until: exemption "siaran-langsung-humas" expired/);
+});
+
+const BAD: [name: string, yaml: string, line: number, key: string, pattern: RegExp][] = [
+  ['invalid YAML', 'rules: [\n  - a\n', 2, '', /invalid YAML/],
+  ['typo of a top-level key', 'schedule:\n  x: []\n', 1, 'schedule', /unknown key "schedule": did you mean "schedules"/],
+  ['unknown nested key', 'dns:\n  listen: ["127.0.0.1:53"]\n  upstream: ["udp://1.1.1.1:53"]\n', 3, 'dns.upstream', /unknown key "upstream"/],
+  ['wrong type', 'groups:\n  a: "10.0.0.0/8"\n', 2, 'groups.a', /expected a list/],
+  ['unknown service', 'rules:\n  - name: r\n    block: [youtub]\n', 3, 'rules.0.block.0', /unknown service or blocklist "youtub": did you mean "youtube"/],
+  ['unknown group', 'rules:\n  - name: r\n    block: [youtube]\n    groups: [nobody]\n', 4, 'rules.0.groups.0', /unknown group "nobody"/],
+  ['unknown schedule', 'rules:\n  - name: r\n    block: [youtube]\n    during: kerja\n', 4, 'rules.0.during', /unknown schedule "kerja"/],
+  ['invalid CIDR', 'groups:\n  a: ["10.0.0.0/33"]\n', 2, 'groups.a.0', /invalid address or network "10.0.0.0\/33"/],
+  ['invalid IPv6', 'groups:\n  a: ["fd00::zz"]\n', 2, 'groups.a.0', /invalid address or network/],
+  ['25:00', 'schedules:\n  s:\n    - days: [mon]\n      from: "07:00"\n      to: "25:00"\n', 5, 's.0.to', /invalid time "25:00"/],
+  ['7am', 'schedules:\n  s:\n    - days: [mon]\n      from: "7am"\n      to: "16:00"\n', 4, 's.0.from', /invalid time "7am"/],
+  ['unknown time zone', 'timezone: Asia/Jakarat\n', 1, 'timezone', /unknown time zone "Asia\/Jakarat"/],
+  ['empty days', 'schedules:\n  s:\n    - days: []\n      from: "07:00"\n      to: "16:00"\n', 3, 's.0.days', /must not be empty/],
+  ['bad day', 'schedules:\n  s:\n    - days: [senin]\n      from: "07:00"\n      to: "16:00"\n', 3, 's.0.days.0', /expected one of mon, tue/],
+  ['rule with no services', 'rules:\n  - name: r\n    block: []\n', 3, 'rules.0.block', /has no services/],
+  ['rule with neither', 'rules:\n  - name: r\n', 2, 'rules.0', /has no services/],
+  ['missing rule name', 'rules:\n  - block: [youtube]\n', 2, 'rules.0.name', /missing required key "name"/],
+  ['bad holiday', 'holidays: ["2026-02-30"]\n', 1, 'holidays.0', /invalid date "2026-02-30"/],
+  ['exemption until without offset', 'groups: { g: ["10.0.0.0/8"] }\nexemptions:\n  - name: e\n    groups: [g]\n    allow: [youtube]\n    until: "2027-01-01T10:00:00"\n    reason: x\n', 6, 'exemptions.0.until', /invalid instant/],
+  ['exemption for nobody', 'exemptions:\n  - name: e\n    allow: [youtube]\n    until: "2027-01-01T10:00:00+07:00"\n    reason: x\n', 2, 'exemptions.0', /covers nobody/],
+  ['bad upstream', 'dns:\n  upstreams: ["8.8.8.8"]\n', 2, 'dns.upstreams.0', /invalid upstream "8.8.8.8"/],
+  ['bad block response', 'dns:\n  blockResponse: sinkhole\n', 2, 'dns.blockResponse', /invalid blockResponse "sinkhole"/],
+  ['bad service domain', 'services:\n  s: ["exa mple.com"]\n', 2, 'services.s.0', /invalid domain "exa mple.com"/],
+  ['duplicate key', 'timezone: Asia/Jakarta\ntimezone: UTC\n', 2, '', /invalid YAML: Map keys must be unique/],
+];
+
+for (const [name, yaml, line, key, pattern] of BAD) {
+  test(`refused: ${name}`, () => {
+    const found = problems(yaml);
+    const hit = found.find((p) => pattern.test(p.message));
+    assert.ok(hit !== undefined, `no problem matches ${pattern}: ${JSON.stringify(found)}`);
+    assert.equal(hit.line, line, `line of ${JSON.stringify(hit)}`);
+    assert.ok(hit.key.replace(/^schedules\./, '') === key || hit.key === key, `key ${hit.key} is not ${key}`);
+  });
+}
+
+test('every problem is reported at once, each with its line', () => {
+  const found = problems('timezone: Mars/Base\nschedule: {}\ngroups:\n  g: ["10.0.0.0/33"]\nrules:\n  - name: r\n    block: [youtub]\n    during: kerja\n');
+  assert.deepEqual(found.map((p) => p.line), [1, 2, 4, 7, 8]);
+});
+
+test('blocklists load relative to the file, and an unreadable one is refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rambu-bl-'));
+  writeFileSync(join(dir, 'ads.txt'), 'ads.example\n0.0.0.0 track.example\n');
+  writeFileSync(join(dir, 'rambu.yaml'), 'blocklists:\n  iklan: ads.txt\nrules:\n  - name: r\n    block: [iklan]\n');
+  const loaded = loadConfigFile(join(dir, 'rambu.yaml'));
+  assert.equal(loaded.policy.decide('10.0.0.1', 'x.track.example', 0).action, 'block');
+  assert.equal(loaded.policy.decide('10.0.0.1', 'x.track.example', 0).service, 'iklan');
+  writeFileSync(join(dir, 'rambu.yaml'), 'blocklists:\n  iklan: missing.txt\n');
+  assert.throws(() => loadConfigFile(join(dir, 'rambu.yaml')), (err: unknown) => err instanceof ConfigError && /cannot read blocklist/.test(err.message) && err.issues[0]?.line === 2);
+});

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { loadBlocklist } from './blocklist.js';
+import { DomainIndex } from './domain-index.js';
+import { normalizeDomain } from './domain-name.js';
+
+function matches(index: DomainIndex, name: string): number[] {
+  const out = new Uint32Array(128);
+  const n = index.lookup(name, out);
+  return [...out.subarray(0, n)].flatMap((s) => index.listsOf(s));
+}
+
+test('suffixes match at label boundaries only', () => {
+  const index = new DomainIndex();
+  index.add('youtube.com', 0);
+  index.add('googlevideo.com', 1);
+  assert.deepEqual(matches(index, 'youtube.com'), [0]);
+  assert.deepEqual(matches(index, 'www.youtube.com'), [0]);
+  assert.deepEqual(matches(index, 'a.b.c.youtube.com.'), [0]);
+  assert.deepEqual(matches(index, 'notyoutube.com'), []);
+  assert.deepEqual(matches(index, 'youtube.com.evil'), []);
+  assert.deepEqual(matches(index, 'outube.com'), []);
+  assert.deepEqual(matches(index, 'com'), []);
+  assert.deepEqual(matches(index, 'rr1---sn-x.GOOGLEVIDEO.com'), [1]);
+  assert.deepEqual(matches(index, ''), []);
+  assert.deepEqual(matches(index, '.'), []);
+});
+
+test('a domain in several lists and nested suffixes report every list, most specific last', () => {
+  const index = new DomainIndex();
+  index.add('example.com', 0);
+  index.add('example.com', 2);
+  index.add('cdn.example.com', 1);
+  assert.deepEqual(matches(index, 'x.cdn.example.com'), [0, 2, 1]);
+  assert.equal(index.size, 2);
+});
+
+const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?$/);
+const domain = fc.array(label, { minLength: 2, maxLength: 5 }).map((l) => l.join('.'));
+
+test('property: every indexed domain and its subdomains match; other names only through a real suffix', () => {
+  fc.assert(fc.property(fc.uniqueArray(domain, { minLength: 1, maxLength: 40 }), fc.array(label, { maxLength: 3 }), fc.string(), (domains, prefix, junk) => {
+    const index = new DomainIndex();
+    domains.forEach((d) => index.add(d, 0));
+    const set = new Set(domains);
+    for (const d of domains) {
+      const sub = [...prefix, d].join('.');
+      assert.ok(matches(index, sub).length > 0, sub);
+      assert.ok(matches(index, sub.toUpperCase()).length > 0, sub);
+    }
+    // A name matches exactly when one of its label suffixes is indexed.
+    const name = `${junk}${domains[0]}`;
+    const labels = name.toLowerCase().split('.');
+    const expected = labels.some((_, i) => set.has(labels.slice(i).join('.')));
+    assert.equal(matches(index, name).length > 0, expected, name);
+  }), { numRuns: 300 });
+});
+
+test('property: hostile names never throw', () => {
+  const index = new DomainIndex();
+  index.add('youtube.com', 0);
+  fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 600 }), (name) => {
+    matches(index, name);
+    normalizeDomain(name);
+  }), { numRuns: 2000 });
+  for (const name of ['.'.repeat(300), 'a.'.repeat(200), '\u0000youtube.com', 'youtube.com\u0000', '..youtube.com', 'x'.repeat(70000)]) matches(index, name);
+});
+
+test('the index grows past its initial size and keeps every entry', () => {
+  const index = new DomainIndex();
+  for (let i = 0; i < 50_000; i++) index.add(`host${i}.example${i % 97}.net`, i % 3);
+  index.compact();
+  assert.equal(index.size, 50_000);
+  for (let i = 0; i < 50_000; i += 997) assert.deepEqual(matches(index, `www.host${i}.example${i % 97}.net`), [i % 3]);
+  assert.deepEqual(matches(index, 'host50000.example1.net'), []);
+});
+
+test('blocklist formats: plain, hosts, adblock, comments; bad lines are counted', () => {
+  const text = [
+    '# comment', '! adblock comment', '[Adblock Plus 2.0]', '',
+    'ads.example', 'TRACKER.example.', '0.0.0.0 one.example two.example # trailing', '127.0.0.1 localhost',
+    '::1 ip6-localhost', '||three.example^', '||four.example^$important', '||five.example^$third-party',
+    '@@||allowed.example^', 'not a domain', '*.wild.example', 'bad..example', 'ünïcode.example',
+  ].join('\n');
+  const index = new DomainIndex();
+  const stats = loadBlocklist(Buffer.from(text, 'utf8'), index, 0);
+  for (const name of ['ads.example', 'x.tracker.example', 'one.example', 'two.example', 'three.example', 'four.example', 'a.wild.example', 'xn--ncode-cta3g.example']) {
+    assert.ok(matches(index, name).length > 0, name);
+  }
+  for (const name of ['localhost', 'five.example', 'allowed.example', 'ip6-localhost']) assert.deepEqual(matches(index, name), [], name);
+  assert.equal(stats.added, 8);
+  assert.equal(stats.skipped, 4);
+  assert.deepEqual(stats.skippedLines, [12, 13, 14, 16]);
+});

@@ -1,0 +1,189 @@
+/**
+ * A compact index of domain suffixes: one byte buffer holds every domain, typed arrays hold the
+ * offsets, hashes and list ids, and an open-addressing table finds an entry by the hash of its text.
+ * No JavaScript object exists per domain, so a million-domain list costs tens of megabytes, and a
+ * lookup hashes the queried name once, from its end, probing each suffix at a label boundary.
+ */
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const DOT = 46;
+
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function lower(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
+export class DomainIndex {
+  #data = new Uint8Array(1 << 16);
+  #dataLength = 0;
+  #offsets = new Uint32Array(1024);
+  #lengths = new Uint8Array(1024);
+  #hashes = new Uint32Array(1024);
+  #setIds = new Uint32Array(1024);
+  #count = 0;
+  #table = new Int32Array(2048);
+  #mask = 2047;
+  /** Set id -> sorted list ids. Sets 0..n are created on demand; most entries use singletons. */
+  readonly #sets: number[][] = [];
+  readonly #setByKey = new Map<string, number>();
+
+  /** Number of distinct domains. */
+  get size(): number { return this.#count; }
+
+  /** The list ids of set `setId`. */
+  listsOf(setId: number): readonly number[] { return this.#sets[setId] ?? []; }
+
+  /** Add a normalised (lowercase ASCII, no trailing dot) domain to list `listId`. */
+  add(domain: string, listId: number): void {
+    const bytes = Buffer.from(domain, 'latin1');
+    this.addBytes(bytes, 0, bytes.length, listId);
+  }
+
+  /**
+   * Add the domain in `bytes[start, end)` (ASCII, lowercased on the way in) to list `listId`.
+   * Returns false when it was already in that list.
+   */
+  addBytes(bytes: Uint8Array, start: number, end: number, listId: number): boolean {
+    const length = end - start;
+    if (length <= 0 || length > 253) return false;
+    let h = FNV_OFFSET;
+    for (let i = end - 1; i >= start; i--) h = Math.imul(h ^ lower(bytes[i]!), FNV_PRIME);
+    h >>>= 0;
+    let slot = mix(h) & this.#mask;
+    for (;;) {
+      const e = this.#table[slot]!;
+      if (e === 0) break;
+      const idx = e - 1;
+      if (this.#hashes[idx] === h && this.#lengths[idx] === length && this.#equalBytes(idx, bytes, start)) {
+        const set = this.#setIds[idx]!;
+        const merged = this.#setWith(set, listId);
+        if (merged === set) return false;
+        this.#setIds[idx] = merged;
+        return true;
+      }
+      slot = (slot + 1) & this.#mask;
+    }
+    const idx = this.#count++;
+    this.#ensureCapacity();
+    if (this.#dataLength + length > this.#data.length) {
+      const grown = new Uint8Array(Math.max(this.#data.length * 2, this.#dataLength + length));
+      grown.set(this.#data.subarray(0, this.#dataLength));
+      this.#data = grown;
+    }
+    const off = this.#dataLength;
+    for (let i = 0; i < length; i++) this.#data[off + i] = lower(bytes[start + i]!);
+    this.#dataLength += length;
+    this.#offsets[idx] = off;
+    this.#lengths[idx] = length;
+    this.#hashes[idx] = h;
+    this.#setIds[idx] = this.#singleton(listId);
+    if (this.#count * 2 > this.#table.length) this.#rehash(this.#table.length * 2);
+    else this.#insertSlot(idx);
+    return true;
+  }
+
+  /**
+   * Find every indexed suffix of `name` (case-insensitive, a trailing dot ignored), writing their set
+   * ids to `out` from the shortest suffix to the longest (most specific last). Returns how many.
+   * `name` must already be ASCII (punycode for internationalised names).
+   */
+  lookup(name: string, out: Uint32Array): number {
+    let end = name.length;
+    if (end > 0 && name.charCodeAt(end - 1) === DOT) end--;
+    if (end === 0 || this.#count === 0) return 0;
+    let h = FNV_OFFSET;
+    let found = 0;
+    for (let i = end - 1; i >= 0; i--) {
+      h = Math.imul(h ^ lower(name.charCodeAt(i)), FNV_PRIME);
+      if (i !== 0 && name.charCodeAt(i - 1) !== DOT) continue;
+      const length = end - i;
+      if (length > 253) break;
+      const hh = h >>> 0;
+      let slot = mix(hh) & this.#mask;
+      for (;;) {
+        const e = this.#table[slot]!;
+        if (e === 0) break;
+        const idx = e - 1;
+        if (this.#hashes[idx] === hh && this.#lengths[idx] === length && this.#equalString(idx, name, i)) {
+          if (found < out.length) out[found++] = this.#setIds[idx]!;
+          break;
+        }
+        slot = (slot + 1) & this.#mask;
+      }
+    }
+    return found;
+  }
+
+  #equalBytes(idx: number, bytes: Uint8Array, start: number): boolean {
+    const off = this.#offsets[idx]!;
+    const len = this.#lengths[idx]!;
+    for (let i = 0; i < len; i++) if (this.#data[off + i] !== lower(bytes[start + i]!)) return false;
+    return true;
+  }
+
+  #equalString(idx: number, name: string, start: number): boolean {
+    const off = this.#offsets[idx]!;
+    const len = this.#lengths[idx]!;
+    for (let i = 0; i < len; i++) if (this.#data[off + i] !== lower(name.charCodeAt(start + i))) return false;
+    return true;
+  }
+
+  #singleton(listId: number): number {
+    return this.#setFor([listId]);
+  }
+
+  #setWith(setId: number, listId: number): number {
+    const lists = this.#sets[setId]!;
+    if (lists.includes(listId)) return setId;
+    return this.#setFor([...lists, listId].sort((a, b) => a - b));
+  }
+
+  #setFor(lists: number[]): number {
+    const key = lists.join(',');
+    let id = this.#setByKey.get(key);
+    if (id === undefined) {
+      id = this.#sets.length;
+      this.#sets.push(lists);
+      this.#setByKey.set(key, id);
+    }
+    return id;
+  }
+
+  #ensureCapacity(): void {
+    if (this.#count <= this.#offsets.length) return;
+    const cap = Math.max(1024, this.#offsets.length * 2);
+    const grow = <T extends Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => { const b = make(cap); b.set(a); return b; };
+    this.#offsets = grow(this.#offsets, (n) => new Uint32Array(n));
+    this.#lengths = grow(this.#lengths, (n) => new Uint8Array(n));
+    this.#hashes = grow(this.#hashes, (n) => new Uint32Array(n));
+    this.#setIds = grow(this.#setIds, (n) => new Uint32Array(n));
+  }
+
+  #insertSlot(idx: number): void {
+    let slot = mix(this.#hashes[idx]!) & this.#mask;
+    while (this.#table[slot] !== 0) slot = (slot + 1) & this.#mask;
+    this.#table[slot] = idx + 1;
+  }
+
+  #rehash(size: number): void {
+    this.#table = new Int32Array(size);
+    this.#mask = size - 1;
+    for (let i = 0; i < this.#count; i++) this.#insertSlot(i);
+  }
+
+  /** Release spare capacity once loading is done. */
+  compact(): void {
+    this.#data = this.#data.slice(0, this.#dataLength);
+    this.#offsets = this.#offsets.slice(0, this.#count);
+    this.#lengths = this.#lengths.slice(0, this.#count);
+    this.#hashes = this.#hashes.slice(0, this.#count);
+    this.#setIds = this.#setIds.slice(0, this.#count);
+  }
+}
