@@ -51,6 +51,9 @@ function looksLikeAddress(b: Uint8Array, s: number, e: number): boolean {
 export function loadBlocklist(bytes: Uint8Array, index: DomainIndex, listId: number): BlocklistStats {
   const stats: BlocklistStats = { added: 0, skipped: 0, skippedLines: [] };
   const n = bytes.length;
+  let lines = 0;
+  for (let i = 0; i < n; i++) if (bytes[i] === 10) lines++;
+  index.reserve(lines + 1, n);
   let line = 0;
   let pos = 0;
   const skip = (): void => {

@@ -92,7 +92,7 @@ export class DomainIndex {
   /**
    * Find every indexed suffix of `name` (case-insensitive, a trailing dot ignored), writing their set
    * ids to `out` from the shortest suffix to the longest (most specific last). Returns how many.
-   * `name` must already be ASCII (punycode for internationalised names).
+   * Returns -1 when `name` has a non-ASCII character: look it up again in punycode.
    */
   lookup(name: string, out: Uint32Array): number {
     let end = name.length;
@@ -101,7 +101,9 @@ export class DomainIndex {
     let h = FNV_OFFSET;
     let found = 0;
     for (let i = end - 1; i >= 0; i--) {
-      h = Math.imul(h ^ lower(name.charCodeAt(i)), FNV_PRIME);
+      const c = name.charCodeAt(i);
+      if (c > 127) return -1;
+      h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), FNV_PRIME);
       if (i !== 0 && name.charCodeAt(i - 1) !== DOT) continue;
       const length = end - i;
       if (length > 253) break;
@@ -135,8 +137,15 @@ export class DomainIndex {
     return true;
   }
 
+  readonly #singletons: number[] = [];
+
   #singleton(listId: number): number {
-    return this.#setFor([listId]);
+    let id = this.#singletons[listId];
+    if (id === undefined) {
+      id = this.#setFor([listId]);
+      this.#singletons[listId] = id;
+    }
+    return id;
   }
 
   #setWith(setId: number, listId: number): number {
@@ -176,6 +185,26 @@ export class DomainIndex {
     this.#table = new Int32Array(size);
     this.#mask = size - 1;
     for (let i = 0; i < this.#count; i++) this.#insertSlot(i);
+  }
+
+  /** Make room for `extra` more domains of about `bytes` bytes in all, so loading does not regrow. */
+  reserve(extra: number, bytes: number): void {
+    const want = this.#count + extra;
+    if (want > this.#offsets.length) {
+      const grow = <T extends Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => { const b = make(want); b.set(a.subarray(0, this.#count)); return b; };
+      this.#offsets = grow(this.#offsets, (n) => new Uint32Array(n));
+      this.#lengths = grow(this.#lengths, (n) => new Uint8Array(n));
+      this.#hashes = grow(this.#hashes, (n) => new Uint32Array(n));
+      this.#setIds = grow(this.#setIds, (n) => new Uint32Array(n));
+    }
+    if (this.#dataLength + bytes > this.#data.length) {
+      const grown = new Uint8Array(this.#dataLength + bytes);
+      grown.set(this.#data.subarray(0, this.#dataLength));
+      this.#data = grown;
+    }
+    let size = this.#table.length;
+    while (want * 2 > size) size *= 2;
+    if (size !== this.#table.length) this.#rehash(size);
   }
 
   /** Release spare capacity once loading is done. */

@@ -75,8 +75,35 @@ export interface PolicyParts {
   configExemptions: readonly ExemptionInput[];
 }
 
-interface CompiledRule { name: string; action: Action; mask: Uint8Array; groups: readonly number[] | null; schedule: Schedule | null }
-interface CompiledExemption { name: string; mask: Uint8Array; groups: readonly number[]; clientsSlot: number; from: number; until: number }
+/**
+ * Hands out frozen Decisions for one deciding rule, exemption or the default, reusing the last one
+ * while the service and `until` repeat: the hot path then allocates nothing.
+ */
+class DecisionMemo {
+  readonly #action: Action;
+  readonly #rule: string | null;
+  readonly #exemption: string | null;
+  #last: Decision | null = null;
+  #lastService = -2;
+
+  constructor(action: Action, rule: string | null, exemption: string | null) {
+    this.#action = action;
+    this.#rule = rule;
+    this.#exemption = exemption;
+  }
+
+  get(service: number, until: number | null, listNames: readonly string[]): Decision {
+    const last = this.#last;
+    if (last !== null && this.#lastService === service && last.until === until) return last;
+    const d: Decision = Object.freeze({ action: this.#action, service: listNames[service] ?? null, rule: this.#rule, exemption: this.#exemption, until });
+    this.#last = d;
+    this.#lastService = service;
+    return d;
+  }
+}
+
+interface CompiledRule { name: string; action: Action; mask: Uint8Array; groups: readonly number[] | null; schedule: Schedule | null; memo: DecisionMemo }
+interface CompiledExemption { name: string; mask: Uint8Array; groups: readonly number[]; clientsSlot: number; from: number; until: number; memo: DecisionMemo }
 
 const MAX_MATCHES = 128;
 const MAX_CLIENTS_CACHED = 65_536;
@@ -97,6 +124,7 @@ class CompiledPolicy implements Policy {
   /** Membership slots: one per group, then one per exemption with clients. */
   readonly #slots: readonly CidrSet[];
   readonly #members = new Map<string, Uint8Array>();
+  readonly #defaultMemo = new DecisionMemo('allow', null, null);
   readonly #matchSets = new Uint32Array(MAX_MATCHES);
   readonly #matchLists = new Int32Array(MAX_MATCHES * 4);
 
@@ -115,7 +143,10 @@ class CompiledPolicy implements Policy {
       for (const l of lists) m[l] = 1;
       return m;
     };
-    this.#rules = parts.rules.map((r) => ({ name: r.info.name, action: r.info.action, mask: maskOf(r.lists), groups: r.groups, schedule: r.schedule }));
+    this.#rules = parts.rules.map((r) => ({
+      name: r.info.name, action: r.info.action, mask: maskOf(r.lists), groups: r.groups, schedule: r.schedule,
+      memo: new DecisionMemo(r.info.action, r.info.name, null),
+    }));
     const slots: CidrSet[] = parts.groups.map((g) => g.set);
     const listId = new Map(parts.listNames.map((n, i) => [n, i]));
     const groupId = new Map(parts.groups.map((g, i) => [g.name, i]));
@@ -134,6 +165,7 @@ class CompiledPolicy implements Policy {
         clientsSlot,
         from: e.from ?? -Infinity,
         until: e.until,
+        memo: new DecisionMemo('allow', null, e.name),
       };
     });
     this.#slots = slots;
@@ -141,8 +173,9 @@ class CompiledPolicy implements Policy {
 
   decide(client: string, name: string, at: number): Decision {
     const parts = this.#parts;
-    const found = parts.index.lookup(asciiName(name), this.#matchSets);
-    if (found === 0) return UNMATCHED;
+    let found = parts.index.lookup(name, this.#matchSets);
+    if (found < 0) found = parts.index.lookup(asciiName(name), this.#matchSets);
+    if (found <= 0) return UNMATCHED;
     // Matched list ids, most specific suffix first.
     const lists = this.#matchLists;
     let nLists = 0;
@@ -156,7 +189,7 @@ class CompiledPolicy implements Policy {
       const svc = firstIn(ex.mask, lists, nLists);
       if (svc < 0 || at >= ex.until) continue;
       if (at < ex.from) { until = Math.min(until, ex.from); continue; }
-      return { action: 'allow', service: parts.listNames[svc]!, rule: null, exemption: ex.name, until: ex.until };
+      return ex.memo.get(svc, ex.until, parts.listNames);
     }
     for (const rule of this.#rules) {
       if (rule.groups !== null && !anyMember(member, rule.groups)) continue;
@@ -167,9 +200,9 @@ class CompiledPolicy implements Policy {
         if (st.until !== null && st.until < until) until = st.until;
         if (!st.active) continue;
       }
-      return { action: rule.action, service: parts.listNames[svc]!, rule: rule.name, exemption: null, until: until === Infinity ? null : until };
+      return rule.memo.get(svc, until === Infinity ? null : until, parts.listNames);
     }
-    return { action: 'allow', service: parts.listNames[lists[0]!] ?? null, rule: null, exemption: null, until: until === Infinity ? null : until };
+    return this.#defaultMemo.get(lists[0]!, until === Infinity ? null : until, parts.listNames);
   }
 
   withConsoleExemptions(exemptions: readonly ExemptionInput[]): Policy {

@@ -1,0 +1,65 @@
+/** `rambu check`: validate a config file and summarise what it does. */
+import { ConfigError, formatIssue } from '../errors.js';
+import { loadConfigFile } from '../config/index.js';
+import { type CliIo, EXIT, write } from './cli-io.js';
+import { formatLocal } from './format-time.js';
+
+export async function runCheck(args: { config: string; json: boolean }, io: CliIo): Promise<number> {
+  let loaded;
+  try {
+    loaded = loadConfigFile(args.config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      if (args.json) write(io.stdout, JSON.stringify({ ok: false, errors: err.issues }));
+      else write(io.stderr, `${args.config}: ${err.issues.length} ${err.issues.length === 1 ? 'problem' : 'problems'}\n${err.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
+      return EXIT.INVALID;
+    }
+    throw err;
+  }
+  const { policy, settings } = loaded;
+  const now = io.now();
+  if (args.json) {
+    write(io.stdout, JSON.stringify({
+      ok: true, file: loaded.file, timezone: policy.timezone, holidays: policy.holidays,
+      groups: policy.groups, rules: policy.rules,
+      services: policy.services.map((s) => ({ name: s.name, kind: s.kind, builtin: s.builtin, domains: s.domains })),
+      schedules: policy.schedules.map((s) => ({ ...s, next: policy.scheduleTransitions(s.name, now, 4).map((t) => ({ at: policy.zone.formatIso(t.at), active: t.active })) })),
+      exemptions: policy.exemptions.map((e) => ({ ...e, from: e.from === null ? null : policy.zone.formatIso(e.from), until: policy.zone.formatIso(e.until), expired: e.until <= now })),
+      warnings: loaded.warnings,
+    }));
+    return EXIT.OK;
+  }
+  const out: string[] = [`${loaded.file}: OK`, `time zone: ${policy.timezone}`];
+  out.push(`holidays: ${policy.holidays.length === 0 ? '(none)' : policy.holidays.join(', ')}`);
+  out.push('', `groups (${policy.groups.length}):`);
+  for (const g of policy.groups) out.push(`  ${g.name}: ${g.networks.join(', ')}`);
+  const used = new Set(policy.rules.flatMap((r) => r.services).concat(policy.exemptions.flatMap((e) => e.allow)));
+  const own = policy.services.filter((s) => !s.builtin || used.has(s.name));
+  out.push('', `services: ${policy.services.length} (${policy.services.filter((s) => s.builtin).length} built in); used or defined here:`);
+  for (const s of own) out.push(`  ${s.name}: ${s.domains} domains${s.kind === 'blocklist' ? ` (blocklist ${s.source})` : s.builtin ? '' : ' (defined here)'}`);
+  const others = policy.services.filter((s) => s.builtin && !used.has(s.name)).map((s) => s.name);
+  if (others.length > 0) out.push(`  also built in: ${others.join(', ')}`);
+  out.push('', `schedules (${policy.schedules.length}):`);
+  for (const s of policy.schedules) {
+    out.push(`  ${s.name}: ${s.ranges.map((r) => `${r.days.join(',')} ${r.from}-${r.to}`).join('; ')}`);
+    const state = policy.scheduleState(s.name, now);
+    out.push(`    now ${state?.active ? 'active' : 'inactive'}; next changes:`);
+    for (const t of policy.scheduleTransitions(s.name, now, 4)) out.push(`      ${formatLocal(policy.zone, t.at)}  ${t.active ? 'starts' : 'ends'}`);
+  }
+  out.push('', `rules (${policy.rules.length}, first match wins):`);
+  policy.rules.forEach((r, i) => {
+    out.push(`  ${i + 1}. ${r.name}: ${r.action} ${r.services.join(', ')} for ${r.groups.length === 0 ? 'every client' : r.groups.join(', ')} ${r.during === null ? 'always' : `during ${r.during}`}`);
+  });
+  out.push('', `exemptions (${policy.exemptions.length}, checked before rules):`);
+  for (const e of policy.exemptions) {
+    const who = [...e.groups, ...e.clients].join(', ');
+    const state = e.until <= now ? 'EXPIRED' : e.from !== null && e.from > now ? 'not started' : 'active';
+    out.push(`  ${e.name}: allow ${e.allow.join(', ')} for ${who} until ${formatLocal(policy.zone, e.until)} [${state}]: ${e.reason}`);
+  }
+  for (const b of loaded.blocklists) out.push(`blocklist ${b.name}: ${b.added} domains from ${b.path}${b.skipped > 0 ? `, ${b.skipped} lines skipped` : ''}`);
+  out.push('', `dns: listen ${settings.dns.listen.map((l) => `${l.host}:${l.port}`).join(', ')}; upstreams ${settings.dns.upstreams.length === 0 ? 'from /etc/resolv.conf' : settings.dns.upstreams.map((u) => u.label).join(', ')}; block response ${settings.dns.blockResponse.kind}`);
+  out.push(`web: ${settings.web.enabled ? `http://${settings.web.listen.host}:${settings.web.listen.port}/` : 'disabled'}; storage: ${settings.storage.path}`);
+  if (loaded.warnings.length > 0) out.push('', `warnings (${loaded.warnings.length}):`, ...loaded.warnings.map((w) => `  ${w}`));
+  write(io.stdout, out.join('\n'));
+  return EXIT.OK;
+}

@@ -1,0 +1,114 @@
+/**
+ * The `rambu` command line: the only place that parses arguments, prints and decides exit codes.
+ * Exit codes: 0 success, 1 invalid input or config, 2 runtime failure.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { RambuError } from '../errors.js';
+import { runCheck } from './check-command.js';
+import { type CliIo, EXIT, write } from './cli-io.js';
+import { runExplain } from './explain-command.js';
+
+const USAGE = `rambu: work-hours internet policy gateway
+
+Usage:
+  rambu serve [--config FILE]          run DNS gateway and web console (default: the built-in policy,
+                                       written to ./data/rambu.yaml on first run)
+  rambu check --config FILE [--json]   validate a policy file and summarise it
+  rambu explain --config FILE --client IP [--at ISO-8601] NAME [--json]
+                                       what the gateway would do, and why
+  rambu log --config FILE [--client IP] [--name TEXT] [--action block|allow|...] [--since ISO-8601]
+            [--limit N] [--json]       read the query log
+  rambu user add NAME --role admin|operator|viewer --password-stdin --config FILE
+  rambu user list --config FILE
+  rambu user remove NAME --config FILE
+  rambu --version | --help
+
+Exit codes: 0 success, 1 invalid input or configuration, 2 runtime failure.
+Documentation: docs/cli.md`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(argv: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
+  const { values, positionals } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  return { values: values as Values, positionals };
+}
+
+function str(v: string | boolean | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Run the command line; resolves to the exit code. */
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, now: Date.now }): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        write(io.stdout, USAGE);
+        return command === undefined ? EXIT.INVALID : EXIT.OK;
+      case '--version':
+      case 'version':
+        write(io.stdout, `rambu ${version()}`);
+        return EXIT.OK;
+      case 'check': {
+        const { values } = parse(rest, { config: { type: 'string', short: 'c' }, json: { type: 'boolean' } });
+        if (values['help'] === true) { write(io.stdout, USAGE); return EXIT.OK; }
+        const config = str(values['config']);
+        if (config === undefined) return usageError(io, 'check needs --config FILE');
+        return await runCheck({ config, json: values['json'] === true }, io);
+      }
+      case 'explain': {
+        const { values, positionals } = parse(rest, { config: { type: 'string', short: 'c' }, client: { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean' } });
+        if (values['help'] === true) { write(io.stdout, USAGE); return EXIT.OK; }
+        const config = str(values['config']);
+        const client = str(values['client']);
+        if (config === undefined || client === undefined || positionals.length !== 1) return usageError(io, 'explain needs --config FILE --client IP and one NAME');
+        return await runExplain({ config, client, name: positionals[0]!, at: str(values['at']) ?? null, json: values['json'] === true }, io);
+      }
+      case 'serve': {
+        const { values } = parse(rest, { config: { type: 'string', short: 'c' } });
+        if (values['help'] === true) { write(io.stdout, USAGE); return EXIT.OK; }
+        const { runServe } = await import('./serve-command.js');
+        return await runServe({ config: str(values['config']) ?? null }, io);
+      }
+      case 'log': {
+        const { values } = parse(rest, {
+          config: { type: 'string', short: 'c' }, client: { type: 'string' }, name: { type: 'string' }, action: { type: 'string' },
+          since: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' },
+        });
+        if (values['help'] === true) { write(io.stdout, USAGE); return EXIT.OK; }
+        const { runLog } = await import('./log-entry.js');
+        return await runLog(values, io);
+      }
+      case 'user': {
+        const [sub, ...args] = rest;
+        const { values, positionals } = parse(args, { config: { type: 'string', short: 'c' }, role: { type: 'string' }, 'password-stdin': { type: 'boolean' } });
+        if (values['help'] === true) { write(io.stdout, USAGE); return EXIT.OK; }
+        const { runUser } = await import('./user-entry.js');
+        return await runUser(sub, positionals, values, io);
+      }
+      default:
+        return usageError(io, `unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) return usageError(io, err.message);
+    if (err instanceof RambuError) {
+      write(io.stderr, `rambu: ${err.message}`);
+      return err.code === 'RAMBU_CONFIG_INVALID' || err.code === 'RAMBU_INVALID_ARGUMENT' ? EXIT.INVALID : EXIT.FAILURE;
+    }
+    throw err;
+  }
+}
+
+function usageError(io: CliIo, message: string): number {
+  write(io.stderr, `rambu: ${message}\nRun "rambu --help" for usage.`);
+  return EXIT.INVALID;
+}
