@@ -1,0 +1,124 @@
+/**
+ * Starts the real product for end-to-end tests: a temp directory with a config whose DNS and web
+ * listeners are on free loopback ports and whose upstream is a fake resolver, an admin made with
+ * `rambu user add`, then `rambu serve` as a child process, ready once it prints its console URL.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startFakeUpstream, type FakeUpstream } from './fake-upstream.js';
+import { freeDnsPort, freePort } from './free-port.js';
+
+/** The repository root, from dist/test/e2e/kit/ where this file runs compiled. */
+export const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const BIN = join(ROOT, 'bin', 'rambu.js');
+
+export interface Product {
+  dir: string;
+  config: string;
+  dnsPort: number;
+  webPort: number;
+  /** The console URL serve printed, with a trailing slash. */
+  url: string;
+  upstream: FakeUpstream;
+  /** Everything serve wrote, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface ProductOptions {
+  adminPassword: string;
+  /** YAML appended after the listeners: schedules, groups, rules, exemptions. */
+  policy: string;
+}
+
+function runWithStdin(args: string[], stdin: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, output }));
+    child.stdin.end(stdin);
+  });
+}
+
+function waitForUrl(child: ChildProcess, log: { text: string }, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => finish(new Error(`rambu serve printed no "console: http://..." line within ${timeoutMs} ms:\n${log.text}`)), timeoutMs);
+    const onData = () => {
+      const m = /console: (http:\/\/[^\s]+\/)/.exec(log.text);
+      if (m?.[1] !== undefined) finish(null, m[1]);
+    };
+    const onExit = (code: number | null) => finish(new Error(`rambu serve exited with ${String(code)} before listening:\n${log.text}`));
+    function finish(err: Error | null, url?: string) {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+      if (err !== null) reject(err);
+      else resolve(url ?? '');
+    }
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+export async function startProduct(options: ProductOptions): Promise<Product> {
+  const dir = await mkdtemp(join(tmpdir(), 'rambu-e2e-'));
+  const upstream = await startFakeUpstream();
+  const dnsPort = await freeDnsPort();
+  const webPort = await freePort();
+  const config = join(dir, 'rambu.yaml');
+  await writeFile(config, [
+    'timezone: Asia/Jakarta',
+    'dns:',
+    `  listen: ["127.0.0.1:${dnsPort}"]`,
+    `  upstreams: ["udp://127.0.0.1:${upstream.port}"]`,
+    '  blockResponse: nxdomain',
+    'web:',
+    `  listen: "127.0.0.1:${webPort}"`,
+    'storage:',
+    `  path: ${JSON.stringify(join(dir, 'data'))}`,
+    'log:',
+    '  level: warn',
+    options.policy.trim(),
+    '',
+  ].join('\n'));
+
+  const added = await runWithStdin(['user', 'add', 'admin', '--role', 'admin', '--password-stdin', '--config', config], `${options.adminPassword}\n`);
+  if (added.code !== 0) {
+    await upstream.close();
+    throw new Error(`rambu user add failed (exit ${String(added.code)}):\n${added.output}`);
+  }
+
+  const log = { text: '' };
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', (d: Buffer) => { log.text += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { log.text += d.toString(); });
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await upstream.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  let url: string;
+  try {
+    url = await waitForUrl(child, log, 20_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { dir, config, dnsPort, webPort, url, upstream, output: () => log.text, stop };
+}
