@@ -1,0 +1,184 @@
+/**
+ * An upstream answer kept in wire form, ready to be sent to any client by patching: the ID, the
+ * flags, the question (to echo the client's letter case), every TTL (counted down and clamped to
+ * the policy's `until`) and an OPT record for EDNS clients. This is the hot path for cache hits.
+ */
+import { normalizeName, readName } from './domain-name.js';
+import { encodeMessage, HEADER_SIZE, type DnsMessage, type Question } from './message-codec.js';
+import { FLAG, RCODE } from './rcodes.js';
+import type { SoaData } from './record-data.js';
+import { RR_TYPE } from './rr-types.js';
+import { WireReader } from './wire-reader.js';
+
+export interface AnswerEntry {
+  /** The response with ID 0, the question in lowercase and no OPT record. */
+  readonly wire: Buffer;
+  readonly questionEnd: number;
+  readonly ttlOffsets: readonly number[];
+  readonly ttls: readonly number[];
+  /** Clock time (epoch ms) the TTLs were read at. */
+  readonly storedAt: number;
+  /** Seconds the entry may be cached; 0 when it must not be. */
+  readonly cacheTtl: number;
+  readonly rcode: number;
+  readonly authenticData: boolean;
+  /** Owner names and CNAME/DNAME targets in the answer section other than the question, normalized. */
+  readonly names: readonly string[];
+  readonly upstream: string | null;
+}
+
+export interface TtlLimits {
+  minTtl: number;
+  maxTtl: number;
+  negativeMaxTtl: number;
+}
+
+const FLAGS_KEPT = FLAG.AA | FLAG.AD | 0x000f;
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/**
+ * Build an entry from an upstream response to `question`. Positive answers are cacheable for the
+ * smallest record TTL within [minTtl, maxTtl]; negative ones (NXDOMAIN, NODATA) for the SOA's
+ * min(TTL, minimum) up to negativeMaxTtl (RFC 2308 §5); SERVFAIL and referrals not at all.
+ */
+export function createAnswerEntry(response: DnsMessage, question: Question, now: number, limits: TtlLimits, upstream: string | null): AnswerEntry {
+  const rcode = response.flags & 0xf;
+  // Copies: the TTLs are rewritten below and the caller's message stays as it was.
+  const answers = response.answers.filter((rr) => rr.type !== RR_TYPE.OPT).map((rr) => ({ ...rr }));
+  const authorities = response.authorities.filter((rr) => rr.type !== RR_TYPE.OPT).map((rr) => ({ ...rr }));
+  const additionals = response.additionals.filter((rr) => rr.type !== RR_TYPE.OPT);
+  const negative = rcode === RCODE.NXDOMAIN || (rcode === RCODE.NOERROR && answers.length === 0);
+  let cacheTtl = 0;
+  if (negative) {
+    const soa = authorities.find((rr) => rr.type === RR_TYPE.SOA);
+    if (soa !== undefined && typeof soa.data === 'object' && 'minimum' in soa.data) {
+      const ttl = Math.min(soa.ttl, (soa.data as SoaData).minimum, limits.negativeMaxTtl);
+      soa.ttl = ttl;
+      cacheTtl = ttl;
+    }
+  } else if (rcode === RCODE.NOERROR) {
+    let min = Infinity;
+    for (const rr of answers) {
+      rr.ttl = clamp(rr.ttl, limits.minTtl, limits.maxTtl);
+      if (rr.ttl < min) min = rr.ttl;
+    }
+    for (const rr of authorities) {
+      rr.ttl = clamp(rr.ttl, limits.minTtl, limits.maxTtl);
+      if (rr.ttl < min) min = rr.ttl;
+    }
+    cacheTtl = min === Infinity ? 0 : min;
+  }
+  const qname = normalizeName(question.name);
+  const names = new Set<string>();
+  for (const rr of answers) {
+    names.add(normalizeName(rr.name));
+    if ((rr.type === RR_TYPE.CNAME || rr.type === RR_TYPE.DNAME) && typeof rr.data === 'string') names.add(normalizeName(rr.data));
+  }
+  names.delete(qname);
+  const ttlOffsets: number[] = [];
+  const wire = encodeMessage({
+    id: 0,
+    flags: FLAG.QR | FLAG.RA | (response.flags & FLAGS_KEPT & ~FLAG.AA),
+    questions: [{ name: qname, type: question.type, class: question.class }],
+    answers,
+    authorities,
+    additionals,
+  }, { ttlOffsets });
+  const ttls = ttlOffsets.map((at) => wire.readUInt32BE(at));
+  return {
+    wire,
+    questionEnd: questionEndOf(wire),
+    ttlOffsets,
+    ttls,
+    storedAt: now,
+    cacheTtl,
+    rcode,
+    authenticData: (response.flags & FLAG.AD) !== 0,
+    names: [...names],
+    upstream,
+  };
+}
+
+function questionEndOf(wire: Buffer): number {
+  const r = new WireReader(wire, HEADER_SIZE);
+  readName(r);
+  return r.pos + 4;
+}
+
+/** Whether the entry's TTLs have run out at `now`. */
+export function isExpired(entry: AnswerEntry, now: number): boolean {
+  return now - entry.storedAt >= entry.cacheTtl * 1000;
+}
+
+export interface RenderRequest {
+  /** The client's packet, for its ID, flags and question bytes. */
+  query: Buffer;
+  queryQuestionEnd: number;
+  /** Client's EDNS: null when it sent no OPT. */
+  ednsSize: number | null;
+  dnssecOk: boolean;
+  /** Largest response the transport takes (the UDP size, or 65535 over TCP). */
+  maxSize: number;
+  /** UDP payload size we advertise. */
+  ourUdpSize: number;
+  now: number;
+  /** Upper bound of every TTL, seconds (from the policy's `until`); Infinity for none. */
+  ttlCap: number;
+}
+
+const OPT_SIZE = 11;
+
+function writeOpt(out: Buffer, at: number, udpSize: number, dnssecOk: boolean): void {
+  out[at] = 0;
+  out.writeUInt16BE(RR_TYPE.OPT, at + 1);
+  out.writeUInt16BE(udpSize, at + 3);
+  out.writeUInt32BE(dnssecOk ? 0x8000 : 0, at + 5);
+  out.writeUInt16BE(0, at + 9);
+}
+
+/** The response for one client, built from an entry without decoding or encoding. */
+export function renderAnswer(entry: AnswerEntry, req: RenderRequest): Buffer {
+  const query = req.query;
+  const qflags = query.readUInt16BE(2);
+  const optLen = req.ednsSize === null ? 0 : OPT_SIZE;
+  let flags = (entry.wire.readUInt16BE(2) & ~FLAG.AD) | (qflags & (FLAG.RD | FLAG.CD));
+  // RFC 6840 §5.8: set AD only for clients that asked for DNSSEC (DO or AD).
+  if (entry.authenticData && (req.dnssecOk || (qflags & FLAG.AD) !== 0)) flags |= FLAG.AD;
+  const sameQuestion = req.queryQuestionEnd === entry.questionEnd;
+  if (entry.wire.length + optLen > req.maxSize) {
+    // Does not fit: header, question and OPT with TC, so the client retries over TCP.
+    const qEnd = entry.questionEnd;
+    const out = Buffer.allocUnsafe(qEnd + optLen);
+    entry.wire.copy(out, 0, 0, qEnd);
+    if (sameQuestion) query.copy(out, HEADER_SIZE, HEADER_SIZE, qEnd);
+    out.writeUInt16BE(query.readUInt16BE(0), 0);
+    out.writeUInt16BE(flags | FLAG.TC, 2);
+    out.writeUInt32BE(0, 6);
+    out.writeUInt16BE(optLen === 0 ? 0 : 1, 10);
+    if (optLen !== 0) writeOpt(out, qEnd, req.ourUdpSize, req.dnssecOk);
+    return out;
+  }
+  const out = Buffer.allocUnsafe(entry.wire.length + optLen);
+  entry.wire.copy(out);
+  out.writeUInt16BE(query.readUInt16BE(0), 0);
+  out.writeUInt16BE(flags, 2);
+  if (sameQuestion) query.copy(out, HEADER_SIZE, HEADER_SIZE, entry.questionEnd);
+  const elapsed = Math.max(0, Math.floor((req.now - entry.storedAt) / 1000));
+  const offsets = entry.ttlOffsets;
+  const ttls = entry.ttls;
+  const cap = req.ttlCap;
+  for (let i = 0; i < offsets.length; i++) {
+    let ttl = ttls[i]! - elapsed;
+    if (ttl < 0) ttl = 0;
+    if (ttl > cap) ttl = cap;
+    out.writeUInt32BE(ttl, offsets[i]!);
+  }
+  if (optLen !== 0) {
+    writeOpt(out, entry.wire.length, req.ourUdpSize, req.dnssecOk);
+    out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
+  }
+  return out;
+}

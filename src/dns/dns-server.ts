@@ -1,0 +1,217 @@
+/**
+ * The DNS gateway: UDP and TCP listeners on every `dns.listen` address, in front of the
+ * {@link QueryHandler}. Building does no I/O; `start()` finds upstreams and binds, `stop()` closes.
+ */
+import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, isIPv6, type AddressInfo, type Server as TcpServer } from 'node:net';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { DnsSettings, HostPort } from '../config/index.js';
+import { ERROR_CODES, RambuError } from '../errors.js';
+import type { Policy } from '../policy/index.js';
+import { AnswerCache } from './answer-cache.js';
+import { ClientFilter } from './client-filter.js';
+import { createDnsStats, registerDnsMetrics, type DnsStats } from './dns-stats.js';
+import { DEFAULT_UDP_SIZE } from './edns.js';
+import { Forwarder, type UpstreamHealth } from './forwarder.js';
+import { QueryHandler } from './query-handler.js';
+import type { QueryLogEntry } from './query-log-entry.js';
+import { RateLimiter } from './rate-limiter.js';
+import { upstreamsFromResolvConf } from './resolv-conf.js';
+import { TcpSession } from './tcp-session.js';
+
+export interface DnsServerOptions {
+  settings: DnsSettings;
+  /** The current policy; read for every query, so a reload takes effect at once. */
+  getPolicy: () => Policy;
+  /** Clock for policy decisions, TTL countdown and rate limits, epoch ms. @default Date.now */
+  now?: () => number;
+  onQuery?: (entry: QueryLogEntry) => void;
+  logger: Logger;
+  /** When given, `rambu_dns_*` metrics are registered on it. */
+  registry?: Registry;
+  /** Read when `settings.upstreams` is empty. @default '/etc/resolv.conf' */
+  resolvConfPath?: string;
+  /** Largest UDP answer sent, and the size advertised. @default 1232 */
+  maxUdpSize?: number;
+  /** @default 10000 */
+  tcpIdleMs?: number;
+  /** Client TCP connections at once; more are closed on arrival. @default 1000 */
+  maxTcpConnections?: number;
+  /** Unanswered queries per TCP connection before it stops being read. @default 64 */
+  maxTcpPipeline?: number;
+}
+
+export interface DnsServer {
+  /** Bind every listen address; resolves with the bound addresses (useful with port 0). */
+  start(): Promise<{ udp: AddressInfo[]; tcp: AddressInfo[] }>;
+  stop(): Promise<void>;
+  /** Live counters, updated in place. */
+  readonly stats: DnsStats;
+  /** Health of each upstream; empty before start. */
+  upstreamHealth(): UpstreamHealth[];
+  clearCache(): void;
+}
+
+function bindUdp(host: string, port: number, ipv6Only: boolean): Promise<UdpSocket> {
+  return new Promise((resolve, reject) => {
+    const sock = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', ipv6Only });
+    const onError = (err: Error): void => { sock.close(); reject(err); };
+    sock.once('error', onError);
+    sock.bind(port, host, () => {
+      sock.off('error', onError);
+      resolve(sock);
+    });
+  });
+}
+
+function listenTcp(server: TcpServer, host: string, port: number, ipv6Only: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen({ host, port, ipv6Only }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function closeUdp(sock: UdpSocket): Promise<void> {
+  return new Promise((resolve) => {
+    try { sock.close(() => resolve()); } catch { resolve(); }
+  });
+}
+
+/**
+ * Build the DNS gateway. Nothing is read or bound until `start()`, which takes the upstreams from
+ * `settings.upstreams` or, when that is empty, from resolv.conf (NO_UPSTREAM when none is usable),
+ * and binds UDP and TCP on the same port for every listen address (LISTEN_FAILED otherwise).
+ */
+export function createDnsServer(options: DnsServerOptions): DnsServer {
+  const settings = options.settings;
+  const stats = createDnsStats();
+  const log = options.logger.child({ subsystem: 'dns' });
+  const now = options.now ?? Date.now;
+  const maxUdpSize = options.maxUdpSize ?? DEFAULT_UDP_SIZE;
+  const cache = new AnswerCache(settings.cache.size);
+  const clients = new ClientFilter(settings.allowFrom);
+  const rateLimiter = new RateLimiter({ qps: settings.rateLimit.qps, burst: settings.rateLimit.burst });
+  if (options.registry !== undefined) registerDnsMetrics(stats, options.registry);
+  const udpSockets: UdpSocket[] = [];
+  const tcpServers: TcpServer[] = [];
+  const sessions = new Set<TcpSession>();
+  let forwarder: Forwarder | null = null;
+  let running = false;
+
+  function serveUdp(sock: UdpSocket, handler: QueryHandler): void {
+    const reply = (answer: Buffer | null, rinfo: RemoteInfo): void => {
+      if (answer === null || !running) return;
+      try {
+        sock.send(answer, rinfo.port, rinfo.address);
+      } catch (err) {
+        log.debug({ err }, 'udp send failed');
+      }
+    };
+    sock.on('error', (err) => log.warn({ err }, 'udp socket error'));
+    sock.on('message', (packet: Buffer, rinfo: RemoteInfo) => {
+      let result: Buffer | null | Promise<Buffer | null>;
+      try {
+        result = handler.handle(packet, rinfo.address, 'udp');
+      } catch (err) {
+        log.error({ err }, 'query handler threw');
+        return;
+      }
+      if (result === null || Buffer.isBuffer(result)) reply(result, rinfo);
+      else result.then((answer) => reply(answer, rinfo), (err: unknown) => log.error({ err }, 'query handler failed'));
+    });
+  }
+
+  function makeTcpServer(handler: QueryHandler): TcpServer {
+    const maxConnections = options.maxTcpConnections ?? 1000;
+    const sessionOptions = { idleMs: options.tcpIdleMs ?? 10_000, maxPipeline: options.maxTcpPipeline ?? 64 };
+    const server = createServer((socket) => {
+      if (sessions.size >= maxConnections) {
+        socket.destroy();
+        return;
+      }
+      const session = new TcpSession(socket, handler, sessionOptions, stats, log);
+      sessions.add(session);
+      stats.tcpConnections = sessions.size;
+      socket.on('close', () => {
+        sessions.delete(session);
+        stats.tcpConnections = sessions.size;
+      });
+    });
+    server.on('error', (err) => log.warn({ err }, 'tcp server error'));
+    return server;
+  }
+
+  async function bindPair(listen: HostPort, ipv6Only: boolean, handler: QueryHandler): Promise<void> {
+    const host = listen.host.replace(/^\[(.*)\]$/, '$1');
+    // With port 0, TCP must land on the port UDP got (clients retry a truncated answer there).
+    for (let attempt = 0; ; attempt++) {
+      let udp: UdpSocket;
+      try {
+        udp = await bindUdp(host, listen.port, ipv6Only);
+      } catch (err) {
+        throw new RambuError(ERROR_CODES.LISTEN_FAILED, `cannot listen on udp ${host}:${listen.port}: ${(err as Error).message}`, { cause: err });
+      }
+      const port = udp.address().port;
+      const tcp = makeTcpServer(handler);
+      try {
+        await listenTcp(tcp, host, port, ipv6Only);
+      } catch (err) {
+        await closeUdp(udp);
+        if (listen.port === 0 && (err as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 20) continue;
+        throw new RambuError(ERROR_CODES.LISTEN_FAILED, `cannot listen on tcp ${host}:${port}: ${(err as Error).message}`, { cause: err });
+      }
+      serveUdp(udp, handler);
+      udpSockets.push(udp);
+      tcpServers.push(tcp);
+      return;
+    }
+  }
+
+  async function stop(): Promise<void> {
+    running = false;
+    for (const s of sessions) s.close();
+    sessions.clear();
+    await Promise.all(udpSockets.splice(0).map(closeUdp));
+    await Promise.all(tcpServers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+
+  return {
+    stats,
+    upstreamHealth: () => (forwarder === null ? [] : forwarder.health()),
+    clearCache: () => cache.clear(),
+    stop,
+    async start() {
+      if (running) throw new RambuError(ERROR_CODES.LISTEN_FAILED, 'DNS server is already running');
+      const upstreams = settings.upstreams.length > 0
+        ? settings.upstreams
+        : await upstreamsFromResolvConf(options.resolvConfPath ?? '/etc/resolv.conf', settings.listen);
+      forwarder = new Forwarder({ upstreams, timeoutMs: settings.timeoutMs, udpSize: maxUdpSize, stats, logger: log });
+      const handler = new QueryHandler({
+        settings, getPolicy: options.getPolicy, now, onQuery: options.onQuery, logger: log, stats,
+        forwarder, cache, clients, rateLimiter, maxUdpSize,
+      });
+      running = true;
+      try {
+        for (const listen of settings.listen) {
+          const host = listen.host.replace(/^\[(.*)\]$/, '$1');
+          // A v6 wildcard next to a v4 wildcard on the same port must leave IPv4 to the other socket.
+          const ipv6Only = host === '::' && settings.listen.some((l) => l.host === '0.0.0.0' && l.port === listen.port);
+          await bindPair(listen, ipv6Only, handler);
+        }
+      } catch (err) {
+        await stop();
+        throw err;
+      }
+      log.info({ listen: settings.listen, upstreams: upstreams.map((u) => u.label) }, 'dns gateway listening');
+      return {
+        udp: udpSockets.map((s) => s.address()),
+        tcp: tcpServers.map((s) => s.address() as AddressInfo),
+      };
+    },
+  };
+}

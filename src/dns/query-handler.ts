@@ -1,0 +1,285 @@
+/**
+ * The decision pipeline for one query: decode, who may ask, rate limit, bypass signals, policy,
+ * ANY, cache, upstream, CNAME-chain check, schedule-aware TTLs, render, log. It returns the
+ * response bytes (synchronously on the cache and block paths), null to drop, or a promise.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { DnsSettings } from '../config/index.js';
+import { ERROR_CODES, RambuError } from '../errors.js';
+import type { Decision, Policy } from '../policy/index.js';
+import { AnswerCache, cacheKey } from './answer-cache.js';
+import { createAnswerEntry, renderAnswer, type AnswerEntry, type TtlLimits } from './answer-entry.js';
+import type { ClientFilter } from './client-filter.js';
+import type { DnsStats } from './dns-stats.js';
+import { isSubdomain, normalizeName } from './domain-name.js';
+import { MIN_UDP_SIZE, readEdns, type Edns } from './edns.js';
+import type { Forwarder } from './forwarder.js';
+import { unmapIPv4 } from './ip-address.js';
+import { anyAnswer, blockAnswer, formerrFromHeader, localResponse, type LocalQuery } from './local-answer.js';
+import { decodeMessage, type DecodedMessage, type Question } from './message-codec.js';
+import type { QueryAction, QueryLogEntry } from './query-log-entry.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { FLAG, OPCODE, opcodeOf, RCODE, rcodeName } from './rcodes.js';
+import { RR_CLASS, RR_TYPE, typeName } from './rr-types.js';
+import { MAX_MESSAGE_SIZE } from './wire-writer.js';
+
+/** Names answered NXDOMAIN whatever the policy: they tell browsers and phones to keep using us. */
+export const BYPASS_SIGNAL_NAMES = ['use-application-dns.net', 'mask.icloud.com', 'mask-h2.icloud.com'] as const;
+export const BYPASS_SERVICE = 'doh-bypass';
+
+export type Transport = 'udp' | 'tcp';
+
+export interface QueryHandlerOptions {
+  settings: DnsSettings;
+  getPolicy: () => Policy;
+  now: () => number;
+  onQuery: ((entry: QueryLogEntry) => void) | undefined;
+  logger: Logger;
+  stats: DnsStats;
+  forwarder: Forwarder;
+  cache: AnswerCache;
+  clients: ClientFilter;
+  rateLimiter: RateLimiter;
+  /** Cap on the UDP size honoured and advertised. */
+  maxUdpSize: number;
+}
+
+/** One query in flight through the pipeline. */
+interface Ctx {
+  t0: number;
+  time: number;
+  client: string;
+  packet: Buffer;
+  msg: DecodedMessage;
+  question: Question | null;
+  name: string;
+  edns: Edns | null;
+  local: LocalQuery;
+  policy: Policy | null;
+}
+
+const NO_DECISION: Decision = { action: 'allow', service: null, rule: null, exemption: null, until: null };
+const UNSUPPORTED_TYPES = new Set<number>([RR_TYPE.AXFR, RR_TYPE.IXFR, RR_TYPE.MAILA, RR_TYPE.MAILB, RR_TYPE.OPT]);
+
+function ttlCap(until: number | null, now: number): number {
+  return until === null ? Infinity : Math.max(0, Math.ceil((until - now) / 1000));
+}
+
+export class QueryHandler {
+  readonly #o: QueryHandlerOptions;
+  readonly #limits: TtlLimits;
+  readonly #blockTtl: number;
+  readonly #inflight = new Map<string, Promise<AnswerEntry>>();
+
+  constructor(options: QueryHandlerOptions) {
+    this.#o = options;
+    const c = options.settings.cache;
+    this.#limits = { minTtl: c.minTtl, maxTtl: c.maxTtl, negativeMaxTtl: c.negativeMaxTtl };
+    this.#blockTtl = Math.max(0, Math.min(10, options.settings.blockTtl));
+  }
+
+  /** Answer one packet from `address`. Never throws. */
+  handle(packet: Buffer, address: string, transport: Transport): Buffer | null | Promise<Buffer | null> {
+    const t0 = performance.now();
+    const stats = this.#o.stats;
+    let msg: DecodedMessage;
+    let edns: Edns | null;
+    try {
+      msg = decodeMessage(packet);
+      edns = readEdns(msg);
+    } catch {
+      stats.malformed++;
+      // Only clients that may ask get FORMERR, and only within their rate: garbage from elsewhere,
+      // or a flood of it, is dropped.
+      const client = unmapIPv4(address);
+      if (!this.#o.clients.allows(client) || !this.#o.rateLimiter.take(client, this.#o.now())) return null;
+      return formerrFromHeader(packet);
+    }
+    if ((msg.flags & FLAG.QR) !== 0) {
+      stats.malformed++;
+      return null;
+    }
+    stats.queries++;
+    if (transport === 'udp') stats.udpQueries++;
+    else stats.tcpQueries++;
+    const question = msg.questions.length === 1 ? msg.questions[0]! : null;
+    const maxSize = transport === 'tcp'
+      ? MAX_MESSAGE_SIZE
+      : edns === null ? MIN_UDP_SIZE : Math.max(MIN_UDP_SIZE, Math.min(edns.udpSize, this.#o.maxUdpSize));
+    const ctx: Ctx = {
+      t0,
+      time: this.#o.now(),
+      client: unmapIPv4(address),
+      packet,
+      msg,
+      question,
+      name: question === null ? '' : normalizeName(question.name),
+      edns,
+      local: {
+        id: msg.id,
+        flags: msg.flags,
+        question,
+        ednsSize: edns === null ? null : edns.udpSize,
+        dnssecOk: edns !== null && edns.dnssecOk,
+        maxSize,
+        ourUdpSize: this.#o.maxUdpSize,
+      },
+      policy: null,
+    };
+    try {
+      return this.#route(ctx);
+    } catch (err) {
+      return this.#fail(ctx, err);
+    }
+  }
+
+  #route(ctx: Ctx): Buffer | null | Promise<Buffer | null> {
+    const o = this.#o;
+    if (!o.clients.allows(ctx.client)) {
+      o.stats.refused++;
+      return this.#local(ctx, RCODE.REFUSED, 'refused');
+    }
+    if (!o.rateLimiter.take(ctx.client, ctx.time)) {
+      o.stats.rateLimited++;
+      if (o.settings.rateLimit.action === 'drop') {
+        this.#log(ctx, 'ratelimited', NO_DECISION, 'NONE', null, false);
+        return null;
+      }
+      return this.#local(ctx, RCODE.REFUSED, 'ratelimited');
+    }
+    if (opcodeOf(ctx.msg.flags) !== OPCODE.QUERY) return this.#local(ctx, RCODE.NOTIMP, 'error');
+    const q = ctx.question;
+    if (q === null) return this.#local(ctx, RCODE.FORMERR, 'error');
+    if (ctx.edns !== null && ctx.edns.version !== 0) return this.#local(ctx, RCODE.BADVERS, 'error');
+    if (UNSUPPORTED_TYPES.has(q.type)) return this.#local(ctx, q.type === RR_TYPE.OPT ? RCODE.FORMERR : RCODE.NOTIMP, 'error');
+    if (q.class !== RR_CLASS.IN) return this.#local(ctx, RCODE.REFUSED, 'error');
+    for (const signal of BYPASS_SIGNAL_NAMES) {
+      if (isSubdomain(ctx.name, signal)) {
+        o.stats.blocked++;
+        const decision: Decision = { action: 'block', service: BYPASS_SERVICE, rule: null, exemption: null, until: null };
+        const { wire, rcode } = blockAnswer({ ...ctx.local, question: q }, { kind: 'nxdomain' }, this.#blockTtl);
+        this.#log(ctx, 'block', decision, rcodeName(rcode), null, false);
+        return wire;
+      }
+    }
+    const policy = o.getPolicy();
+    ctx.policy = policy;
+    const decision = policy.decide(ctx.client, ctx.name, ctx.time);
+    if (decision.action === 'block') return this.#block(ctx, q, decision);
+    if (q.type === RR_TYPE.ANY) {
+      o.stats.allowed++;
+      const wire = anyAnswer({ ...ctx.local, question: q }, Math.min(3600, ttlCap(decision.until, ctx.time)));
+      this.#log(ctx, 'allow', decision, 'NOERROR', null, false);
+      return wire;
+    }
+    const dnssecOk = ctx.local.dnssecOk;
+    const key = cacheKey(ctx.name, q.type, q.class, dnssecOk);
+    const entry = o.cache.get(key, ctx.time);
+    if (entry !== undefined) {
+      o.stats.cacheHits++;
+      return this.#answer(ctx, q, decision, entry, true);
+    }
+    o.stats.cacheMisses++;
+    return this.#forward(ctx, q, decision, key);
+  }
+
+  async #forward(ctx: Ctx, q: Question, decision: Decision, key: string): Promise<Buffer | null> {
+    const cd = (ctx.msg.flags & FLAG.CD) !== 0;
+    const flightKey = cd ? `${key}|cd` : key;
+    let pending = this.#inflight.get(flightKey);
+    if (pending === undefined) {
+      pending = this.#fetch(key, { name: ctx.name, type: q.type, class: q.class }, ctx.local.dnssecOk, cd);
+      this.#inflight.set(flightKey, pending);
+      const done = (): void => { this.#inflight.delete(flightKey); };
+      pending.then(done, done);
+    }
+    try {
+      const entry = await pending;
+      return this.#answer(ctx, q, decision, entry, false);
+    } catch (err) {
+      return this.#fail(ctx, err);
+    }
+  }
+
+  async #fetch(key: string, q: Question, dnssecOk: boolean, cd: boolean): Promise<AnswerEntry> {
+    const fwd = await this.#o.forwarder.resolve(q, dnssecOk, cd);
+    const entry = createAnswerEntry(fwd.response, q, this.#o.now(), this.#limits, fwd.upstream);
+    // Answers fetched with checking disabled may be bogus: serve them, never cache them.
+    if (!cd) this.#o.cache.set(key, entry);
+    return entry;
+  }
+
+  /** Check every name in the answer against the policy, then render with clamped TTLs. */
+  #answer(ctx: Ctx, q: Question, decision: Decision, entry: AnswerEntry, cached: boolean): Buffer {
+    const policy = ctx.policy!;
+    let cap = ttlCap(decision.until, ctx.time);
+    for (const name of entry.names) {
+      const d = policy.decide(ctx.client, name, ctx.time);
+      if (d.action === 'block') return this.#block(ctx, q, d);
+      const c = ttlCap(d.until, ctx.time);
+      if (c < cap) cap = c;
+    }
+    this.#o.stats.allowed++;
+    const wire = renderAnswer(entry, {
+      query: ctx.packet,
+      queryQuestionEnd: ctx.msg.questionEnd,
+      ednsSize: ctx.local.ednsSize,
+      dnssecOk: ctx.local.dnssecOk,
+      maxSize: ctx.local.maxSize,
+      ourUdpSize: this.#o.maxUdpSize,
+      now: ctx.time,
+      ttlCap: cap,
+    });
+    this.#log(ctx, 'allow', decision, rcodeName(entry.rcode), entry.upstream, cached);
+    return wire;
+  }
+
+  #block(ctx: Ctx, q: Question, decision: Decision): Buffer {
+    this.#o.stats.blocked++;
+    const { wire, rcode } = blockAnswer({ ...ctx.local, question: q }, this.#o.settings.blockResponse, this.#blockTtl);
+    this.#log(ctx, 'block', decision, rcodeName(rcode), null, false);
+    return wire;
+  }
+
+  #local(ctx: Ctx, rcode: number, action: QueryAction): Buffer {
+    this.#log(ctx, action, NO_DECISION, rcodeName(rcode), null, false);
+    return localResponse(ctx.local, rcode);
+  }
+
+  #fail(ctx: Ctx, err: unknown): Buffer | null {
+    this.#o.stats.servfail++;
+    const expected = err instanceof RambuError && err.code === ERROR_CODES.UPSTREAM_FAILED;
+    if (expected) this.#o.logger.debug({ err: err.message, name: ctx.name }, 'answering SERVFAIL');
+    else this.#o.logger.error({ err, name: ctx.name, client: ctx.client }, 'answering SERVFAIL after an unexpected error');
+    try {
+      this.#log(ctx, 'error', NO_DECISION, 'SERVFAIL', null, false);
+      return localResponse(ctx.local, RCODE.SERVFAIL);
+    } catch {
+      return null;
+    }
+  }
+
+  #log(ctx: Ctx, action: QueryAction, d: Decision, rcode: string, upstream: string | null, cached: boolean): void {
+    const onQuery = this.#o.onQuery;
+    if (onQuery === undefined) return;
+    try {
+      onQuery({
+        time: ctx.time,
+        client: ctx.client,
+        name: ctx.name,
+        type: ctx.question === null ? '' : typeName(ctx.question.type),
+        action,
+        service: d.service,
+        rule: d.rule,
+        exemption: d.exemption,
+        rcode,
+        latencyMs: performance.now() - ctx.t0,
+        upstream,
+        cached,
+      });
+    } catch (err) {
+      this.#o.logger.error({ err }, 'query log callback failed');
+    }
+  }
+}
