@@ -40,5 +40,5 @@ export async function runLog(values: Record<string, string | boolean | undefined
     ...(client === undefined ? {} : { client }), ...(name === undefined ? {} : { name }), ...(action === undefined ? {} : { action }),
     ...(since === undefined ? {} : { since }), ...(limit === undefined ? {} : { limit }),
     json: values['json'] === true,
-  }, io.stdout);
+  }, io.stdout, io.stderr);
 }

@@ -20,6 +20,7 @@ Usage:
   rambu log --config FILE [--client IP] [--name TEXT] [--action block|allow|...] [--since ISO-8601]
             [--limit N] [--json]       read the query log
   rambu user add NAME --role admin|operator|viewer --password-stdin --config FILE
+  rambu user passwd NAME --password-stdin --config FILE
   rambu user list --config FILE
   rambu user remove NAME --config FILE
   rambu --version | --help

@@ -28,13 +28,18 @@ export async function runUser(sub: string | undefined, positionals: string[], va
       const password = await readStdin(io.stdin);
       return await users.runUserAdd({ dataDir, username: positionals[0]!, role, password }, io.stdout, io.stderr);
     }
+    case 'passwd': {
+      if (positionals.length !== 1 || values['password-stdin'] !== true) { write(io.stderr, 'rambu user passwd: usage: rambu user passwd NAME --password-stdin --config FILE'); return EXIT.INVALID; }
+      const password = await readStdin(io.stdin);
+      return await users.runUserPasswd({ dataDir, username: positionals[0]!, password }, io.stdout, io.stderr);
+    }
     case 'list':
       return await users.runUserList({ dataDir }, io.stdout);
     case 'remove':
       if (positionals.length !== 1) { write(io.stderr, 'rambu user remove: usage: rambu user remove NAME --config FILE'); return EXIT.INVALID; }
       return await users.runUserRemove({ dataDir, username: positionals[0]! }, io.stdout, io.stderr);
     default:
-      write(io.stderr, `rambu user: unknown subcommand "${sub ?? ''}": expected add, list or remove`);
+      write(io.stderr, `rambu user: unknown subcommand "${sub ?? ''}": expected add, passwd, list or remove`);
       return EXIT.INVALID;
   }
 }

@@ -1,0 +1,111 @@
+/**
+ * One measured run of one target: start it, time its first correct answer, check that blocked
+ * names get NXDOMAIN and allowed names resolve, warm its cache with a pass over the query file,
+ * put it under timed load, read its memory, check it again, and stop it whatever happens.
+ */
+import { join } from 'node:path';
+import { CLOCK_TICKS, cpuTimes, reapedChildrenCpuSeconds, waitForIdle } from './machine-load.js';
+import type { DataSet } from './data-set.js';
+import { runDnsperf, type DnsperfLoad, type DnsperfResult } from './dnsperf.js';
+import { checkAll, waitForFirstAnswer, type Endpoint } from './probe.js';
+import { startProcess, stopProcess, treeCpuSeconds, treeMemory, type ManagedProcess } from './process-group.js';
+import type { TargetRun } from './report.js';
+import { prepareTarget, type TargetContext, type TargetName } from './targets.js';
+
+export interface MeasureOptions {
+  data: DataSet;
+  ctx: TargetContext;
+  dnsperf: string;
+  load: DnsperfLoad;
+  version: string;
+  upstreamPid: number;
+  /** How long the target may take to give its first correct answer. */
+  startTimeoutMs: number;
+  log: (line: string) => void;
+  /** Before timing, wait for the CPUs to be at most this busy (0..1)... */
+  idleBusyMax: number;
+  /** ...for at most this long. */
+  idleWaitSeconds: number;
+}
+
+/** Warm-up passes stop once a pass loses at most this share of its queries. */
+const WARM_LOSS_OK = 0.001;
+const WARM_PASSES_MAX = 3;
+
+function exitedMessage(name: string, proc: ManagedProcess): string | null {
+  return proc.hasExited() ? `${name} exited before answering; see ${proc.logPath}` : null;
+}
+
+async function warmUp(name: TargetName, endpoint: Endpoint, o: MeasureOptions): Promise<DnsperfResult[]> {
+  const passes: DnsperfResult[] = [];
+  // The first pass sends every allowed name to the upstream; fewer in flight keeps forwarders from
+  // dropping queries for lack of slots, which would leave names uncached.
+  const load: DnsperfLoad = { ...o.load, outstanding: Math.min(o.load.outstanding, 100), seconds: null };
+  for (let pass = 1; pass <= WARM_PASSES_MAX; pass++) {
+    const result = await runDnsperf(o.dnsperf, endpoint, o.data.queryFile, load, join(o.ctx.dir, `dnsperf-warm-${pass}.log`));
+    passes.push(result);
+    o.log(`  ${name}: warm-up pass ${pass}: ${Math.round(result.qps).toLocaleString('en')} q/s, ${result.lost} lost`);
+    if (result.lost <= result.sent * WARM_LOSS_OK) break;
+  }
+  return passes;
+}
+
+/** Measures `name` once. Throws with a clear message when it cannot start or answers wrongly. */
+export async function measureTarget(name: TargetName, o: MeasureOptions): Promise<TargetRun> {
+  const plan = prepareTarget(name, o.ctx);
+  const endpoint: Endpoint = { host: o.ctx.host, port: o.ctx.port };
+  const logPath = join(o.ctx.dir, `${name}.log`);
+  o.log(`  ${name}: starting ${[plan.command, ...plan.args].join(' ')}`);
+  const startedAt = performance.now();
+  const proc = startProcess(name, plan.command, plan.args, { logPath, cwd: plan.cwd });
+  try {
+    const firstMs = await waitForFirstAnswer(endpoint, o.data.firstAnswer, startedAt, {
+      timeoutMs: o.startTimeoutMs,
+      abort: () => exitedMessage(name, proc),
+    });
+    o.log(`  ${name}: first correct answer after ${(firstMs / 1000).toFixed(2)} s`);
+
+    const failures = await checkAll(endpoint, o.data.correctness);
+    if (failures.length > 0) {
+      throw new Error(`wrong answers, not timed: ${failures.slice(0, 5).join('; ')}${failures.length > 5 ? ` (and ${failures.length - 5} more)` : ''}`);
+    }
+
+    const warmup = await warmUp(name, endpoint, o);
+    const idle = await waitForIdle(o.idleBusyMax, o.idleWaitSeconds);
+    if (idle.busy > o.idleBusyMax) o.log(`  ${name}: the machine is still ${(idle.busy * 100).toFixed(0)} % busy after ${idle.waitedSeconds.toFixed(0)} s; timing anyway`);
+    const cpuBefore = treeCpuSeconds(proc.pid);
+    const upstreamBefore = treeCpuSeconds(o.upstreamPid);
+    const dnsperfBefore = reapedChildrenCpuSeconds();
+    const machineBefore = cpuTimes();
+    const selfBefore = process.cpuUsage();
+    const timed = await runDnsperf(o.dnsperf, endpoint, o.data.queryFile, o.load, join(o.ctx.dir, 'dnsperf-timed.log'));
+    const cpuSeconds = treeCpuSeconds(proc.pid) - cpuBefore;
+    const upstreamCpuSeconds = treeCpuSeconds(o.upstreamPid) - upstreamBefore;
+    const dnsperfCpuSeconds = reapedChildrenCpuSeconds() - dnsperfBefore;
+    const machineAfter = cpuTimes();
+    const self = process.cpuUsage(selfBefore);
+    const ours = cpuSeconds + upstreamCpuSeconds + dnsperfCpuSeconds + (self.user + self.system) / 1e6;
+    const machineBusySeconds = (machineAfter.busy - machineBefore.busy) / CLOCK_TICKS;
+    const machineTotalSeconds = (machineAfter.total - machineBefore.total) / CLOCK_TICKS;
+    const otherShare = machineTotalSeconds > 0 ? Math.max(0, machineBusySeconds - ours) / machineTotalSeconds : 0;
+    const memory = treeMemory(proc.pid);
+    const completed = Math.max(1, timed.completed);
+    const nxdomainShare = (timed.rcodes['NXDOMAIN'] ?? 0) / completed;
+    o.log(`  ${name}: ${Math.round(timed.qps).toLocaleString('en')} q/s, avg ${timed.avgLatencyMs.toFixed(3)} ms, ${timed.lost} lost, RSS ${(memory.rssBytes / 2 ** 20).toFixed(0)} MB, CPU ${cpuSeconds.toFixed(1)} s (dnsperf ${dnsperfCpuSeconds.toFixed(1)} s, upstream ${upstreamCpuSeconds.toFixed(1)} s), other load ${(idle.busy * 100).toFixed(0)} % before, ${(otherShare * 100).toFixed(0)} % during`);
+
+    const after = await checkAll(endpoint, o.data.correctness);
+    if (after.length > 0) throw new Error(`wrong answers after the load: ${after.slice(0, 5).join('; ')}`);
+    const expectedShare = o.data.blockedQueries / o.data.spec.queries;
+    if (Math.abs(nxdomainShare - expectedShare) > 0.02) {
+      throw new Error(`NXDOMAIN share under load was ${(nxdomainShare * 100).toFixed(1)} %, expected ${(expectedShare * 100).toFixed(1)} %: see ${join(o.ctx.dir, 'dnsperf-timed.log')}`);
+    }
+    return {
+      target: name, version: o.version, config: plan.config,
+      firstAnswerSeconds: firstMs / 1000, warmup, timed,
+      rssBytes: memory.rssBytes, peakRssBytes: memory.peakRssBytes,
+      cpuSeconds, upstreamCpuSeconds, dnsperfCpuSeconds, nxdomainShare, busyBefore: idle.busy, otherDuring: otherShare,
+    };
+  } finally {
+    await stopProcess(proc);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Command-line options of `npm run bench:dns`. Defaults are the full run of issue 5: a 1,000,000-name
+ * list, 20 s of load per target; `--quick` is a smoke run of about a minute.
+ */
+import { parseArgs } from 'node:util';
+import { TARGET_NAMES, type TargetName } from './targets.js';
+
+export interface BenchOptions {
+  quick: boolean;
+  targets: TargetName[];
+  runs: number;
+  seed: number;
+  domains: number;
+  allowed: number;
+  queries: number;
+  blockedShare: number;
+  seconds: number;
+  clients: number;
+  threads: number;
+  outstanding: number;
+  basePort: number;
+  rambuWorkers: number | null;
+  profile: boolean;
+  write: boolean;
+}
+
+export const USAGE = `Usage: npm run bench:dns -- [options]
+
+Runs rambu, unbound and dnsmasq one after another against the same blocklist, fake upstream and
+dnsperf load on loopback, and writes bench/results/dns-<date>.md and .json.
+
+  --quick               smoke run: 50,000 domains, 5 s of load
+  --targets LIST        comma-separated, from: ${TARGET_NAMES.join(', ')} (default: all)
+  --runs N              runs per target; the table shows medians (default 1)
+  --domains N           blocklist size (default 1000000)
+  --allowed N           distinct allowed names (default 50000)
+  --queries N           lines in the query file (default 300000)
+  --blocked-share F     share of blocked queries (default 0.25)
+  --seed N              generator seed (default 5)
+  --seconds N           timed load per target (default 20)
+  --clients N           dnsperf -c (default 10)
+  --threads N           dnsperf -T (default 1)
+  --outstanding N       dnsperf -q (default 200)
+  --base-port N         fake upstream on N, targets on N+1.. (default 5300)
+  --rambu-workers N     set rambu's dns.workers (default: rambu's own default)
+  --profile             run rambu under node --cpu-prof (profiles in bench/work/profiles/)
+  --no-write            print only, write nothing to bench/results/
+  --help
+`;
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`--${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+/** Parses `argv` (without node and script); returns null when --help was asked for. */
+export function parseOptions(argv: string[]): BenchOptions | null {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      'quick': { type: 'boolean', default: false },
+      'targets': { type: 'string' },
+      'runs': { type: 'string' },
+      'domains': { type: 'string' },
+      'allowed': { type: 'string' },
+      'queries': { type: 'string' },
+      'blocked-share': { type: 'string' },
+      'seed': { type: 'string' },
+      'seconds': { type: 'string' },
+      'clients': { type: 'string' },
+      'threads': { type: 'string' },
+      'outstanding': { type: 'string' },
+      'base-port': { type: 'string' },
+      'rambu-workers': { type: 'string' },
+      'profile': { type: 'boolean', default: false },
+      'no-write': { type: 'boolean', default: false },
+      'help': { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return null;
+  const quick = values.quick;
+  const targets = (values.targets ?? TARGET_NAMES.join(',')).split(',').map((t) => t.trim()).filter(Boolean);
+  for (const t of targets) {
+    if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new RangeError(`Unknown target "${t}": choose from ${TARGET_NAMES.join(', ')}`);
+  }
+  const blockedShare = values['blocked-share'] === undefined ? 0.25 : Number(values['blocked-share']);
+  if (!(blockedShare >= 0 && blockedShare <= 1)) throw new RangeError(`--blocked-share must be within 0..1, got "${values['blocked-share']}"`);
+  return {
+    quick,
+    targets: targets as TargetName[],
+    runs: positiveInt('runs', values.runs, 1),
+    seed: positiveInt('seed', values.seed, 5),
+    domains: positiveInt('domains', values.domains, quick ? 50_000 : 1_000_000),
+    allowed: positiveInt('allowed', values.allowed, quick ? 5_000 : 50_000),
+    queries: positiveInt('queries', values.queries, quick ? 30_000 : 300_000),
+    blockedShare,
+    seconds: positiveInt('seconds', values.seconds, quick ? 5 : 20),
+    clients: positiveInt('clients', values.clients, 10),
+    threads: positiveInt('threads', values.threads, 1),
+    outstanding: positiveInt('outstanding', values.outstanding, 200),
+    basePort: positiveInt('base-port', values['base-port'], 5300),
+    rambuWorkers: values['rambu-workers'] === undefined ? null : positiveInt('rambu-workers', values['rambu-workers'], 1),
+    profile: values.profile,
+    write: !values['no-write'],
+  };
+}

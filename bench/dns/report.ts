@@ -1,0 +1,170 @@
+/**
+ * The benchmark's output: machine facts, one row per target (the median over runs), ratios against
+ * unbound, printed as a Markdown table and written with the raw runs to bench/results/.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { DnsperfResult } from './dnsperf.js';
+import type { TargetName } from './targets.js';
+
+export interface MachineInfo {
+  date: string;
+  nproc: number;
+  cpuModel: string;
+  memoryGiB: number;
+  kernel: string;
+  node: string;
+  rambuCommit: string;
+  versions: Record<string, string>;
+}
+
+/** One measured run of one target. */
+export interface TargetRun {
+  target: TargetName;
+  version: string;
+  config: string;
+  firstAnswerSeconds: number;
+  warmup: DnsperfResult[];
+  timed: DnsperfResult;
+  /** Resident memory of the target's process tree after the timed run. */
+  rssBytes: number;
+  /** Sum of VmHWM over the tree: the peak, for the JSON only. */
+  peakRssBytes: number;
+  /** CPU seconds the target and the fake upstream used during the timed run. */
+  cpuSeconds: number;
+  upstreamCpuSeconds: number;
+  dnsperfCpuSeconds: number;
+  /** Share of the CPUs busy (with other work) just before the timed run, 0..1. */
+  busyBefore: number;
+  /** Share of the CPUs used by processes other than the benchmark's during the timed run, 0..1. */
+  otherDuring: number;
+  /** Share of timed answers that were NXDOMAIN, against the share of blocked queries in the file. */
+  nxdomainShare: number;
+}
+
+export interface TargetFailure { target: TargetName; run: number; error: string }
+
+/** The row of the table: medians over the runs of one target. */
+export interface Row {
+  target: TargetName;
+  runs: number;
+  qps: number;
+  avgLatencyMs: number;
+  lost: number;
+  rssMB: number;
+  firstAnswerSeconds: number;
+  nxdomainShare: number;
+  otherDuring: number;
+}
+
+function gitCommit(repoRoot: string): string {
+  const head = spawnSync('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  const dirty = spawnSync('git', ['-C', repoRoot, 'status', '--porcelain', '--', 'src', 'bin'], { encoding: 'utf8' });
+  const commit = head.status === 0 ? head.stdout.trim() : 'unknown';
+  return dirty.stdout?.trim() ? `${commit} (src/ or bin/ modified)` : commit;
+}
+
+export function machineInfo(repoRoot: string, versions: Record<string, string>): MachineInfo {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  return {
+    date: new Date().toISOString(),
+    nproc: availableParallelism(),
+    cpuModel: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    kernel: release(),
+    node: process.version,
+    rambuCommit: gitCommit(repoRoot),
+    versions,
+  };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function summarize(runs: TargetRun[]): Row[] {
+  const targets = [...new Set(runs.map((r) => r.target))];
+  return targets.map((target) => {
+    const mine = runs.filter((r) => r.target === target);
+    return {
+      target,
+      runs: mine.length,
+      qps: median(mine.map((r) => r.timed.qps)),
+      avgLatencyMs: median(mine.map((r) => r.timed.avgLatencyMs)),
+      lost: median(mine.map((r) => r.timed.lost)),
+      rssMB: median(mine.map((r) => r.rssBytes / 2 ** 20)),
+      firstAnswerSeconds: median(mine.map((r) => r.firstAnswerSeconds)),
+      nxdomainShare: median(mine.map((r) => r.nxdomainShare)),
+      otherDuring: median(mine.map((r) => r.otherDuring)),
+    };
+  });
+}
+
+function ratio(value: number, base: number | undefined): string {
+  return base === undefined || base === 0 ? '' : `${(value / base).toFixed(2)}x`;
+}
+
+/** The results as a Markdown table with ratios against unbound. */
+export function formatTable(rows: Row[]): string {
+  const base = rows.find((r) => r.target === 'unbound');
+  const lines = [
+    '| target | queries/s | vs unbound | avg latency ms | vs unbound | lost | RSS MB | vs unbound | start to first answer s | NXDOMAIN % | other load % |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.target} | ${Math.round(r.qps).toLocaleString('en')} | ${ratio(r.qps, base?.qps)} | ${r.avgLatencyMs.toFixed(3)} | ${ratio(r.avgLatencyMs, base?.avgLatencyMs)} | ${Math.round(r.lost)} | ${r.rssMB.toFixed(0)} | ${ratio(r.rssMB, base?.rssMB)} | ${r.firstAnswerSeconds.toFixed(2)} | ${(r.nxdomainShare * 100).toFixed(1)} | ${(r.otherDuring * 100).toFixed(0)} |`);
+  }
+  return lines.join('\n');
+}
+
+export interface Report {
+  machine: MachineInfo;
+  settings: Record<string, unknown>;
+  rows: Row[];
+  runs: TargetRun[];
+  failures: TargetFailure[];
+}
+
+/** The whole report as Markdown. */
+export function formatMarkdown(report: Report): string {
+  const m = report.machine;
+  const s = report.settings;
+  const out = [
+    `# DNS benchmark, ${m.date}`,
+    '',
+    `Machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Linux ${m.kernel}; Node.js ${m.node}; rambu ${m.rambuCommit}; ` +
+      Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ') + '.',
+    '',
+    `Load: ${Number(s['domains']).toLocaleString('en')} blocked domains, ${Number(s['queries']).toLocaleString('en')} queries in the file ` +
+      `(${Number(s['blockedShare']) * 100} % blocked, the rest from ${Number(s['allowed']).toLocaleString('en')} allowed names), ` +
+      `dnsperf \`${String(s['dnsperfArgs'])}\`, ${String(s['runs'])} run(s) per target, medians shown.`,
+    '',
+    formatTable(report.rows),
+    '',
+    'Latency is dnsperf\'s average over the timed run; lost are queries unanswered within dnsperf\'s timeout; RSS is the',
+    'resident memory of the target\'s whole process tree after the load; NXDOMAIN % checks that blocking held under load;',
+    'other load % is the share of the machine\'s CPUs that processes outside the benchmark used during the timed run.',
+    '',
+  ];
+  const configs = new Map(report.runs.map((r) => [r.target, `- ${r.target} ${r.version}: ${r.config}`]));
+  out.push(...configs.values());
+  if (report.failures.length > 0) {
+    out.push('', 'Not measured:');
+    for (const f of report.failures) out.push(`- ${f.target} (run ${f.run}): ${f.error}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** Writes `dns-<date>.md` and `.json` into `dir` and returns their paths. */
+export function writeReport(report: Report, dir: string, suffix: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const stamp = report.machine.date.slice(0, 16).replace(':', '');
+  const base = join(dir, `dns-${stamp}${suffix}`);
+  writeFileSync(`${base}.md`, formatMarkdown(report));
+  writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  return [`${base}.md`, `${base}.json`];
+}

@@ -1,0 +1,159 @@
+/**
+ * `npm run bench:dns`: rambu against unbound and dnsmasq on the same 1,000,000-domain blocklist,
+ * the same fake upstream and the same dnsperf load, all on loopback, one target at a time.
+ * Every process it starts is stopped at the end, on failure and on Ctrl-C.
+ */
+import { createSocket } from 'node:dgram';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { prepareDataSet } from './data-set.js';
+import type { DnsperfLoad } from './dnsperf.js';
+import { measureTarget } from './measure-target.js';
+import { parseOptions, USAGE, type BenchOptions } from './options.js';
+import { waitForFirstAnswer } from './probe.js';
+import { startProcess, stopProcess, trapSignals, type ManagedProcess } from './process-group.js';
+import { formatTable, machineInfo, summarize, writeReport, type Report, type TargetFailure, type TargetRun } from './report.js';
+import { TARGET_NAMES, type TargetName } from './targets.js';
+import { ensureTools, toolVersion, type ToolName } from './tools.js';
+
+/** The repository root: this file runs as dist/bench/dns/run.js. */
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const WORK_DIR = join(REPO_ROOT, 'bench', 'work');
+const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
+const HOST = '127.0.0.1';
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Resolves when nothing listens on UDP `port`; rejects with the port otherwise. */
+function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.once('error', () => reject(new Error(`UDP ${HOST}:${port} is in use (a system resolver, or a previous run?): pick other ports with --base-port`)));
+    socket.bind(port, HOST, () => socket.close(() => resolve()));
+  });
+}
+
+async function startUpstream(port: number): Promise<ManagedProcess> {
+  await assertPortFree(port);
+  const script = fileURLToPath(new URL('./fake-upstream.js', import.meta.url));
+  const startedAt = performance.now();
+  const proc = startProcess('fake-upstream', process.execPath, [script, '--host', HOST, '--port', String(port)], {
+    logPath: join(WORK_DIR, 'fake-upstream.log'),
+  });
+  const probe = [{ name: 'upstream-check.example.com', qtype: 'A' as const, blocked: false }];
+  await waitForFirstAnswer({ host: HOST, port }, probe, startedAt, {
+    timeoutMs: 10_000,
+    abort: () => (proc.hasExited() ? `the fake upstream exited; see ${proc.logPath}` : null),
+  });
+  return proc;
+}
+
+function peerVersions(paths: Partial<Record<ToolName, string>>): Record<string, string> {
+  const versions: Record<string, string> = {};
+  if (paths.dnsperf) versions['dnsperf'] = toolVersion(paths.dnsperf, ['-h']);
+  if (paths.unbound) versions['unbound'] = toolVersion(paths.unbound, ['-V']);
+  if (paths.dnsmasq) versions['dnsmasq'] = toolVersion(paths.dnsmasq, ['--version']);
+  return versions;
+}
+
+async function bench(options: BenchOptions): Promise<number> {
+  const peers = options.targets.filter((t): t is Exclude<TargetName, 'rambu'> => t !== 'rambu');
+  const tools = ensureTools(['dnsperf', ...peers], log);
+  if (options.targets.includes('rambu') && !existsSync(join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'))) {
+    throw new Error('rambu is not built: run `npm run build` first');
+  }
+  mkdirSync(WORK_DIR, { recursive: true });
+  const data = prepareDataSet({
+    seed: options.seed, domains: options.domains, allowed: options.allowed, queries: options.queries,
+    blockedShare: options.blockedShare, aShare: 0.65,
+  }, WORK_DIR, log);
+
+  const versions = peerVersions(tools);
+  versions['rambu'] = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const machine = machineInfo(REPO_ROOT, versions);
+  const cpus = availableParallelism();
+  const load: DnsperfLoad = {
+    clients: options.clients, threads: options.threads, outstanding: options.outstanding,
+    seconds: options.seconds, timeout: 2,
+  };
+  const profileDir = options.profile ? join(WORK_DIR, 'profiles') : null;
+  if (profileDir !== null) mkdirSync(profileDir, { recursive: true });
+
+  log(`upstream: fake DNS server on ${HOST}:${options.basePort}`);
+  const upstream = await startUpstream(options.basePort);
+  const runs: TargetRun[] = [];
+  const failures: TargetFailure[] = [];
+  try {
+    for (let run = 1; run <= options.runs; run++) {
+      for (const target of options.targets) {
+        log(`${target} (run ${run} of ${options.runs})`);
+        const port = options.basePort + 1 + TARGET_NAMES.indexOf(target);
+        try {
+          await assertPortFree(port);
+          runs.push(await measureTarget(target, {
+            data, dnsperf: tools.dnsperf, load, version: versions[target] ?? 'unknown', upstreamPid: upstream.pid,
+            startTimeoutMs: 180_000, log, idleBusyMax: 0.15, idleWaitSeconds: options.quick ? 10 : 120,
+            ctx: {
+              data, dir: join(WORK_DIR, target), host: HOST, port, upstreamPort: options.basePort, repoRoot: REPO_ROOT,
+              binaries: { ...(tools.unbound ? { unbound: tools.unbound } : {}), ...(tools.dnsmasq ? { dnsmasq: tools.dnsmasq } : {}) },
+              cacheEntries: Math.max(10_000, options.allowed * 4), rambuWorkers: options.rambuWorkers, profileDir, cpus,
+            },
+          }));
+        } catch (err) {
+          const error = err instanceof Error ? err.message : String(err);
+          log(`  ${target}: FAILED: ${error}`);
+          failures.push({ target, run, error });
+        }
+      }
+    }
+  } finally {
+    await stopProcess(upstream);
+  }
+
+  const report: Report = {
+    machine,
+    settings: {
+      domains: options.domains, allowed: options.allowed, queries: options.queries, blockedShare: options.blockedShare,
+      seed: options.seed, runs: options.runs, quick: options.quick,
+      dnsperfArgs: `-c ${load.clients} -T ${load.threads} -q ${load.outstanding} -l ${load.seconds} -t ${load.timeout}`,
+    },
+    rows: summarize(runs),
+    runs,
+    failures,
+  };
+  log('');
+  log(formatTable(report.rows));
+  for (const f of failures) log(`not measured: ${f.target} (run ${f.run}): ${f.error}`);
+  if (options.write) {
+    for (const path of writeReport(report, RESULTS_DIR, options.quick ? '-quick' : '')) log(`wrote ${path}`);
+  }
+  return failures.length > 0 ? 2 : 0;
+}
+
+async function main(): Promise<void> {
+  trapSignals();
+  let options: BenchOptions | null;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`bench:dns: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    process.exitCode = 1;
+    return;
+  }
+  if (options === null) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  try {
+    process.exitCode = await bench(options);
+  } catch (err) {
+    process.stderr.write(`bench:dns: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 2;
+  }
+}
+
+await main();

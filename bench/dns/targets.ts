@@ -1,0 +1,157 @@
+/**
+ * The resolvers under test and how each is configured: the same blocklist, the same fake upstream,
+ * a cache large enough for every allowed name, a loopback port of its own, and files only under the
+ * benchmark's work directory (no system config, no system service, no remote control, no chroot).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { DataSet } from './data-set.js';
+
+export const TARGET_NAMES = ['rambu', 'unbound', 'dnsmasq'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+export interface TargetContext {
+  data: DataSet;
+  /** This target's own directory for config, pid and runtime files. */
+  dir: string;
+  host: string;
+  port: number;
+  upstreamPort: number;
+  repoRoot: string;
+  /** Absolute paths of the peer binaries. */
+  binaries: { unbound?: string; dnsmasq?: string };
+  /** Entries each cache must hold: every allowed name and type, with room to spare. */
+  cacheEntries: number;
+  /** rambu's `dns.workers`; null leaves rambu's default. */
+  rambuWorkers: number | null;
+  /** Directory for `node --cpu-prof` output; null runs rambu without profiling. */
+  profileDir: string | null;
+  cpus: number;
+}
+
+/** How to start a prepared target, and a note on its configuration for the report. */
+export interface LaunchPlan {
+  command: string;
+  args: string[];
+  cwd: string;
+  config: string;
+}
+
+function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+function prepareRambu(ctx: TargetContext): LaunchPlan {
+  const configPath = join(ctx.dir, 'rambu.yaml');
+  const lines = [
+    '# Written by bench:dns. One rule blocks the benchmark list for every client, always.',
+    'timezone: Asia/Jakarta',
+    'dns:',
+    `  listen: ["${ctx.host}:${ctx.port}"]`,
+    `  upstreams: ["udp://127.0.0.1:${ctx.upstreamPort}"]`,
+    '  blockResponse: nxdomain',
+    '  rateLimit: { qps: 0 }',
+    `  cache: { size: ${ctx.cacheEntries} }`,
+    ...(ctx.rambuWorkers === null ? [] : [`  workers: ${ctx.rambuWorkers}`]),
+    'web: { enabled: false }',
+    `storage: { path: "${join(ctx.dir, 'rambu-data')}" }`,
+    'log: { level: warn }',
+    'blocklists:',
+    `  big: "${relative(ctx.dir, ctx.data.plainList)}"`,
+    'rules:',
+    '  - name: block-big-list',
+    '    block: [big]',
+    '',
+  ];
+  writeFileSync(configPath, lines.join('\n'));
+  const nodeArgs = ctx.profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`];
+  return {
+    command: process.execPath,
+    args: [...nodeArgs, join(ctx.repoRoot, 'bin', 'rambu.js'), 'serve', '--config', configPath],
+    cwd: ctx.repoRoot,
+    config: `cache.size ${ctx.cacheEntries}, rateLimit off, workers ${ctx.rambuWorkers ?? 'default'}, log warn`,
+  };
+}
+
+function prepareUnbound(ctx: TargetContext): LaunchPlan {
+  const configPath = join(ctx.dir, 'unbound.conf');
+  const threads = ctx.cpus;
+  const slabs = nextPowerOfTwo(threads);
+  const text = `# Written by bench:dns: loopback only, no chroot, no remote control, no trust anchor.
+server:
+  verbosity: 0
+  use-syslog: no
+  logfile: ""
+  chroot: ""
+  username: ""
+  directory: "${ctx.dir}"
+  pidfile: "${join(ctx.dir, 'unbound.pid')}"
+  interface: ${ctx.host}@${ctx.port}
+  port: ${ctx.port}
+  do-ip6: no
+  access-control: 127.0.0.0/8 allow
+  do-not-query-localhost: no
+  module-config: "iterator"
+  qname-minimisation: no
+  num-threads: ${threads}
+  so-reuseport: yes
+  msg-cache-slabs: ${slabs}
+  rrset-cache-slabs: ${slabs}
+  infra-cache-slabs: ${slabs}
+  key-cache-slabs: ${slabs}
+  msg-cache-size: 64m
+  rrset-cache-size: 128m
+  num-queries-per-thread: 4096
+  outgoing-range: 8192
+  include: "${ctx.data.unboundZones}"
+remote-control:
+  control-enable: no
+forward-zone:
+  name: "."
+  forward-addr: 127.0.0.1@${ctx.upstreamPort}
+`;
+  writeFileSync(configPath, text);
+  return {
+    command: ctx.binaries.unbound ?? 'unbound',
+    args: ['-d', '-c', configPath],
+    cwd: ctx.dir,
+    config: `num-threads ${threads}, so-reuseport, msg-cache 64m, rrset-cache 128m, module-config iterator`,
+  };
+}
+
+function prepareDnsmasq(ctx: TargetContext): LaunchPlan {
+  const configPath = join(ctx.dir, 'dnsmasq.conf');
+  const text = `# Written by bench:dns: loopback only, no /etc/hosts, no /etc/resolv.conf.
+port=${ctx.port}
+listen-address=${ctx.host}
+bind-interfaces
+no-resolv
+no-hosts
+no-poll
+pid-file=
+log-facility=-
+server=127.0.0.1#${ctx.upstreamPort}
+cache-size=${ctx.cacheEntries}
+dns-forward-max=1000
+conf-file=${ctx.data.dnsmasqConf}
+`;
+  writeFileSync(configPath, text);
+  return {
+    command: ctx.binaries.dnsmasq ?? 'dnsmasq',
+    args: ['--keep-in-foreground', `--conf-file=${configPath}`],
+    cwd: ctx.dir,
+    config: `cache-size ${ctx.cacheEntries}, dns-forward-max 1000, address=/name/ per entry`,
+  };
+}
+
+/** Writes `name`'s config into `ctx.dir` and says how to start it. */
+export function prepareTarget(name: TargetName, ctx: TargetContext): LaunchPlan {
+  mkdirSync(ctx.dir, { recursive: true });
+  switch (name) {
+    case 'rambu': return prepareRambu(ctx);
+    case 'unbound': return prepareUnbound(ctx);
+    case 'dnsmasq': return prepareDnsmasq(ctx);
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Storage: the repository interfaces (query log, users, sessions, exemptions, audit) and their SQLite
+ * back-end in one WAL database under the data directory.
+ */
+export type {
+  AuditEntry, AuditStore, ClientCount, Exemption, ExemptionDraft, ExemptionStatus, ExemptionStore, MinuteCount,
+  QueryAction, QueryLogEntry, QueryLogFilter, QueryLogPage, QueryLogPageOptions, QueryLogRow, QueryLogStats,
+  QueryLogStore, Role, ServiceCount, Session, SessionStore, Store, User, UserStore,
+} from './types.js';
+export { EXEMPTION_STATUSES, QUERY_ACTIONS, ROLES, exemptionStatus } from './types.js';
+export { StoreError, STORE_ERROR_CODES } from './store-error.js';
+export type { StoreErrorCode } from './store-error.js';
+export { DATABASE_FILE, openStore } from './open-store.js';
+export type { OpenStoreOptions, SqliteStore } from './open-store.js';
+export type { SqliteQueryLog, SqliteQueryLogOptions } from './sqlite-query-log.js';
+export { SCHEMA_VERSION } from './migrations.js';
+export { hashPassword, verifyPassword } from './password.js';

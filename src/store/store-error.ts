@@ -1,0 +1,19 @@
+/** Errors the store raises on purpose; callers branch on `code`. */
+export const STORE_ERROR_CODES = {
+  /** A pagination cursor that this store did not hand out. */
+  INVALID_CURSOR: 'INVALID_CURSOR',
+  /** A user with that name exists. */
+  USER_EXISTS: 'USER_EXISTS',
+} as const;
+
+export type StoreErrorCode = (typeof STORE_ERROR_CODES)[keyof typeof STORE_ERROR_CODES];
+
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+    this.code = code;
+  }
+}

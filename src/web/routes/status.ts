@@ -1,0 +1,54 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { ruleStatus } from '../../policy/index.js';
+import { localDay } from '../local-day.js';
+import { ERROR_RESPONSES, IsoString, Nullable, iso, isoOrNull } from '../schemas.js';
+import { STREAMING_SERVICES } from '../streaming.js';
+import type { WebContext } from '../web-context.js';
+
+export const ScheduleSchema = Type.Object({
+  name: Type.String(),
+  ranges: Type.Array(Type.Object({ days: Type.Array(Type.String()), from: Type.String(), to: Type.String() })),
+});
+
+const RuleStatusSchema = Type.Object({
+  name: Type.String(),
+  action: Type.String(),
+  services: Type.Array(Type.String()),
+  groups: Type.Array(Type.String()),
+  during: Nullable(Type.String()),
+  active: Type.Boolean(),
+  until: Nullable(IsoString),
+});
+
+const StatusSchema = Type.Object({
+  timezone: Type.String(),
+  now: IsoString,
+  today: Type.Object({ date: Type.String(), weekday: Type.String(), holiday: Type.Boolean() }),
+  holidaysToday: Type.Boolean(),
+  streamingBlocked: Type.Boolean(),
+  nextChange: Nullable(IsoString),
+  rules: Type.Array(RuleStatusSchema),
+  schedules: Type.Array(ScheduleSchema),
+});
+
+/** `GET /api/status`: public; what the public status page shows. */
+export async function statusRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
+  app.get('/api/status', { schema: { response: { 200: StatusSchema, ...ERROR_RESPONSES } } }, async () => {
+    const at = ctx.now();
+    const policy = ctx.getPolicy();
+    const rules = ruleStatus(policy, at);
+    const day = localDay(policy, at);
+    const changes = rules.map((r) => r.until).filter((u): u is number => u !== null);
+    return {
+      timezone: policy.timezone,
+      now: iso(at),
+      today: { date: day.date, weekday: day.weekday, holiday: day.holiday },
+      holidaysToday: day.holiday,
+      streamingBlocked: rules.some((r) => r.active && r.action === 'block' && r.services.some((s) => STREAMING_SERVICES.has(s))),
+      nextChange: changes.length === 0 ? null : iso(Math.min(...changes)),
+      rules: rules.map((r) => ({ ...r, until: isoOrNull(r.until) })),
+      schedules: policy.schedules,
+    };
+  });
+}
