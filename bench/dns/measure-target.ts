@@ -3,6 +3,7 @@
  * names get NXDOMAIN and allowed names resolve, warm its cache with a pass over the query file,
  * put it under timed load, read its memory, check it again, and stop it whatever happens.
  */
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLOCK_TICKS, cpuTimes, reapedChildrenCpuSeconds, waitForIdle } from './machine-load.js';
 import type { DataSet } from './data-set.js';
@@ -56,6 +57,7 @@ export async function measureTarget(name: TargetName, o: MeasureOptions): Promis
   const endpoint: Endpoint = { host: o.ctx.host, port: o.ctx.port };
   const logPath = join(o.ctx.dir, `${name}.log`);
   o.log(`  ${name}: starting ${[plan.command, ...plan.args].join(' ')}`);
+  appendFileSync(logPath, `# bench:dns ${new Date().toISOString()}: ${[plan.command, ...plan.args].join(' ')}\n`);
   const startedAt = performance.now();
   const proc = startProcess(name, plan.command, plan.args, { logPath, cwd: plan.cwd });
   try {
@@ -78,11 +80,14 @@ export async function measureTarget(name: TargetName, o: MeasureOptions): Promis
     const dnsperfBefore = reapedChildrenCpuSeconds();
     const machineBefore = cpuTimes();
     const selfBefore = process.cpuUsage();
+    const timedFrom = (performance.now() - startedAt) / 1000;
     const timed = await runDnsperf(o.dnsperf, endpoint, o.data.queryFile, o.load, join(o.ctx.dir, 'dnsperf-timed.log'));
     const cpuSeconds = treeCpuSeconds(proc.pid) - cpuBefore;
     const upstreamCpuSeconds = treeCpuSeconds(o.upstreamPid) - upstreamBefore;
     const dnsperfCpuSeconds = reapedChildrenCpuSeconds() - dnsperfBefore;
     const machineAfter = cpuTimes();
+    const timedTo = (performance.now() - startedAt) / 1000;
+    o.log(`  ${name}: timed run from ${timedFrom.toFixed(1)} s to ${timedTo.toFixed(1)} s after start (for profile-summary --from/--to)`);
     const self = process.cpuUsage(selfBefore);
     const ours = cpuSeconds + upstreamCpuSeconds + dnsperfCpuSeconds + (self.user + self.system) / 1e6;
     const machineBusySeconds = (machineAfter.busy - machineBefore.busy) / CLOCK_TICKS;
@@ -103,6 +108,7 @@ export async function measureTarget(name: TargetName, o: MeasureOptions): Promis
       target: name, version: o.version, config: plan.config,
       firstAnswerSeconds: firstMs / 1000, warmup, timed,
       rssBytes: memory.rssBytes, peakRssBytes: memory.peakRssBytes,
+      timedWindow: { from: timedFrom, to: timedTo },
       cpuSeconds, upstreamCpuSeconds, dnsperfCpuSeconds, nxdomainShare, busyBefore: idle.busy, otherDuring: otherShare,
     };
   } finally {

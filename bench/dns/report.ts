@@ -32,6 +32,8 @@ export interface TargetRun {
   rssBytes: number;
   /** Sum of VmHWM over the tree: the peak, for the JSON only. */
   peakRssBytes: number;
+  /** When the timed run began and ended, in seconds after the target was started. */
+  timedWindow: { from: number; to: number };
   /** CPU seconds the target and the fake upstream used during the timed run. */
   cpuSeconds: number;
   upstreamCpuSeconds: number;

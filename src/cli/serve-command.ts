@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, renameSync, watch, writeFileSync, type FSWatcher
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { ConfigError, formatIssue } from '../errors.js';
 import { DEFAULT_CONFIG_YAML, type LoadedConfig, loadConfigFile, parseConfigText } from '../config/index.js';
 import { createDnsServer } from '../dns/index.js';
@@ -51,6 +51,14 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   const store = openStore({ dir: settings.storage.path, retentionDays: settings.storage.retentionDays, logger });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rambu_' });
+  const queryLogGauge = new Gauge({
+    name: 'rambu_query_log_rows', help: 'Query-log rows by state: buffered (not yet written), written, dropped (buffer full), failed (write errors)',
+    labelNames: ['state'], registers: [registry],
+    collect() {
+      const s = store.queryLog.stats();
+      for (const [state, value] of Object.entries(s)) queryLogGauge.set({ state }, value);
+    },
+  });
 
   // The policy in force: the file's, plus the console's exemptions.
   let base: Policy = loaded.policy;

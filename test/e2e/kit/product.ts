@@ -25,6 +25,10 @@ export interface Product {
   upstream: FakeUpstream;
   /** Everything serve wrote, for failure messages. */
   output(): string;
+  /** Send a signal to the serve process. */
+  signal(name: NodeJS.Signals): void;
+  /** Resolves with the exit code once serve has exited. */
+  exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -100,6 +104,7 @@ export async function startProduct(options: ProductOptions): Promise<Product> {
   const child = spawn(process.execPath, [BIN, 'serve', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (d: Buffer) => { log.text += d.toString(); });
   child.stderr.on('data', (d: Buffer) => { log.text += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -120,5 +125,5 @@ export async function startProduct(options: ProductOptions): Promise<Product> {
     await stop();
     throw err;
   }
-  return { dir, config, dnsPort, webPort, url, upstream, output: () => log.text, stop };
+  return { dir, config, dnsPort, webPort, url, upstream, output: () => log.text, signal: (name) => { child.kill(name); }, exited, stop };
 }
