@@ -78,8 +78,11 @@ function formatWords(words: readonly number[], v6: boolean): string {
     const w = words[0]!;
     return `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}`;
   }
-  const groups = words.flatMap((w) => [w >>> 16, w & 0xffff]);
-  // RFC 5952: compress the longest run (at least two) of zero groups, the first when tied.
+  return formatIPv6Groups(words.flatMap((w) => [w >>> 16, w & 0xffff]));
+}
+
+/** Eight 16-bit groups as RFC 5952 text: lowercase, the longest run (two or more) of zero groups as `::`. */
+export function formatIPv6Groups(groups: readonly number[]): string {
   let bestStart = -1, bestLen = 1;
   for (let i = 0; i < 8;) {
     if (groups[i] !== 0) { i++; continue; }

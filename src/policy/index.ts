@@ -7,7 +7,7 @@ export type { Policy, RuleStatus, ExemptionInput, ServiceInfo, GroupInfo, Schedu
 export { decide, ruleStatus } from './policy.js';
 export { compilePolicy, DEFAULT_TIMEZONE, type CompileOptions, type CompileResult } from './compile.js';
 export { BUILTIN_SERVICES, type CatalogEntry } from './catalog.js';
-export { CidrSet, parseCidr, parseIp, cidrContains, type Cidr, type IpAddress } from './cidr.js';
+export { CidrSet, parseCidr, parseIp, cidrContains, formatIPv6Groups, type Cidr, type IpAddress } from './cidr.js';
 export { DomainIndex } from './domain-index.js';
 export { normalizeDomain, asciiName } from './domain-name.js';
 export { parseInstant, isCalendarDate } from './parse-instant.js';
