@@ -17,6 +17,8 @@ export interface DnsperfLoad {
   seconds: number | null;
   /** -t: seconds before an unanswered query counts as lost. */
   timeout: number;
+  /** -Q: queries per second at most; null sends as fast as answers come back. */
+  maxQps?: number | null;
 }
 
 export interface DnsperfResult {
@@ -68,6 +70,7 @@ export async function runDnsperf(dnsperf: string, endpoint: Endpoint, queryFile:
     '-c', String(load.clients), '-T', String(load.threads), '-q', String(load.outstanding),
     '-t', String(load.timeout),
     ...(load.seconds === null ? ['-n', '1'] : ['-l', String(load.seconds)]),
+    ...(load.maxQps ? ['-Q', String(load.maxQps)] : []),
   ];
   writeFileSync(logPath, `# dnsperf ${args.join(' ')}\n`);
   const proc = startProcess('dnsperf', dnsperf, args, { logPath });

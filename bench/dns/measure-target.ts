@@ -20,6 +20,8 @@ export interface MeasureOptions {
   load: DnsperfLoad;
   version: string;
   upstreamPid: number;
+  /** A run at a fixed rate that every target sustains, for latency without queueing; null skips it. */
+  latencyLoad: DnsperfLoad | null;
   /** How long the target may take to give its first correct answer. */
   startTimeoutMs: number;
   log: (line: string) => void;
@@ -73,6 +75,7 @@ export async function measureTarget(name: TargetName, o: MeasureOptions): Promis
     }
 
     const warmup = await warmUp(name, endpoint, o);
+    const warmMemory = treeMemory(proc.pid);
     const idle = await waitForIdle(o.idleBusyMax, o.idleWaitSeconds);
     if (idle.busy > o.idleBusyMax) o.log(`  ${name}: the machine is still ${(idle.busy * 100).toFixed(0)} % busy after ${idle.waitedSeconds.toFixed(0)} s; timing anyway`);
     const cpuBefore = treeCpuSeconds(proc.pid);
@@ -96,7 +99,13 @@ export async function measureTarget(name: TargetName, o: MeasureOptions): Promis
     const memory = treeMemory(proc.pid);
     const completed = Math.max(1, timed.completed);
     const nxdomainShare = (timed.rcodes['NXDOMAIN'] ?? 0) / completed;
-    o.log(`  ${name}: ${Math.round(timed.qps).toLocaleString('en')} q/s, avg ${timed.avgLatencyMs.toFixed(3)} ms, ${timed.lost} lost, RSS ${(memory.rssBytes / 2 ** 20).toFixed(0)} MB, CPU ${cpuSeconds.toFixed(1)} s (dnsperf ${dnsperfCpuSeconds.toFixed(1)} s, upstream ${upstreamCpuSeconds.toFixed(1)} s), other load ${(idle.busy * 100).toFixed(0)} % before, ${(otherShare * 100).toFixed(0)} % during`);
+    o.log(`  ${name}: ${Math.round(timed.qps).toLocaleString('en')} q/s, avg ${timed.avgLatencyMs.toFixed(3)} ms, ${timed.lost} lost, RSS ${(memory.rssBytes / 2 ** 20).toFixed(0)} MB (${(warmMemory.rssBytes / 2 ** 20).toFixed(0)} MB after warm-up), CPU ${cpuSeconds.toFixed(1)} s (dnsperf ${dnsperfCpuSeconds.toFixed(1)} s, upstream ${upstreamCpuSeconds.toFixed(1)} s), other load ${(idle.busy * 100).toFixed(0)} % before, ${(otherShare * 100).toFixed(0)} % during`);
+
+    let fixedRate: DnsperfResult | null = null;
+    if (o.latencyLoad !== null) {
+      fixedRate = await runDnsperf(o.dnsperf, endpoint, o.data.queryFile, o.latencyLoad, join(o.ctx.dir, 'dnsperf-latency.log'));
+      o.log(`  ${name}: at ${o.latencyLoad.maxQps} q/s: avg ${fixedRate.avgLatencyMs.toFixed(3)} ms (stddev ${fixedRate.stddevLatencyMs.toFixed(3)}, max ${fixedRate.maxLatencyMs.toFixed(1)}), ${fixedRate.lost} lost`);
+    }
 
     const after = await checkAll(endpoint, o.data.correctness);
     if (after.length > 0) throw new Error(`wrong answers after the load: ${after.slice(0, 5).join('; ')}`);
@@ -106,8 +115,8 @@ export async function measureTarget(name: TargetName, o: MeasureOptions): Promis
     }
     return {
       target: name, version: o.version, config: plan.config,
-      firstAnswerSeconds: firstMs / 1000, warmup, timed,
-      rssBytes: memory.rssBytes, peakRssBytes: memory.peakRssBytes,
+      firstAnswerSeconds: firstMs / 1000, warmup, timed, fixedRate,
+      rssBytes: memory.rssBytes, peakRssBytes: memory.peakRssBytes, rssAfterWarmupBytes: warmMemory.rssBytes,
       timedWindow: { from: timedFrom, to: timedTo },
       cpuSeconds, upstreamCpuSeconds, dnsperfCpuSeconds, nxdomainShare, busyBefore: idle.busy, otherDuring: otherShare,
     };

@@ -15,6 +15,8 @@ export interface BenchOptions {
   queries: number;
   blockedShare: number;
   seconds: number;
+  latencyRate: number;
+  latencySeconds: number;
   clients: number;
   threads: number;
   outstanding: number;
@@ -38,9 +40,11 @@ dnsperf load on loopback, and writes bench/results/dns-<date>.md and .json.
   --blocked-share F     share of blocked queries (default 0.25)
   --seed N              generator seed (default 5)
   --seconds N           timed load per target (default 20)
+  --latency-rate N      then measure latency at this fixed rate, dnsperf -Q; 0 skips (default 10000)
+  --latency-seconds N   length of that run (default 10)
   --clients N           dnsperf -c (default 10)
   --threads N           dnsperf -T (default 1)
-  --outstanding N       dnsperf -q (default 200)
+  --outstanding N       dnsperf -q (default 100)
   --base-port N         fake upstream on N, targets on N+1.. (default 5300)
   --rambu-workers N     set rambu's dns.workers (default: rambu's own default)
   --profile             run rambu under node --cpu-prof (profiles in bench/work/profiles/)
@@ -70,6 +74,8 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       'blocked-share': { type: 'string' },
       'seed': { type: 'string' },
       'seconds': { type: 'string' },
+      'latency-rate': { type: 'string' },
+      'latency-seconds': { type: 'string' },
       'clients': { type: 'string' },
       'threads': { type: 'string' },
       'outstanding': { type: 'string' },
@@ -98,9 +104,11 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     queries: positiveInt('queries', values.queries, quick ? 30_000 : 300_000),
     blockedShare,
     seconds: positiveInt('seconds', values.seconds, quick ? 5 : 20),
+    latencyRate: values['latency-rate'] === '0' ? 0 : positiveInt('latency-rate', values['latency-rate'], 10_000),
+    latencySeconds: positiveInt('latency-seconds', values['latency-seconds'], quick ? 3 : 10),
     clients: positiveInt('clients', values.clients, 10),
     threads: positiveInt('threads', values.threads, 1),
-    outstanding: positiveInt('outstanding', values.outstanding, 200),
+    outstanding: positiveInt('outstanding', values.outstanding, 100),
     basePort: positiveInt('base-port', values['base-port'], 5300),
     rambuWorkers: values['rambu-workers'] === undefined ? null : positiveInt('rambu-workers', values['rambu-workers'], 1),
     profile: values.profile,

@@ -3,7 +3,7 @@
  * unbound, printed as a Markdown table and written with the raw runs to bench/results/.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { DnsperfResult } from './dnsperf.js';
@@ -17,6 +17,8 @@ export interface MachineInfo {
   kernel: string;
   node: string;
   rambuCommit: string;
+  /** When dist/src/cli/main.js was last built: the code measured, if src/ changed since the commit. */
+  rambuBuilt: string;
   versions: Record<string, string>;
 }
 
@@ -28,8 +30,12 @@ export interface TargetRun {
   firstAnswerSeconds: number;
   warmup: DnsperfResult[];
   timed: DnsperfResult;
+  /** The fixed-rate latency run, when there was one. */
+  fixedRate: DnsperfResult | null;
   /** Resident memory of the target's process tree after the timed run. */
   rssBytes: number;
+  /** Resident memory after the warm-up, before the timed run. */
+  rssAfterWarmupBytes: number;
   /** Sum of VmHWM over the tree: the peak, for the JSON only. */
   peakRssBytes: number;
   /** When the timed run began and ended, in seconds after the target was started. */
@@ -54,6 +60,8 @@ export interface Row {
   runs: number;
   qps: number;
   avgLatencyMs: number;
+  /** Average latency at the fixed rate; null when not measured. */
+  fixedRateLatencyMs: number | null;
   lost: number;
   rssMB: number;
   firstAnswerSeconds: number;
@@ -68,6 +76,14 @@ function gitCommit(repoRoot: string): string {
   return dirty.stdout?.trim() ? `${commit} (src/ or bin/ modified)` : commit;
 }
 
+function builtAt(path: string): string {
+  try {
+    return statSync(path).mtime.toISOString();
+  } catch {
+    return 'not built';
+  }
+}
+
 export function machineInfo(repoRoot: string, versions: Record<string, string>): MachineInfo {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
   return {
@@ -78,6 +94,7 @@ export function machineInfo(repoRoot: string, versions: Record<string, string>):
     kernel: release(),
     node: process.version,
     rambuCommit: gitCommit(repoRoot),
+    rambuBuilt: builtAt(join(repoRoot, 'dist', 'src', 'cli', 'main.js')),
     versions,
   };
 }
@@ -97,6 +114,7 @@ export function summarize(runs: TargetRun[]): Row[] {
       runs: mine.length,
       qps: median(mine.map((r) => r.timed.qps)),
       avgLatencyMs: median(mine.map((r) => r.timed.avgLatencyMs)),
+      fixedRateLatencyMs: mine.every((r) => r.fixedRate !== null) ? median(mine.map((r) => r.fixedRate!.avgLatencyMs)) : null,
       lost: median(mine.map((r) => r.timed.lost)),
       rssMB: median(mine.map((r) => r.rssBytes / 2 ** 20)),
       firstAnswerSeconds: median(mine.map((r) => r.firstAnswerSeconds)),
@@ -111,14 +129,15 @@ function ratio(value: number, base: number | undefined): string {
 }
 
 /** The results as a Markdown table with ratios against unbound. */
-export function formatTable(rows: Row[]): string {
+export function formatTable(rows: Row[], fixedRate: number): string {
   const base = rows.find((r) => r.target === 'unbound');
+  const rateLabel = `${(fixedRate / 1000).toFixed(0)}k`;
   const lines = [
-    '| target | queries/s | vs unbound | avg latency ms | vs unbound | lost | RSS MB | vs unbound | start to first answer s | NXDOMAIN % | other load % |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| target | queries/s | vs unbound | avg latency ms | vs unbound | avg latency ms at ${rateLabel} q/s | vs unbound | lost | RSS MB | vs unbound | start to first answer s | NXDOMAIN % | other load % |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.target} | ${Math.round(r.qps).toLocaleString('en')} | ${ratio(r.qps, base?.qps)} | ${r.avgLatencyMs.toFixed(3)} | ${ratio(r.avgLatencyMs, base?.avgLatencyMs)} | ${Math.round(r.lost)} | ${r.rssMB.toFixed(0)} | ${ratio(r.rssMB, base?.rssMB)} | ${r.firstAnswerSeconds.toFixed(2)} | ${(r.nxdomainShare * 100).toFixed(1)} | ${(r.otherDuring * 100).toFixed(0)} |`);
+    lines.push(`| ${r.target} | ${Math.round(r.qps).toLocaleString('en')} | ${ratio(r.qps, base?.qps)} | ${r.avgLatencyMs.toFixed(3)} | ${ratio(r.avgLatencyMs, base?.avgLatencyMs)} | ${r.fixedRateLatencyMs?.toFixed(3) ?? '-'} | ${r.fixedRateLatencyMs === null ? '' : ratio(r.fixedRateLatencyMs, base?.fixedRateLatencyMs ?? undefined)} | ${Math.round(r.lost)} | ${r.rssMB.toFixed(0)} | ${ratio(r.rssMB, base?.rssMB)} | ${r.firstAnswerSeconds.toFixed(2)} | ${(r.nxdomainShare * 100).toFixed(1)} | ${(r.otherDuring * 100).toFixed(0)} |`);
   }
   return lines.join('\n');
 }
@@ -138,17 +157,20 @@ export function formatMarkdown(report: Report): string {
   const out = [
     `# DNS benchmark, ${m.date}`,
     '',
-    `Machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Linux ${m.kernel}; Node.js ${m.node}; rambu ${m.rambuCommit}; ` +
+    `Machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Linux ${m.kernel}; Node.js ${m.node}; rambu ${m.rambuCommit} (built ${m.rambuBuilt}); ` +
       Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ') + '.',
     '',
     `Load: ${Number(s['domains']).toLocaleString('en')} blocked domains, ${Number(s['queries']).toLocaleString('en')} queries in the file ` +
       `(${Number(s['blockedShare']) * 100} % blocked, the rest from ${Number(s['allowed']).toLocaleString('en')} allowed names), ` +
-      `dnsperf \`${String(s['dnsperfArgs'])}\`, ${String(s['runs'])} run(s) per target, medians shown.`,
+      `dnsperf \`${String(s['dnsperfArgs'])}\`${s['latencyArgs'] ? ` then \`${String(s['latencyArgs'])}\`` : ''}, ` +
+      `${String(s['runs'])} run(s) per target, medians shown.`,
     '',
-    formatTable(report.rows),
+    formatTable(report.rows, Number(s['latencyRate'])),
     '',
-    'Latency is dnsperf\'s average over the timed run; lost are queries unanswered within dnsperf\'s timeout; RSS is the',
-    'resident memory of the target\'s whole process tree after the load; NXDOMAIN % checks that blocking held under load;',
+    'Latency is dnsperf\'s average over the saturating run, where it is mostly queueing (about outstanding / queries/s);',
+    'the fixed-rate column is the average at a rate every target sustains, the time to answer itself. Lost are queries',
+    'unanswered within dnsperf\'s timeout; RSS is the resident memory of the target\'s whole process tree after the load;',
+    'NXDOMAIN % checks that blocking held under load (expected: the blocked share of the query file);',
     'other load % is the share of the machine\'s CPUs that processes outside the benchmark used during the timed run.',
     '',
   ];

@@ -96,6 +96,7 @@ async function bench(options: BenchOptions): Promise<number> {
           await assertPortFree(port);
           runs.push(await measureTarget(target, {
             data, dnsperf: tools.dnsperf, load, version: versions[target] ?? 'unknown', upstreamPid: upstream.pid,
+            latencyLoad: options.latencyRate > 0 ? { ...load, seconds: options.latencySeconds, maxQps: options.latencyRate } : null,
             startTimeoutMs: 180_000, log, idleBusyMax: 0.15, idleWaitSeconds: options.quick ? 10 : 120,
             ctx: {
               data, dir: join(WORK_DIR, target), host: HOST, port, upstreamPort: options.basePort, repoRoot: REPO_ROOT,
@@ -118,7 +119,8 @@ async function bench(options: BenchOptions): Promise<number> {
     machine,
     settings: {
       domains: options.domains, allowed: options.allowed, queries: options.queries, blockedShare: options.blockedShare,
-      seed: options.seed, runs: options.runs, quick: options.quick,
+      seed: options.seed, runs: options.runs, quick: options.quick, latencyRate: options.latencyRate,
+      latencyArgs: options.latencyRate > 0 ? `-Q ${options.latencyRate} -l ${options.latencySeconds}` : null,
       dnsperfArgs: `-c ${load.clients} -T ${load.threads} -q ${load.outstanding} -l ${load.seconds} -t ${load.timeout}`,
     },
     rows: summarize(runs),
@@ -126,7 +128,7 @@ async function bench(options: BenchOptions): Promise<number> {
     failures,
   };
   log('');
-  log(formatTable(report.rows));
+  log(formatTable(report.rows, options.latencyRate));
   for (const f of failures) log(`not measured: ${f.target} (run ${f.run}): ${f.error}`);
   if (options.write) {
     for (const path of writeReport(report, RESULTS_DIR, options.quick ? '-quick' : '')) log(`wrote ${path}`);

@@ -3,7 +3,7 @@
  * a cache large enough for every allowed name, a loopback port of its own, and files only under the
  * benchmark's work directory (no system config, no system service, no remote control, no chroot).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { DataSet } from './data-set.js';
 
@@ -45,6 +45,8 @@ function nextPowerOfTwo(n: number): number {
 
 function prepareRambu(ctx: TargetContext): LaunchPlan {
   const configPath = join(ctx.dir, 'rambu.yaml');
+  // A fresh database each run: a query log left by earlier runs would change the memory measured.
+  rmSync(join(ctx.dir, 'rambu-data'), { recursive: true, force: true });
   const lines = [
     '# Written by bench:dns. One rule blocks the benchmark list for every client, always.',
     'timezone: Asia/Jakarta',
