@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, ERROR_CODES } from '../errors.js';
 import { DEFAULT_CONFIG_YAML, loadConfigFile, parseConfigText } from './index.js';
+import { EXAMPLE_FILE } from '../../test/fixtures/example.js';
 
-const EXAMPLE = new URL('../../../../shared/examples/pasuruan.yaml', import.meta.url);
+const EXAMPLE = EXAMPLE_FILE;
 
 function problems(text: string): { line: number | undefined; key: string; message: string }[] {
   try {
@@ -20,7 +21,7 @@ function problems(text: string): { line: number | undefined; key: string; messag
 }
 
 test('the circular example loads unchanged', () => {
-  const loaded = loadConfigFile(new URL(EXAMPLE).pathname, { now: Date.parse('2026-11-28T00:00:00Z') });
+  const loaded = loadConfigFile(EXAMPLE, { now: Date.parse('2026-11-28T00:00:00Z') });
   assert.equal(loaded.policy.timezone, 'Asia/Jakarta');
   assert.deepEqual(loaded.policy.rules.map((r) => r.name), ['blokir-streaming-jam-kerja']);
   assert.deepEqual(loaded.settings.dns.upstreams.map((u) => u.label), ['udp://1.1.1.1:53', 'udp://8.8.8.8:53']);

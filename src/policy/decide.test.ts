@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseConfigText } from '../config/index.js';
 import { decide } from './index.js';
+import { EXAMPLE_FILE } from '../../test/fixtures/example.js';
 
-const EXAMPLE = new URL('../../../../shared/examples/pasuruan.yaml', import.meta.url);
+const EXAMPLE = EXAMPLE_FILE;
 const NOW = Date.parse('2026-11-28T12:00:00+07:00');
 const pasuruan = parseConfigText(readFileSync(EXAMPLE, 'utf8'), 'pasuruan.yaml', { baseDir: '/tmp', now: NOW }).policy;
 const at = (iso: string): number => Date.parse(iso);

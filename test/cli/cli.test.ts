@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { EXAMPLE_FILE } from '../fixtures/example.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/rambu.js', import.meta.url));
-const EXAMPLE = fileURLToPath(new URL('../../../../shared/examples/pasuruan.yaml', import.meta.url));
+const EXAMPLE = EXAMPLE_FILE;
 
 function rambu(...args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'America/New_York' } });

@@ -5,10 +5,11 @@ import { parseConfigText } from '../../src/config/index.js';
 import { RR_TYPE } from '../../src/dns/index.js';
 import { FakeUpstream, rr } from './fake-upstream.js';
 import { dig, MON_0658, MON_0700, MON_1600, startGateway, testSettings, type Gateway } from './dns-test-kit.js';
+import { EXAMPLE_FILE } from '../fixtures/example.js';
 
 // The circular's policy file, with the public-relations team moved to a loopback address so that
 // dig can ask as a member of it (`dig -b 127.0.0.2`).
-const yaml = readFileSync(new URL('../../../../shared/examples/pasuruan.yaml', import.meta.url), 'utf8')
+const yaml = readFileSync(EXAMPLE_FILE, 'utf8')
   .replace('"10.20.5.0/24"', '"127.0.0.2/32"');
 
 let up: FakeUpstream;
