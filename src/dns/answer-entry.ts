@@ -11,11 +11,15 @@ import { RR_TYPE } from './rr-types.js';
 import { WireReader } from './wire-reader.js';
 
 export interface AnswerEntry {
-  /** The response with ID 0, the question in lowercase and no OPT record. */
-  readonly wire: Buffer;
+  /**
+   * The response with ID 0, the question in lowercase and no OPT record, as a latin1 string (one
+   * byte a character, no object of its own besides the string), followed by the byte offset of
+   * every TTL in it as two characters each.
+   */
+  readonly wire: string;
+  /** Length of the response in `wire`; the TTL offsets follow it. */
+  readonly wireLength: number;
   readonly questionEnd: number;
-  readonly ttlOffsets: readonly number[];
-  readonly ttls: readonly number[];
   /** Clock time (epoch ms) the TTLs were read at. */
   readonly storedAt: number;
   /** Seconds the entry may be cached; 0 when it must not be. */
@@ -34,6 +38,7 @@ export interface TtlLimits {
 }
 
 const FLAGS_KEPT = FLAG.AA | FLAG.AD | 0x000f;
+const NO_NAMES: readonly string[] = Object.freeze([]);
 
 function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
@@ -79,7 +84,7 @@ export function createAnswerEntry(response: DnsMessage, question: Question, now:
   }
   names.delete(qname);
   const ttlOffsets: number[] = [];
-  const wire = encodeMessage({
+  const encoded = encodeMessage({
     id: 0,
     flags: FLAG.QR | FLAG.RA | (response.flags & FLAGS_KEPT & ~FLAG.AA),
     questions: [{ name: qname, type: question.type, class: question.class }],
@@ -87,17 +92,21 @@ export function createAnswerEntry(response: DnsMessage, question: Question, now:
     authorities,
     additionals,
   }, { ttlOffsets });
-  const ttls = ttlOffsets.map((at) => wire.readUInt32BE(at));
+  // Kept as a string: a small Buffer would cost a few hundred bytes of objects, or pin a whole
+  // pool slab, for as long as the entry lives.
+  const packed = Buffer.allocUnsafe(encoded.length + 2 * ttlOffsets.length);
+  encoded.copy(packed);
+  for (let i = 0; i < ttlOffsets.length; i++) packed.writeUInt16BE(ttlOffsets[i]!, encoded.length + 2 * i);
   return {
-    wire,
-    questionEnd: questionEndOf(wire),
-    ttlOffsets,
-    ttls,
+    // One flat string: concatenating would leave a cons string with two parts behind.
+    wire: packed.toString('latin1'),
+    wireLength: encoded.length,
+    questionEnd: questionEndOf(encoded),
     storedAt: now,
     cacheTtl,
     rcode,
     authenticData: (response.flags & FLAG.AD) !== 0,
-    names: [...names],
+    names: names.size === 0 ? NO_NAMES : [...names],
     upstream,
   };
 }
@@ -142,42 +151,45 @@ function writeOpt(out: Buffer, at: number, udpSize: number, dnssecOk: boolean): 
 /** The response for one client, built from an entry without decoding or encoding. */
 export function renderAnswer(entry: AnswerEntry, req: RenderRequest): Buffer {
   const query = req.query;
-  const qflags = query.readUInt16BE(2);
+  const qflags = (query[2]! << 8) | query[3]!;
   const optLen = req.ednsSize === null ? 0 : OPT_SIZE;
-  let flags = (entry.wire.readUInt16BE(2) & ~FLAG.AD) | (qflags & (FLAG.RD | FLAG.CD));
+  const wire = entry.wire;
+  const wireLength = entry.wireLength;
+  let flags = (((wire.charCodeAt(2) << 8) | wire.charCodeAt(3)) & ~FLAG.AD) | (qflags & (FLAG.RD | FLAG.CD));
   // RFC 6840 §5.8: set AD only for clients that asked for DNSSEC (DO or AD).
   if (entry.authenticData && (req.dnssecOk || (qflags & FLAG.AD) !== 0)) flags |= FLAG.AD;
-  const sameQuestion = req.queryQuestionEnd === entry.questionEnd;
-  if (entry.wire.length + optLen > req.maxSize) {
+  const qEnd = entry.questionEnd;
+  const sameQuestion = req.queryQuestionEnd === qEnd;
+  if (wireLength + optLen > req.maxSize) {
     // Does not fit: header, question and OPT with TC, so the client retries over TCP.
-    const qEnd = entry.questionEnd;
     const out = Buffer.allocUnsafe(qEnd + optLen);
-    entry.wire.copy(out, 0, 0, qEnd);
+    out.write(wire, 0, qEnd, 'latin1');
     if (sameQuestion) query.copy(out, HEADER_SIZE, HEADER_SIZE, qEnd);
-    out.writeUInt16BE(query.readUInt16BE(0), 0);
+    out[0] = query[0]!;
+    out[1] = query[1]!;
     out.writeUInt16BE(flags | FLAG.TC, 2);
     out.writeUInt32BE(0, 6);
     out.writeUInt16BE(optLen === 0 ? 0 : 1, 10);
     if (optLen !== 0) writeOpt(out, qEnd, req.ourUdpSize, req.dnssecOk);
     return out;
   }
-  const out = Buffer.allocUnsafe(entry.wire.length + optLen);
-  entry.wire.copy(out);
-  out.writeUInt16BE(query.readUInt16BE(0), 0);
+  const out = Buffer.allocUnsafe(wireLength + optLen);
+  out.write(wire, 0, wireLength, 'latin1');
+  out[0] = query[0]!;
+  out[1] = query[1]!;
   out.writeUInt16BE(flags, 2);
-  if (sameQuestion) query.copy(out, HEADER_SIZE, HEADER_SIZE, entry.questionEnd);
+  if (sameQuestion) query.copy(out, HEADER_SIZE, HEADER_SIZE, qEnd);
   const elapsed = Math.max(0, Math.floor((req.now - entry.storedAt) / 1000));
-  const offsets = entry.ttlOffsets;
-  const ttls = entry.ttls;
   const cap = req.ttlCap;
-  for (let i = 0; i < offsets.length; i++) {
-    let ttl = ttls[i]! - elapsed;
+  for (let i = wireLength; i < wire.length; i += 2) {
+    const at = (wire.charCodeAt(i) << 8) | wire.charCodeAt(i + 1);
+    let ttl = out.readUInt32BE(at) - elapsed;
     if (ttl < 0) ttl = 0;
     if (ttl > cap) ttl = cap;
-    out.writeUInt32BE(ttl, offsets[i]!);
+    out.writeUInt32BE(ttl, at);
   }
   if (optLen !== 0) {
-    writeOpt(out, entry.wire.length, req.ourUdpSize, req.dnssecOk);
+    writeOpt(out, wireLength, req.ourUdpSize, req.dnssecOk);
     out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
   }
   return out;

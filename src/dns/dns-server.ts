@@ -3,7 +3,8 @@
  * {@link QueryHandler}. Building does no I/O; `start()` finds upstreams and binds, `stop()` closes.
  */
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, isIPv6, type AddressInfo, type Server as TcpServer } from 'node:net';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { createServer, isIP, isIPv6, type AddressInfo, type Server as TcpServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { DnsSettings, HostPort } from '../config/index.js';
@@ -53,9 +54,21 @@ export interface DnsServer {
   clearCache(): void;
 }
 
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/**
+ * Answers go to the address each query came from, always an IP literal: hand it straight back.
+ * The default lookup defers every send by a tick to report the same literal.
+ */
+function literalLookup(address: string, options: LookupOneOptions, callback: LookupCallback): void {
+  const family = isIP(address);
+  if (family !== 0) callback(null, address, family);
+  else dnsLookup(address, options, callback);
+}
+
 function bindUdp(host: string, port: number, ipv6Only: boolean): Promise<UdpSocket> {
   return new Promise((resolve, reject) => {
-    const sock = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', ipv6Only });
+    const sock = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', ipv6Only, lookup: literalLookup });
     const onError = (err: Error): void => { sock.close(); reject(err); };
     sock.once('error', onError);
     sock.bind(port, host, () => {

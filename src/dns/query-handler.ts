@@ -9,15 +9,17 @@ import type { DnsSettings } from '../config/index.js';
 import { ERROR_CODES, RambuError } from '../errors.js';
 import type { Decision, Policy } from '../policy/index.js';
 import { AnswerCache, cacheKey } from './answer-cache.js';
-import { createAnswerEntry, renderAnswer, type AnswerEntry, type TtlLimits } from './answer-entry.js';
+import { createAnswerEntry, renderAnswer, type AnswerEntry, type RenderRequest, type TtlLimits } from './answer-entry.js';
 import type { ClientFilter } from './client-filter.js';
 import type { DnsStats } from './dns-stats.js';
 import { isSubdomain, normalizeName } from './domain-name.js';
 import { MIN_UDP_SIZE, readEdns, type Edns } from './edns.js';
 import type { Forwarder } from './forwarder.js';
 import { unmapIPv4 } from './ip-address.js';
+import { BlockWriter, sharesBlockZone } from './block-writer.js';
 import { anyAnswer, blockAnswer, formerrFromHeader, localResponse, type LocalQuery } from './local-answer.js';
 import { decodeMessage, type DecodedMessage, type Question } from './message-codec.js';
+import { QueryView } from './query-view.js';
 import type { QueryAction, QueryLogEntry } from './query-log-entry.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { FLAG, OPCODE, opcodeOf, RCODE, rcodeName } from './rcodes.js';
@@ -43,23 +45,36 @@ export interface QueryHandlerOptions {
   rateLimiter: RateLimiter;
   /** Cap on the UDP size honoured and advertised. */
   maxUdpSize: number;
+  /**
+   * Answer common queries straight from their bytes (see {@link QueryView}); off, every query is
+   * decoded in full. Both give the same bytes; the switch exists to compare them.
+   * @default true
+   */
+  fastPath?: boolean;
 }
 
-/** One query in flight through the pipeline. */
-interface Ctx {
+/** What a query-log entry says about the query itself. */
+interface LogSubject {
   t0: number;
   time: number;
   client: string;
+  name: string;
+  /** The question type, or -1 when there is no question. */
+  type: number;
+}
+
+/** One query in flight through the full pipeline. */
+interface Ctx extends LogSubject {
   packet: Buffer;
   msg: DecodedMessage;
   question: Question | null;
-  name: string;
   edns: Edns | null;
   local: LocalQuery;
   policy: Policy | null;
 }
 
 const NO_DECISION: Decision = { action: 'allow', service: null, rule: null, exemption: null, until: null };
+const EMPTY = Buffer.alloc(0);
 const UNSUPPORTED_TYPES = new Set<number>([RR_TYPE.AXFR, RR_TYPE.IXFR, RR_TYPE.MAILA, RR_TYPE.MAILB, RR_TYPE.OPT]);
 
 function ttlCap(until: number | null, now: number): number {
@@ -71,17 +86,122 @@ export class QueryHandler {
   readonly #limits: TtlLimits;
   readonly #blockTtl: number;
   readonly #inflight = new Map<string, Promise<AnswerEntry>>();
+  readonly #fastPath: boolean;
+  readonly #blockWriter: BlockWriter;
+  // Reused by the synchronous fast path: one query at a time goes through them.
+  readonly #view = new QueryView();
+  readonly #subject: LogSubject = { t0: 0, time: 0, client: '', name: '', type: -1 };
+  readonly #render: RenderRequest = {
+    query: Buffer.alloc(0), queryQuestionEnd: 0, ednsSize: null, dnssecOk: false, maxSize: 0, ourUdpSize: 0, now: 0, ttlCap: 0,
+  };
 
   constructor(options: QueryHandlerOptions) {
     this.#o = options;
     const c = options.settings.cache;
     this.#limits = { minTtl: c.minTtl, maxTtl: c.maxTtl, negativeMaxTtl: c.negativeMaxTtl };
     this.#blockTtl = Math.max(0, Math.min(10, options.settings.blockTtl));
+    this.#fastPath = options.fastPath ?? true;
+    this.#blockWriter = new BlockWriter(options.settings.blockResponse, this.#blockTtl, options.maxUdpSize);
+    this.#render.ourUdpSize = options.maxUdpSize;
   }
 
   /** Answer one packet from `address`. Never throws. */
   handle(packet: Buffer, address: string, transport: Transport): Buffer | null | Promise<Buffer | null> {
     const t0 = performance.now();
+    if (this.#fastPath && this.#view.read(packet)) {
+      const client = unmapIPv4(address);
+      if (this.#fastEligible(client)) {
+        try {
+          return this.#fast(packet, client, transport, t0);
+        } catch (err) {
+          return this.#fail(this.#decoded(packet, client, transport, t0, this.#o.now()), err);
+        }
+      }
+    }
+    return this.#full(packet, address, transport, t0);
+  }
+
+  /** Checks that need no state change: anything they reject takes the full path. */
+  #fastEligible(client: string): boolean {
+    const view = this.#view;
+    if (view.class !== RR_CLASS.IN || view.type === RR_TYPE.ANY || UNSUPPORTED_TYPES.has(view.type)) return false;
+    if (!this.#o.clients.allows(client)) return false;
+    const name = view.name;
+    if (sharesBlockZone(name)) return false;
+    for (const signal of BYPASS_SIGNAL_NAMES) if (isSubdomain(name, signal)) return false;
+    return true;
+  }
+
+  /** The common query: policy, then a block answer or a cache hit without decoding or encoding. */
+  #fast(packet: Buffer, client: string, transport: Transport, t0: number): Buffer | null | Promise<Buffer | null> {
+    const o = this.#o;
+    const stats = o.stats;
+    const view = this.#view;
+    stats.queries++;
+    if (transport === 'udp') stats.udpQueries++;
+    else stats.tcpQueries++;
+    const time = o.now();
+    if (!o.rateLimiter.take(client, time)) {
+      const ctx = this.#decoded(packet, client, transport, t0, time);
+      return this.#limited(ctx);
+    }
+    const maxSize = transport === 'tcp'
+      ? MAX_MESSAGE_SIZE
+      : view.ednsSize < 0 ? MIN_UDP_SIZE : Math.max(MIN_UDP_SIZE, Math.min(view.ednsSize, o.maxUdpSize));
+    const subject = this.#subject;
+    subject.t0 = t0;
+    subject.time = time;
+    subject.client = client;
+    subject.name = view.name;
+    subject.type = view.type;
+    const policy = o.getPolicy();
+    const decision = policy.decide(client, view.name, time);
+    if (decision.action === 'block') return this.#fastBlock(packet, maxSize, decision);
+    const key = view.cacheKey();
+    const entry = o.cache.get(key, time);
+    if (entry === undefined) {
+      stats.cacheMisses++;
+      const ctx = this.#decoded(packet, client, transport, t0, time);
+      ctx.policy = policy;
+      return this.#forward(ctx, ctx.question!, decision, key);
+    }
+    stats.cacheHits++;
+    let cap = ttlCap(decision.until, time);
+    const names = entry.names;
+    for (let i = 0; i < names.length; i++) {
+      const d = policy.decide(client, names[i]!, time);
+      if (d.action === 'block') return this.#fastBlock(packet, maxSize, d);
+      const c = ttlCap(d.until, time);
+      if (c < cap) cap = c;
+    }
+    stats.allowed++;
+    const req = this.#render;
+    req.query = packet;
+    req.queryQuestionEnd = view.questionEnd;
+    req.ednsSize = view.ednsSize < 0 ? null : view.ednsSize;
+    req.dnssecOk = view.dnssecOk;
+    req.maxSize = maxSize;
+    req.now = time;
+    req.ttlCap = cap;
+    const wire = renderAnswer(entry, req);
+    req.query = EMPTY;
+    this.#log(subject, 'allow', decision, rcodeName(entry.rcode), entry.upstream, true);
+    return wire;
+  }
+
+  #fastBlock(packet: Buffer, maxSize: number, decision: Decision): Buffer {
+    const wire = this.#blockWriter.write(packet, this.#view, maxSize);
+    if (wire === null) {
+      const ctx = this.#decoded(packet, this.#subject.client, maxSize === MAX_MESSAGE_SIZE ? 'tcp' : 'udp', this.#subject.t0, this.#subject.time);
+      return this.#block(ctx, ctx.question!, decision);
+    }
+    this.#o.stats.blocked++;
+    this.#log(this.#subject, 'block', decision, rcodeName(this.#blockWriter.rcode), null, false);
+    return wire;
+  }
+
+  /** Every query the fast path does not take: decode in full, then the whole pipeline. */
+  #full(packet: Buffer, address: string, transport: Transport, t0: number): Buffer | null | Promise<Buffer | null> {
     const stats = this.#o.stats;
     let msg: DecodedMessage;
     let edns: Edns | null;
@@ -103,18 +223,35 @@ export class QueryHandler {
     stats.queries++;
     if (transport === 'udp') stats.udpQueries++;
     else stats.tcpQueries++;
+    const ctx = this.#context(packet, msg, edns, unmapIPv4(address), transport, t0, this.#o.now());
+    try {
+      return this.#route(ctx);
+    } catch (err) {
+      return this.#fail(ctx, err);
+    }
+  }
+
+  /** The full pipeline state of a query the fast path read (so it decodes without error). */
+  #decoded(packet: Buffer, client: string, transport: Transport, t0: number, time: number): Ctx {
+    const msg = decodeMessage(packet);
+    return this.#context(packet, msg, readEdns(msg), client, transport, t0, time);
+  }
+
+  /** The pipeline state of a decoded query. */
+  #context(packet: Buffer, msg: DecodedMessage, edns: Edns | null, client: string, transport: Transport, t0: number, time: number): Ctx {
     const question = msg.questions.length === 1 ? msg.questions[0]! : null;
     const maxSize = transport === 'tcp'
       ? MAX_MESSAGE_SIZE
       : edns === null ? MIN_UDP_SIZE : Math.max(MIN_UDP_SIZE, Math.min(edns.udpSize, this.#o.maxUdpSize));
-    const ctx: Ctx = {
+    return {
       t0,
-      time: this.#o.now(),
-      client: unmapIPv4(address),
+      time,
+      client,
       packet,
       msg,
       question,
       name: question === null ? '' : normalizeName(question.name),
+      type: question === null ? -1 : question.type,
       edns,
       local: {
         id: msg.id,
@@ -127,11 +264,16 @@ export class QueryHandler {
       },
       policy: null,
     };
-    try {
-      return this.#route(ctx);
-    } catch (err) {
-      return this.#fail(ctx, err);
+  }
+
+  #limited(ctx: Ctx): Buffer | null {
+    const o = this.#o;
+    o.stats.rateLimited++;
+    if (o.settings.rateLimit.action === 'drop') {
+      this.#log(ctx, 'ratelimited', NO_DECISION, 'NONE', null, false);
+      return null;
     }
+    return this.#local(ctx, RCODE.REFUSED, 'ratelimited');
   }
 
   #route(ctx: Ctx): Buffer | null | Promise<Buffer | null> {
@@ -140,14 +282,7 @@ export class QueryHandler {
       o.stats.refused++;
       return this.#local(ctx, RCODE.REFUSED, 'refused');
     }
-    if (!o.rateLimiter.take(ctx.client, ctx.time)) {
-      o.stats.rateLimited++;
-      if (o.settings.rateLimit.action === 'drop') {
-        this.#log(ctx, 'ratelimited', NO_DECISION, 'NONE', null, false);
-        return null;
-      }
-      return this.#local(ctx, RCODE.REFUSED, 'ratelimited');
-    }
+    if (!o.rateLimiter.take(ctx.client, ctx.time)) return this.#limited(ctx);
     if (opcodeOf(ctx.msg.flags) !== OPCODE.QUERY) return this.#local(ctx, RCODE.NOTIMP, 'error');
     const q = ctx.question;
     if (q === null) return this.#local(ctx, RCODE.FORMERR, 'error');
@@ -260,21 +395,21 @@ export class QueryHandler {
     }
   }
 
-  #log(ctx: Ctx, action: QueryAction, d: Decision, rcode: string, upstream: string | null, cached: boolean): void {
+  #log(subject: LogSubject, action: QueryAction, d: Decision, rcode: string, upstream: string | null, cached: boolean): void {
     const onQuery = this.#o.onQuery;
     if (onQuery === undefined) return;
     try {
       onQuery({
-        time: ctx.time,
-        client: ctx.client,
-        name: ctx.name,
-        type: ctx.question === null ? '' : typeName(ctx.question.type),
+        time: subject.time,
+        client: subject.client,
+        name: subject.name,
+        type: subject.type < 0 ? '' : typeName(subject.type),
         action,
         service: d.service,
         rule: d.rule,
         exemption: d.exemption,
         rcode,
-        latencyMs: performance.now() - ctx.t0,
+        latencyMs: performance.now() - subject.t0,
         upstream,
         cached,
       });
