@@ -5,8 +5,10 @@
  *   node dist/bench/querylog.js                 # 10M rows in a temp dir, removed afterwards
  *   ROWS=2000000 node dist/bench/querylog.js
  *   BENCH_DIR=/var/tmp/qlog node dist/bench/querylog.js   # keep the database and reuse it next run
+ *
+ * It also reports the bytes each row costs on disk, as written and after VACUUM (VACUUM=0 skips that).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATABASE_FILE, openStore } from '../src/store/index.js';
@@ -43,7 +45,18 @@ try {
     process.stdout.write(`inserted ${ROWS.toLocaleString('en')} rows in ${s.toFixed(1)} s (${Math.round(ROWS / s).toLocaleString('en')} rows/s)\n`);
   }
   const count = (store.db.prepare('SELECT COUNT(*) AS n FROM querylog').get() as { n: number }).n;
-  process.stdout.write(`table holds ${count.toLocaleString('en')} rows\n\n`);
+  process.stdout.write(`table holds ${count.toLocaleString('en')} rows\n`);
+  store.db.pragma('wal_checkpoint(TRUNCATE)');
+  const perRow = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB, ${(bytes / Math.max(1, count)).toFixed(1)} bytes per row`;
+  process.stdout.write(`database file: ${perRow(statSync(store.file).size)}\n`);
+  if (process.env['VACUUM'] !== '0') {
+    const copy = join(dir, 'vacuumed.db');
+    rmSync(copy, { force: true });
+    store.db.prepare('VACUUM INTO ?').run(copy);
+    process.stdout.write(`after VACUUM:  ${perRow(statSync(copy).size)}\n`);
+    rmSync(copy, { force: true });
+  }
+  process.stdout.write('\n');
   const end = START + count * STEP_MS;
   const cases: [string, QueryLogFilter][] = [
     ['no filter', {}],

@@ -89,18 +89,81 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_user ON audit (user, id);
   CREATE INDEX audit_action ON audit (action, id);
   `,
+
+  // 2: a compact query log. Every string of a row (client, name, type, service, rule, exemption,
+  // rcode, upstream) becomes the id of a word in querylog_text; the action a small code (allow 0,
+  // block 1, refused 2, ratelimited 3, error 4); latency whole microseconds. The table is keyed and
+  // stored in time order, which makes a separate time index unnecessary, and the action and service
+  // indexes leave out the rows nobody filters for. Ids and times carry over, so cursors stay valid.
+  `
+  ALTER TABLE querylog RENAME TO querylog_v1;
+
+  -- last_time: the newest row that may use the word (give or take an hour), for pruning.
+  CREATE TABLE querylog_text (
+    id INTEGER PRIMARY KEY,
+    text TEXT NOT NULL UNIQUE,
+    last_time INTEGER NOT NULL
+  );
+  -- next_id: the id of the next row written.
+  CREATE TABLE querylog_state (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE querylog (
+    time INTEGER NOT NULL,
+    id INTEGER NOT NULL,
+    client INTEGER NOT NULL,
+    name INTEGER NOT NULL,
+    type INTEGER NOT NULL,
+    action INTEGER NOT NULL,
+    service INTEGER,
+    rule INTEGER,
+    exemption INTEGER,
+    rcode INTEGER NOT NULL,
+    latency_us INTEGER NOT NULL,
+    upstream INTEGER,
+    cached INTEGER NOT NULL,
+    PRIMARY KEY (time, id)
+  ) WITHOUT ROWID;
+
+  INSERT INTO querylog_text (text, last_time)
+    SELECT text, max(time) FROM (
+      SELECT client AS text, time FROM querylog_v1 UNION ALL SELECT name, time FROM querylog_v1
+      UNION ALL SELECT type, time FROM querylog_v1 UNION ALL SELECT service, time FROM querylog_v1
+      UNION ALL SELECT rule, time FROM querylog_v1 UNION ALL SELECT exemption, time FROM querylog_v1
+      UNION ALL SELECT rcode, time FROM querylog_v1 UNION ALL SELECT upstream, time FROM querylog_v1
+    ) WHERE text IS NOT NULL GROUP BY text;
+  INSERT INTO querylog (time, id, client, name, type, action, service, rule, exemption, rcode, latency_us, upstream, cached)
+    SELECT v.time, v.id,
+      (SELECT id FROM querylog_text WHERE text = v.client), (SELECT id FROM querylog_text WHERE text = v.name),
+      (SELECT id FROM querylog_text WHERE text = v.type),
+      CASE v.action WHEN 'allow' THEN 0 WHEN 'block' THEN 1 WHEN 'refused' THEN 2 WHEN 'ratelimited' THEN 3 ELSE 4 END,
+      (SELECT id FROM querylog_text WHERE text = v.service), (SELECT id FROM querylog_text WHERE text = v.rule),
+      (SELECT id FROM querylog_text WHERE text = v.exemption), (SELECT id FROM querylog_text WHERE text = v.rcode),
+      CAST(round(v.latency_ms * 1000) AS INTEGER), (SELECT id FROM querylog_text WHERE text = v.upstream), v.cached
+    FROM querylog_v1 AS v INDEXED BY querylog_time ORDER BY v.time, v.id;
+  INSERT INTO querylog_state (key, value) VALUES ('next_id', (SELECT coalesce(max(id), 0) + 1 FROM querylog_v1));
+  DROP TABLE querylog_v1;
+
+  CREATE INDEX querylog_client_time ON querylog (client, time);
+  CREATE INDEX querylog_action_time ON querylog (action, time) WHERE action <> 0;
+  CREATE INDEX querylog_service_time ON querylog (service, time) WHERE service IS NOT NULL;
+  `,
 ];
 
 /** The schema version this build writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Bring `db` up to {@link SCHEMA_VERSION}; each step runs in its own transaction. */
-export function migrate(db: Database): number {
+/**
+ * Bring `db` up to version `to` (tests stop at an older one); each step runs in its own transaction.
+ * Returns the version it started from.
+ */
+export function migrate(db: Database, to: number = SCHEMA_VERSION): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new Error(`database schema version ${current} is newer than this rambu (${SCHEMA_VERSION}): upgrade rambu`);
   }
-  for (let v = current; v < SCHEMA_VERSION; v++) {
+  for (let v = current; v < Math.min(to, SCHEMA_VERSION); v++) {
     const sql = MIGRATIONS[v] ?? '';
     db.transaction(() => {
       db.exec(sql);

@@ -67,7 +67,7 @@ export function openStore(options: OpenStoreOptions): SqliteStore {
     throw new RambuError(ERROR_CODES.STORAGE_FAILED, `cannot open database "${file}": ${(err as Error).message}`, { cause: err });
   }
 
-  const queryLog = new SqliteQueryLog(db, { ...options.queryLog, logger, retentionDays: options.retentionDays });
+  const queryLog = new SqliteQueryLog(db, file, { ...options.queryLog, logger, retentionDays: options.retentionDays });
   const sessions = new SqliteSessionStore(db, now);
   const interval = options.pruneIntervalMs ?? 3_600_000;
   let pruning = false;
@@ -94,8 +94,11 @@ export function openStore(options: OpenStoreOptions): SqliteStore {
       if (closed) return;
       closed = true;
       if (timer !== null) clearInterval(timer);
-      queryLog.close();
-      db.close();
+      try {
+        await queryLog.close();
+      } finally {
+        db.close();
+      }
     },
   };
 }

@@ -1,9 +1,14 @@
-import type { Database, Statement } from 'better-sqlite3';
+import { Worker } from 'node:worker_threads';
+import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { BatchEncoder, batchViews } from './query-log-batch.js';
+import type { EncodedBatch } from './query-log-batch.js';
+import type { FromWriter, ToWriter, WriterData } from './query-log-protocol.js';
+import { QueryLogReader } from './query-log-reader.js';
+import { QueryLogWriter } from './query-log-writer.js';
 import type {
-  ClientCount, MinuteCount, QueryLogEntry, QueryLogFilter, QueryLogPage, QueryLogPageOptions, QueryLogRow,
-  QueryLogStats, QueryLogStore, ServiceCount,
+  ClientCount, MinuteCount, QueryLogEntry, QueryLogFilter, QueryLogPage, QueryLogPageOptions, QueryLogStats,
+  QueryLogStore, ServiceCount,
 } from './types.js';
 
 export interface SqliteQueryLogOptions {
@@ -12,9 +17,9 @@ export interface SqliteQueryLogOptions {
   retentionDays?: number | undefined;
   /** Longest time an entry waits in memory. @default 250 */
   flushIntervalMs?: number | undefined;
-  /** A buffer this long is flushed at once (on the next turn of the event loop). @default 5000 */
+  /** Entries per batch; a full batch goes to the writer at once. @default 5000 */
   batchSize?: number | undefined;
-  /** Entries beyond this many unflushed ones are dropped and counted. @default 100000 */
+  /** Entries beyond this many not yet written (in memory or on their way) are dropped and counted. @default 100000 */
   maxBuffer?: number | undefined;
   /**
    * Candidate rows one page may examine when filters cannot all be served by one index; bounds the
@@ -23,243 +28,239 @@ export interface SqliteQueryLogOptions {
   scanBudget?: number | undefined;
 }
 
-const MINUTE = 60_000;
+/** The writer thread's compiled file, beside this one. */
+const WORKER_URL = new URL('./query-log-worker.js', import.meta.url);
 const DAY = 86_400_000;
-const PRUNE_CHUNK = 5000;
-const COLUMNS = 'id, time, client, name, type, action, service, rule, exemption, rcode, latency_ms, upstream, cached';
+/** After the writer thread dies, batches are counted as failed for this long before a new one starts. */
+const RESTART_DELAY_MS = 5000;
 
-interface RawRow {
-  id: number; time: number; client: string; name: string; type: string; action: QueryLogRow['action'];
-  service: string | null; rule: string | null; exemption: string | null; rcode: string; latency_ms: number;
-  upstream: string | null; cached: number;
+interface Pending {
+  resolve: (value: number) => void;
+  reject: (err: Error) => void;
+  /** Settle (rather than fail) when the writer stops: nothing more can be written anyway. */
+  settleOnExit: boolean;
 }
 
 /**
- * The query log on SQLite. `append` only pushes to memory; a timer (or, for a full batch, the next
- * turn of the event loop) writes the buffer in one transaction, so the DNS path never waits on disk.
- * Each flush also updates the per-minute aggregates that the overview reads.
+ * The query log on SQLite. `append` writes the entry's fields into a columnar batch buffer (no
+ * allocation, no disk); full batches, and every batch after `flushIntervalMs`, are transferred to a
+ * writer thread that owns its own connection and does the inserts, the per-minute aggregates and
+ * pruning. Reads run on the main connection. The writer starts with the first batch, so a process
+ * that only reads (the CLI) never starts it.
  */
 export class SqliteQueryLog implements QueryLogStore {
   readonly #db: Database;
+  readonly #file: string;
   readonly #logger: Logger | undefined;
   readonly #retentionMs: number;
   readonly #flushIntervalMs: number;
-  readonly #batchSize: number;
   readonly #maxBuffer: number;
-  readonly #scanBudget: number;
-  #buffer: QueryLogEntry[] = [];
+  readonly #encoder: BatchEncoder;
+  readonly #reader: QueryLogReader;
+  #worker: Worker | null = null;
+  /** performance.now() before which no new writer starts (the last one died). */
+  #restartAt = 0;
   #timer: NodeJS.Timeout | null = null;
-  #immediate: NodeJS.Immediate | null = null;
   #closed = false;
+  #closing: Promise<void> | null = null;
+  /** Entries sent to the writer and not yet reported written or failed. */
+  #inFlight = 0;
   #dropped = 0;
   #failed = 0;
   #written = 0;
-  readonly #insert: Statement;
-  readonly #upsertMinute: Statement;
-  readonly #upsertBlocked: Statement;
+  #seq = 0;
+  readonly #pending = new Map<number, Pending>();
 
-  constructor(db: Database, options: SqliteQueryLogOptions) {
+  constructor(db: Database, file: string, options: SqliteQueryLogOptions) {
     this.#db = db;
+    this.#file = file;
     this.#logger = options.logger;
     this.#retentionMs = (options.retentionDays ?? 30) * DAY;
     this.#flushIntervalMs = options.flushIntervalMs ?? 250;
-    this.#batchSize = options.batchSize ?? 5000;
     this.#maxBuffer = options.maxBuffer ?? 100_000;
-    this.#scanBudget = options.scanBudget ?? 100_000;
-    this.#insert = db.prepare(`INSERT INTO querylog (time, client, name, type, action, service, rule, exemption,
-      rcode, latency_ms, upstream, cached) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.#upsertMinute = db.prepare(`INSERT INTO querylog_minute (minute, total, blocked) VALUES (?, ?, ?)
-      ON CONFLICT (minute) DO UPDATE SET total = total + excluded.total, blocked = blocked + excluded.blocked`);
-    this.#upsertBlocked = db.prepare(`INSERT INTO querylog_blocked_minute (minute, client, service, count)
-      VALUES (?, ?, ?, ?) ON CONFLICT (minute, client, service) DO UPDATE SET count = count + excluded.count`);
+    this.#encoder = new BatchEncoder({ capacity: options.batchSize ?? 5000 });
+    this.#reader = new QueryLogReader(db, { scanBudget: options.scanBudget ?? 100_000 });
   }
 
   append(entry: QueryLogEntry): void {
-    if (this.#closed || this.#buffer.length >= this.#maxBuffer) {
+    const encoder = this.#encoder;
+    if (this.#closed || this.#inFlight + encoder.count >= this.#maxBuffer) {
       this.#dropped++;
       return;
     }
-    this.#buffer.push(entry);
-    if (this.#buffer.length >= this.#batchSize) {
-      this.#immediate ??= setImmediate(() => { this.#immediate = null; this.#flushBuffer(); });
-    } else if (this.#timer === null) {
-      this.#timer = setTimeout(() => { this.#timer = null; this.#flushBuffer(); }, this.#flushIntervalMs);
+    if (!encoder.encode(entry)) {
+      this.#ship();
+      encoder.encode(entry);
+    }
+    const n = encoder.count;
+    if (n >= encoder.capacity) this.#ship();
+    else if (n === 1) {
+      this.#timer = setTimeout(() => { this.#timer = null; this.#ship(); }, this.#flushIntervalMs);
       this.#timer.unref();
     }
   }
 
+  /** Resolves once every entry appended before the call is committed (or counted as failed). */
   async flush(): Promise<void> {
-    this.#flushBuffer();
+    this.#ship();
+    if (this.#worker === null) return;
+    await this.#request((seq) => ({ kind: 'flush', seq }), true);
   }
 
-  /** Flush, stop the timers and refuse (count as dropped) further entries. */
-  close(): void {
-    this.#flushBuffer();
-    this.#closed = true;
+  /** Flush, stop the writer thread and refuse (count as dropped) further entries. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#ship();
+      this.#closed = true;
+      const worker = this.#worker;
+      if (worker === null) return;
+      await this.#request((seq) => ({ kind: 'close', seq }), true);
+      this.#worker = null;
+      await worker.terminate();
+    })();
+    return this.#closing;
   }
 
   stats(): QueryLogStats {
-    return { buffered: this.#buffer.length, dropped: this.#dropped, failed: this.#failed, written: this.#written };
-  }
-
-  #flushBuffer(): void {
-    if (this.#timer !== null) { clearTimeout(this.#timer); this.#timer = null; }
-    if (this.#immediate !== null) { clearImmediate(this.#immediate); this.#immediate = null; }
-    if (this.#buffer.length === 0) return;
-    const batch = this.#buffer;
-    this.#buffer = [];
-    try {
-      this.insertMany(batch);
-    } catch (err) {
-      // Losing log rows beats stalling DNS: count them, say why once per failing flush.
-      this.#failed += batch.length;
-      this.#logger?.error({ err, rows: batch.length }, 'query log flush failed; rows dropped');
-    }
+    return { buffered: this.#inFlight + this.#encoder.count, dropped: this.#dropped, failed: this.#failed, written: this.#written };
   }
 
   /**
-   * Write entries synchronously, in transactions of up to 50,000 rows, aggregates included. The flush
-   * path uses it; tests and benchmarks use it to load many rows quickly.
+   * Write entries synchronously on the calling thread, in transactions of up to 50,000 rows,
+   * aggregates included. For tests and benchmarks that load many rows quickly.
    */
   insertMany(entries: Iterable<QueryLogEntry>): number {
-    let chunk: QueryLogEntry[] = [];
+    const encoder = new BatchEncoder({ capacity: 50_000 });
+    const writer = new QueryLogWriter(this.#db);
     let total = 0;
+    const write = (batch: EncodedBatch | null): void => {
+      if (batch === null) return;
+      writer.addStrings(batch.strings);
+      writer.write(batchViews(batch.buffer, encoder.capacity), batch.count, batch.text);
+      if (batch.resetStrings) writer.resetStrings();
+      encoder.recycle(batch.buffer);
+      total += batch.count;
+      this.#written += batch.count;
+    };
     for (const entry of entries) {
-      chunk.push(entry);
-      if (chunk.length >= 50_000) { total += this.#writeChunk(chunk); chunk = []; }
+      if (!encoder.encode(entry)) {
+        write(encoder.take());
+        encoder.encode(entry);
+      }
     }
-    if (chunk.length > 0) total += this.#writeChunk(chunk);
+    write(encoder.take());
     return total;
   }
 
-  #writeChunk(chunk: readonly QueryLogEntry[]): number {
-    const minutes = new Map<number, { total: number; blocked: number }>();
-    const blocked = new Map<string, { minute: number; client: string; service: string; count: number }>();
-    this.#db.transaction(() => {
-      for (const e of chunk) {
-        this.#insert.run(e.time, e.client, e.name.toLowerCase(), e.type, e.action, e.service, e.rule, e.exemption,
-          e.rcode, e.latencyMs, e.upstream, e.cached ? 1 : 0);
-        const minute = Math.floor(e.time / MINUTE) * MINUTE;
-        let m = minutes.get(minute);
-        if (m === undefined) { m = { total: 0, blocked: 0 }; minutes.set(minute, m); }
-        m.total++;
-        if (e.action === 'block') {
-          m.blocked++;
-          const service = e.service ?? '';
-          const key = `${minute}\u0000${e.client}\u0000${service}`;
-          const b = blocked.get(key);
-          if (b === undefined) blocked.set(key, { minute, client: e.client, service, count: 1 });
-          else b.count++;
-        }
-      }
-      for (const [minute, m] of minutes) this.#upsertMinute.run(minute, m.total, m.blocked);
-      for (const b of blocked.values()) this.#upsertBlocked.run(b.minute, b.client, b.service, b.count);
-    })();
-    this.#written += chunk.length;
-    return chunk.length;
-  }
-
   async query(filter: QueryLogFilter, options: QueryLogPageOptions = {}): Promise<QueryLogPage> {
-    const limit = Math.max(1, Math.min(options.limit ?? 100, 1000));
-    // The one equality filter that picks the index; the others are checked row by row.
-    const indexed: { index: string; column: string; value: string } =
-      filter.client !== undefined ? { index: 'querylog_client_time', column: 'client', value: filter.client }
-        : filter.service !== undefined ? { index: 'querylog_service_time', column: 'service', value: filter.service }
-          : filter.action !== undefined ? { index: 'querylog_action_time', column: 'action', value: filter.action }
-            : { index: 'querylog_time', column: '', value: '' };
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (indexed.column !== '') { where.push(`${indexed.column} = ?`); params.push(indexed.value); }
-    if (filter.since !== undefined) { where.push('time >= ?'); params.push(filter.since); }
-    if (filter.until !== undefined) { where.push('time < ?'); params.push(filter.until); }
-    if (options.cursor !== undefined) {
-      const [time, id] = decodeCursor(options.cursor, 2) as [number, number];
-      where.push('time <= ? AND (time < ? OR id < ?)');
-      params.push(time, time, id);
-    }
-
-    const residual: string[] = [];
-    const residualParams: (string | number)[] = [];
-    if (filter.service !== undefined && indexed.column !== 'service') { residual.push('service = ?'); residualParams.push(filter.service); }
-    if (filter.action !== undefined && indexed.column !== 'action') { residual.push('action = ?'); residualParams.push(filter.action); }
-    if (filter.name !== undefined && filter.name !== '') { residual.push('instr(name, ?) > 0'); residualParams.push(filter.name.toLowerCase()); }
-
-    const from = `FROM querylog INDEXED BY ${indexed.index}`;
-    const order = 'ORDER BY time DESC, id DESC';
-    let boundary: { time: number; id: number } | undefined;
-    if (residual.length > 0) {
-      // Rows that the residual filters may reject are bounded: find the budget-th candidate through the
-      // index alone (no table reads) and scan no further back than it on this page.
-      boundary = this.#db.prepare(`SELECT time, id ${from} ${clause(where)} ${order} LIMIT 1 OFFSET ?`)
-        .get(...params, this.#scanBudget - 1) as { time: number; id: number } | undefined;
-      if (boundary !== undefined) {
-        where.push('time >= ? AND (time > ? OR id >= ?)');
-        params.push(boundary.time, boundary.time, boundary.id);
-      }
-    }
-    const raw = this.#db.prepare(`SELECT ${COLUMNS} ${from} ${clause([...where, ...residual])} ${order} LIMIT ?`)
-      .all(...params, ...residualParams, limit + 1) as RawRow[];
-    const rows = raw.slice(0, limit).map(toRow);
-    const last = rows[rows.length - 1];
-    if (raw.length > limit && last !== undefined) {
-      return { rows, nextCursor: encodeCursor([last.time, last.id]), partial: false };
-    }
-    if (boundary !== undefined) {
-      return { rows, nextCursor: encodeCursor([boundary.time, boundary.id]), partial: rows.length < limit };
-    }
-    return { rows, nextCursor: null, partial: false };
+    return this.#reader.query(filter, options);
   }
 
   async prune(now: number): Promise<number> {
+    if (this.#closed) return 0;
     const cutoff = now - this.#retentionMs;
-    const del = this.#db.prepare(
-      'DELETE FROM querylog WHERE id IN (SELECT id FROM querylog INDEXED BY querylog_time WHERE time < ? ORDER BY time LIMIT ?)');
-    let deleted = 0;
-    for (;;) {
-      const { changes } = del.run(cutoff, PRUNE_CHUNK);
-      deleted += changes;
-      if (changes < PRUNE_CHUNK) break;
-      // Let DNS and the console run between chunks.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (this.#closed) return deleted;
-    }
-    this.#db.prepare('DELETE FROM querylog_minute WHERE minute < ?').run(cutoff - MINUTE);
-    this.#db.prepare('DELETE FROM querylog_blocked_minute WHERE minute < ?').run(cutoff - MINUTE);
+    const deleted = await this.#request((seq) => ({ kind: 'prune', seq, cutoff }), false);
     if (deleted > 0) this.#logger?.info({ deleted, cutoff: new Date(cutoff).toISOString() }, 'query log pruned');
     return deleted;
   }
 
   async queriesPerMinute(since: number, until: number): Promise<MinuteCount[]> {
-    return this.#db.prepare('SELECT minute, total, blocked FROM querylog_minute WHERE minute >= ? AND minute < ? ORDER BY minute')
-      .all(floorMinute(since), until) as MinuteCount[];
+    return this.#reader.queriesPerMinute(since, until);
   }
 
   async blockedByService(since: number, until: number): Promise<ServiceCount[]> {
-    const rows = this.#db.prepare(`SELECT service, SUM(count) AS count FROM querylog_blocked_minute
-      WHERE minute >= ? AND minute < ? GROUP BY service ORDER BY count DESC, service`)
-      .all(floorMinute(since), until) as { service: string; count: number }[];
-    return rows.map((r) => ({ service: r.service === '' ? null : r.service, count: r.count }));
+    return this.#reader.blockedByService(since, until);
   }
 
   async blockedByClient(since: number, until: number, limit?: number): Promise<ClientCount[]> {
-    return this.#db.prepare(`SELECT client, SUM(count) AS count FROM querylog_blocked_minute
-      WHERE minute >= ? AND minute < ? GROUP BY client ORDER BY count DESC, client LIMIT ?`)
-      .all(floorMinute(since), until, limit ?? -1) as ClientCount[];
+    return this.#reader.blockedByClient(since, until, limit);
   }
-}
 
-function clause(conditions: readonly string[]): string {
-  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
-}
+  /** Hand the open batch to the writer thread. */
+  #ship(): void {
+    if (this.#timer !== null) { clearTimeout(this.#timer); this.#timer = null; }
+    const batch = this.#encoder.take();
+    if (batch === null) return;
+    if (this.#worker === null && performance.now() < this.#restartAt) {
+      // A writer that keeps dying must not cost DNS a thread start per batch.
+      this.#failed += batch.count;
+      this.#encoder.recycle(batch.buffer);
+      return;
+    }
+    const worker = this.#worker ?? this.#start();
+    this.#inFlight += batch.count;
+    this.#post(worker, { kind: 'batch', ...batch }, [batch.buffer]);
+  }
 
-function floorMinute(t: number): number {
-  return Math.floor(t / MINUTE) * MINUTE;
-}
+  #request(message: (seq: number) => ToWriter, settleOnExit: boolean): Promise<number> {
+    const worker = this.#worker ?? this.#start();
+    const seq = ++this.#seq;
+    return new Promise<number>((resolve, reject) => {
+      this.#pending.set(seq, { resolve, reject, settleOnExit });
+      this.#post(worker, message(seq), []);
+    });
+  }
 
-function toRow(r: RawRow): QueryLogRow {
-  return {
-    id: r.id, time: r.time, client: r.client, name: r.name, type: r.type, action: r.action, service: r.service,
-    rule: r.rule, exemption: r.exemption, rcode: r.rcode, latencyMs: r.latency_ms, upstream: r.upstream,
-    cached: r.cached === 1,
-  };
+  #post(worker: Worker, message: ToWriter, transfer: ArrayBuffer[]): void {
+    worker.postMessage(message, transfer);
+    // Hold the process open only while something is owed to or by the writer.
+    worker.ref();
+  }
+
+  #start(): Worker {
+    const data: WriterData = { file: this.#file, capacity: this.#encoder.capacity, strings: this.#encoder.shippedStrings() };
+    const worker = new Worker(WORKER_URL, { workerData: data });
+    this.#worker = worker;
+    // The writer checkpoints the WAL; this connection must not do it on the event loop.
+    this.#db.pragma('wal_autocheckpoint = 0');
+    worker.on('message', (m: FromWriter) => { this.#onMessage(m); });
+    worker.on('error', (err) => { this.#onExit(worker, err); });
+    worker.on('exit', (code) => { this.#onExit(worker, new Error(`query log writer exited with code ${code}`)); });
+    return worker;
+  }
+
+  #onMessage(m: FromWriter): void {
+    switch (m.kind) {
+      case 'written':
+        this.#inFlight -= m.count;
+        this.#written += m.count;
+        this.#encoder.recycle(m.buffer);
+        break;
+      case 'failed':
+        // Losing log rows beats stalling DNS: count them, say why once per failing batch.
+        this.#inFlight -= m.count;
+        this.#failed += m.count;
+        this.#encoder.recycle(m.buffer);
+        this.#logger?.error({ err: m.error, rows: m.count }, 'query log write failed; rows dropped');
+        break;
+      case 'done': {
+        const p = this.#pending.get(m.seq);
+        this.#pending.delete(m.seq);
+        if (m.error === null) p?.resolve(m.value);
+        else p?.reject(new Error(m.error));
+        break;
+      }
+    }
+    if (this.#inFlight === 0 && this.#pending.size === 0) this.#worker?.unref();
+  }
+
+  /** The writer thread ended (crashed, or terminated by close): what was owed to it is lost. */
+  #onExit(worker: Worker, err: Error): void {
+    if (this.#worker !== worker && this.#worker !== null) return;
+    const expected = this.#worker === null;
+    this.#worker = null;
+    if (this.#inFlight > 0) {
+      this.#failed += this.#inFlight;
+      this.#logger?.error({ err, rows: this.#inFlight }, 'query log writer stopped; rows dropped');
+      this.#inFlight = 0;
+    } else if (!expected) {
+      this.#logger?.error({ err }, 'query log writer stopped');
+    }
+    if (!expected) this.#restartAt = performance.now() + RESTART_DELAY_MS;
+    for (const [seq, p] of this.#pending) {
+      this.#pending.delete(seq);
+      if (p.settleOnExit) p.resolve(0);
+      else p.reject(err);
+    }
+  }
 }

@@ -32,7 +32,7 @@ export interface QueryLogEntry {
   cached: boolean;
 }
 
-/** A stored query-log row: the entry plus its id (names are stored lower-case). */
+/** A stored query-log row: the entry plus its id (names are stored lower-case, latency to the microsecond). */
 export interface QueryLogRow extends QueryLogEntry {
   id: number;
 }
@@ -67,7 +67,7 @@ export interface QueryLogPage {
 }
 
 export interface QueryLogStats {
-  /** Entries waiting in memory for the next flush. */
+  /** Entries appended and not yet written: in memory, or on their way to the writer. */
   buffered: number;
   /** Entries dropped because the buffer was full. */
   dropped: number;
@@ -85,7 +85,7 @@ export interface ClientCount { client: string; count: number }
 export interface QueryLogStore {
   /** Buffer one entry; never waits on disk. Drops (and counts) when the buffer is full. */
   append(entry: QueryLogEntry): void;
-  /** Write everything buffered now. */
+  /** Write everything buffered now; resolves once all of it is written (or counted as failed). */
   flush(): Promise<void>;
   /** One page of rows matching `filter`, newest first. Throws StoreError `INVALID_CURSOR`. */
   query(filter: QueryLogFilter, options?: QueryLogPageOptions): Promise<QueryLogPage>;

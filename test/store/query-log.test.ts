@@ -7,6 +7,16 @@ import { entry, T0, tempStore } from './temp-store.js';
 const MIN = 60_000;
 const DAY = 86_400_000;
 
+/** Poll `cond` until it holds or `ms` pass; whether it held. */
+async function until(cond: () => boolean, ms = 10_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return true;
+}
+
 /** Follow cursors to the end, collecting ids. */
 async function all(store: SqliteStore, filter: QueryLogFilter, limit: number): Promise<{ rows: QueryLogRow[]; pages: number }> {
   const rows: QueryLogRow[] = [];
@@ -38,15 +48,23 @@ describe('query log buffering', () => {
     }
   });
 
-  it('flushes on its own after the interval, and at once when a batch is full', async () => {
-    const { store, cleanup } = tempStore({ queryLog: { flushIntervalMs: 20, batchSize: 10 } });
+  it('writes on its own after the interval', async () => {
+    const { store, cleanup } = tempStore({ queryLog: { flushIntervalMs: 20 } });
     try {
       store.queryLog.append(entry());
-      await new Promise((r) => setTimeout(r, 60));
-      assert.equal(store.queryLog.stats().written, 1);
-      for (let i = 0; i < 10; i++) store.queryLog.append(entry());
-      await new Promise((r) => setImmediate(r));
-      assert.equal(store.queryLog.stats().written, 11);
+      assert.equal(await until(() => store.queryLog.stats().written === 1), true);
+      assert.equal((await store.queryLog.query({})).rows.length, 1);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('sends a full batch at once, without waiting for the interval', async () => {
+    const { store, cleanup } = tempStore({ queryLog: { flushIntervalMs: 600_000, batchSize: 10 } });
+    try {
+      for (let i = 0; i < 13; i++) store.queryLog.append(entry());
+      assert.equal(await until(() => store.queryLog.stats().written === 10), true);
+      assert.deepEqual(store.queryLog.stats(), { buffered: 3, dropped: 0, failed: 0, written: 10 });
     } finally {
       await cleanup();
     }
@@ -133,13 +151,27 @@ describe('query log reads', () => {
     const { store, cleanup } = tempStore({ queryLog: { scanBudget: 10 } });
     try {
       store.queryLog.insertMany(rows);
-      const page = await store.queryLog.query({ name: 'no-such-name' }, { limit: 5 });
+      // Only the second-oldest row matches.
+      const page = await store.queryLog.query({ name: 'host1.' }, { limit: 5 });
       assert.deepEqual(page.rows, []);
       assert.equal(page.partial, true);
       assert.notEqual(page.nextCursor, null);
-      const { pages } = await all(store, { name: 'no-such-name' }, 5);
+      const { rows: got, pages } = await all(store, { name: 'host1.' }, 5);
       // 300 rows, 10 examined per page; the last page finds the log exhausted.
       assert.equal(pages, 31);
+      assert.deepEqual(got.map((r) => r.name), ['host1.pasuruankota.go.id']);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('answers a name, client or service never logged with one empty, final page', async () => {
+    const { store, cleanup } = tempStore({ queryLog: { scanBudget: 10 } });
+    try {
+      store.queryLog.insertMany(rows);
+      for (const filter of [{ name: 'no-such-name' }, { client: '10.99.0.1' }, { service: 'netflix' }, { client: '10.20.5.1', name: 'nope' }]) {
+        assert.deepEqual(await store.queryLog.query(filter, { limit: 5 }), { rows: [], nextCursor: null, partial: false }, JSON.stringify(filter));
+      }
     } finally {
       await cleanup();
     }
