@@ -1,21 +1,24 @@
 /**
- * `rambu serve`: one process running the DNS gateway, the query log and the web console over one
- * config file. The file is the single source of truth for the policy: SIGHUP, a change on disk and a
- * save in the console all go through the same validate-then-swap reload, so a broken file never
- * replaces a working policy. Console exemptions live in the database and are layered on top.
+ * `rambu serve`: the DNS gateway, the query log and the web console over one config file. With
+ * `dns.workers` above 1 the DNS gateway runs in that many worker processes (`dns-cluster.ts`) and
+ * this process keeps the config, the store, the console and /metrics. The file is the single source
+ * of truth for the policy: SIGHUP, a change on disk and a save in the console all go through the
+ * same validate-then-swap reload, so a broken file never replaces a working policy. Console exemptions live in the database and are layered on top.
  */
 import { existsSync, mkdirSync, renameSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { ConfigError, formatIssue } from '../errors.js';
 import { DEFAULT_CONFIG_YAML, type LoadedConfig, loadConfigFile, parseConfigText } from '../config/index.js';
-import { createDnsServer } from '../dns/index.js';
-import type { Policy } from '../policy/index.js';
+import { createDnsServer, forEachQueryLogEntry } from '../dns/index.js';
+import type { ExemptionInput, Policy } from '../policy/index.js';
 import { openStore } from '../store/index.js';
 import { buildApp, ensureAdmin, LOG_REDACT_PATHS, type PolicyEditor, toPolicyExemptions } from '../web/index.js';
 import { type CliIo, EXIT, write } from './cli-io.js';
+import { createDnsCluster, type DnsCluster } from './dns-cluster.js';
 
 const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 const DEFAULT_CONFIG_PATH = 'data/rambu.yaml';
@@ -33,6 +36,10 @@ function configPath(given: string | null, io: CliIo): string {
     write(io.stdout, `rambu: no --config given: using ${path}`);
   }
   return path;
+}
+
+function formatAddresses(list: readonly AddressInfo[]): string[] {
+  return list.map((a) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`));
 }
 
 export async function runServe(args: { config: string | null }, io: CliIo): Promise<number> {
@@ -56,16 +63,34 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     labelNames: ['state'], registers: [registry],
     collect() {
       const s = store.queryLog.stats();
-      for (const [state, value] of Object.entries(s)) queryLogGauge.set({ state }, value);
+      // Entries DNS worker processes dropped before they reached the store count as dropped too.
+      const workerDropped = cluster?.logDropped() ?? 0;
+      for (const [state, value] of Object.entries(s)) queryLogGauge.set({ state }, state === 'dropped' ? value + workerDropped : value);
     },
   });
+
+  // DNS worker processes, when dns.workers > 1; they get every policy and exemption change.
+  const cluster: DnsCluster | null = settings.dns.workers > 1
+    ? createDnsCluster({
+      workers: settings.dns.workers, file, configText: () => loaded.text, exemptions: () => exemptions,
+      onLog: (columns) => forEachQueryLogEntry(columns, (entry) => store.queryLog.append(entry)), registry, logger,
+    })
+    : null;
 
   // The policy in force: the file's, plus the console's exemptions.
   let base: Policy = loaded.policy;
   let current: Policy = base;
+  let exemptions: ExemptionInput[] = [];
+  let exemptionsJson = '[]';
   const refreshExemptions = async (): Promise<void> => {
-    const list = await store.exemptions.effective(Date.now());
-    current = base.withConsoleExemptions(toPolicyExemptions(list));
+    const list = toPolicyExemptions(await store.exemptions.effective(Date.now()));
+    current = base.withConsoleExemptions(list);
+    exemptions = list;
+    const json = JSON.stringify(list);
+    if (json !== exemptionsJson) {
+      exemptionsJson = json;
+      cluster?.exemptionsChanged(list);
+    }
   };
   await refreshExemptions();
   const refreshTimer = setInterval(() => { refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed')); }, EXEMPTION_REFRESH_MS);
@@ -73,10 +98,12 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
 
   const apply = async (next: LoadedConfig, why: string): Promise<void> => {
     const changed = JSON.stringify(next.settings.dns.listen) !== JSON.stringify(loaded.settings.dns.listen)
+      || next.settings.dns.workers !== loaded.settings.dns.workers
       || next.settings.web.listen.port !== loaded.settings.web.listen.port || next.settings.storage.path !== loaded.settings.storage.path;
-    if (changed) logger.warn('listen addresses or the storage path changed: they take effect at the next restart');
+    if (changed) logger.warn('listen addresses, dns.workers or the storage path changed: they take effect at the next restart');
     loaded = next;
     base = next.policy;
+    cluster?.policyChanged(next.text);
     await refreshExemptions();
     for (const w of next.warnings) logger.warn(w);
     logger.info({ file, why, rules: base.rules.length }, 'policy reloaded');
@@ -118,21 +145,24 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     },
   };
 
-  const dns = createDnsServer({
+  // One DNS server in this process, or the worker processes (which bind the same addresses).
+  const dns = cluster !== null ? null : createDnsServer({
     settings: settings.dns,
     getPolicy: () => current,
     onQuery: (entry) => store.queryLog.append(entry),
     logger,
     registry,
   });
+  const stopDns = (): Promise<void> => (dns !== null ? dns.stop() : cluster?.stop() ?? Promise.resolve());
   try {
-    const bound = await dns.start();
-    const addrs = bound.udp.map((a) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`));
-    write(io.stdout, `rambu: dns: listening on ${addrs.join(', ')} (udp and tcp)`);
+    const addrs = dns !== null ? formatAddresses((await dns.start()).udp) : await cluster?.start() ?? [];
+    const workers = cluster === null ? '' : `, ${settings.dns.workers} worker processes`;
+    write(io.stdout, `rambu: dns: listening on ${addrs.join(', ')} (udp and tcp${workers})`);
   } catch (err) {
     write(io.stderr, `rambu: cannot start DNS: ${(err as Error).message}`);
+    await stopDns();
     await store.close();
-    return (err as { code?: string }).code === 'RAMBU_NO_UPSTREAM' ? EXIT.INVALID : EXIT.FAILURE;
+    return (err as { code?: string | null }).code === 'RAMBU_NO_UPSTREAM' ? EXIT.INVALID : EXIT.FAILURE;
   }
 
   let app: ReturnType<typeof buildApp> | null = null;
@@ -147,7 +177,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       await app.listen({ host: settings.web.listen.host, port: settings.web.listen.port });
     } catch (err) {
       write(io.stderr, `rambu: cannot start the web console on ${settings.web.listen.host}:${settings.web.listen.port}: ${(err as Error).message}`);
-      await dns.stop();
+      await stopDns();
       await store.close();
       return EXIT.FAILURE;
     }
@@ -181,7 +211,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       logger.info({ signal }, 'shutting down');
       clearInterval(refreshTimer);
       watcher?.close();
-      Promise.allSettled([dns.stop(), app?.close()])
+      Promise.allSettled([stopDns(), app?.close()])
         .then(() => store.close())
         .then(() => done(EXIT.OK), (err: unknown) => { logger.error({ err }, 'shutdown failed'); done(EXIT.FAILURE); });
     };

@@ -19,3 +19,7 @@ export type { Edns } from './edns.js';
 export { RR_TYPE, RR_CLASS, typeName, typeFromName } from './rr-types.js';
 export { FLAG, OPCODE, RCODE, rcodeName, rcodeOf, opcodeOf } from './rcodes.js';
 export { normalizeName, isSubdomain, MAX_NAME_LENGTH, MAX_LABEL_LENGTH } from './domain-name.js';
+export { QueryLogBatch, forEachQueryLogEntry, queryLogColumnsLength } from './cluster-log-batch.js';
+export type { QueryLogColumns, QueryLogBatchOptions } from './cluster-log-batch.js';
+export { addDnsStats, emptyDnsStatsSnapshot, snapshotDnsStats, sumDnsStatsInto } from './cluster-stats.js';
+export type { DnsStatsSnapshot } from './cluster-stats.js';

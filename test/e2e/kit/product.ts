@@ -23,6 +23,8 @@ export interface Product {
   /** The console URL serve printed, with a trailing slash. */
   url: string;
   upstream: FakeUpstream;
+  /** Process id of `rambu serve`. */
+  pid: number;
   /** Everything serve wrote, for failure messages. */
   output(): string;
   /** Send a signal to the serve process. */
@@ -36,6 +38,8 @@ export interface ProductOptions {
   adminPassword: string;
   /** YAML appended after the listeners: schedules, groups, rules, exemptions. */
   policy: string;
+  /** More keys under `dns:` (besides listen, upstreams and blockResponse), such as `{ workers: 2 }`; values are written as JSON (YAML flow style). */
+  dns?: Record<string, unknown>;
 }
 
 function runWithStdin(args: string[], stdin: string): Promise<{ code: number | null; output: string }> {
@@ -84,6 +88,7 @@ export async function startProduct(options: ProductOptions): Promise<Product> {
     `  listen: ["127.0.0.1:${dnsPort}"]`,
     `  upstreams: ["udp://127.0.0.1:${upstream.port}"]`,
     '  blockResponse: nxdomain',
+    ...Object.entries(options.dns ?? {}).map(([key, value]) => `  ${key}: ${JSON.stringify(value)}`),
     'web:',
     `  listen: "127.0.0.1:${webPort}"`,
     'storage:',
@@ -125,5 +130,5 @@ export async function startProduct(options: ProductOptions): Promise<Product> {
     await stop();
     throw err;
   }
-  return { dir, config, dnsPort, webPort, url, upstream, output: () => log.text, signal: (name) => { child.kill(name); }, exited, stop };
+  return { dir, config, dnsPort, webPort, url, upstream, pid: child.pid ?? 0, output: () => log.text, signal: (name) => { child.kill(name); }, exited, stop };
 }
