@@ -54,11 +54,13 @@ export function compilePolicy(config: Config, options: CompileOptions): CompileR
   else fail(['timezone'], `unknown time zone "${tzName}": use an IANA name such as "Asia/Jakarta", "Asia/Makassar" or "Asia/Jayapura"`);
 
   const holidays: string[] = [];
+  const holidayNames: Record<string, string> = {};
   (config.holidays ?? []).forEach((h, i) => {
     const date = typeof h === 'string' ? h : h.date;
     const path = typeof h === 'string' ? ['holidays', i] : ['holidays', i, 'date'];
-    if (isCalendarDate(date)) holidays.push(date);
-    else fail(path, `invalid date "${date}": expected YYYY-MM-DD`);
+    if (!isCalendarDate(date)) { fail(path, `invalid date "${date}": expected YYYY-MM-DD`); return; }
+    holidays.push(date);
+    if (typeof h !== 'string' && h.name !== undefined && h.name.trim() !== '') holidayNames[date] = h.name.trim();
   });
   const holidaySet = new Set(holidays);
 
@@ -214,7 +216,7 @@ export function compilePolicy(config: Config, options: CompileOptions): CompileR
   });
 
   if (issues.length > 0) throw new ConfigError(issues);
-  const parts: PolicyParts = { zone, holidays, index, listNames, services, groups, schedules, scheduleInfos, rules, configExemptions: exemptions };
+  const parts: PolicyParts = { zone, holidays, holidayNames, index, listNames, services, groups, schedules, scheduleInfos, rules, configExemptions: exemptions };
   return { policy: createPolicy(parts), warnings, blocklists };
 }
 

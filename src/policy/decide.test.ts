@@ -117,7 +117,7 @@ rules:
 
 test('holidays cancel ranges that start on them; an overnight range from the day before runs on', () => {
   const yaml = `
-holidays: ["2026-12-25"]
+holidays: [{ date: "2026-12-25", name: "Hari Raya Natal" }, "2027-01-01"]
 schedules:
   malam: [{ days: [thu, fri], from: "22:00", to: "06:00" }]
 rules:
@@ -126,6 +126,8 @@ rules:
     during: malam
 `;
   const p = parseConfigText(yaml, 'h.yaml').policy;
+  assert.deepEqual(p.holidays, ['2026-12-25', '2027-01-01']);
+  assert.deepEqual(p.holidayNames, { '2026-12-25': 'Hari Raya Natal' });
   // Thursday 24 Dec 22:00 starts the day before the holiday and runs until Friday 06:00.
   assert.equal(decide(p, '10.0.0.1', 'netflix.com', at('2026-12-25T05:00:00+07:00')).action, 'block');
   assert.equal(decide(p, '10.0.0.1', 'netflix.com', at('2026-12-25T05:00:00+07:00')).until, at('2026-12-25T06:00:00+07:00'));

@@ -42,6 +42,8 @@ export interface RuleStatus extends RuleInfo {
 export interface Policy {
   readonly timezone: string;
   readonly holidays: readonly string[];
+  /** Names given to holidays in the file (`{date, name}`), by date. */
+  readonly holidayNames: Readonly<Record<string, string>>;
   readonly schedules: readonly ScheduleInfo[];
   readonly groups: readonly GroupInfo[];
   readonly services: readonly ServiceInfo[];
@@ -64,6 +66,7 @@ export interface Policy {
 export interface PolicyParts {
   zone: TimeZone;
   holidays: readonly string[];
+  holidayNames: Readonly<Record<string, string>>;
   index: DomainIndex;
   /** List id -> service or blocklist name. */
   listNames: readonly string[];
@@ -112,6 +115,7 @@ const UNMATCHED: Decision = Object.freeze({ action: 'allow', service: null, rule
 class CompiledPolicy implements Policy {
   readonly timezone: string;
   readonly holidays: readonly string[];
+  readonly holidayNames: Readonly<Record<string, string>>;
   readonly schedules: readonly ScheduleInfo[];
   readonly groups: readonly GroupInfo[];
   readonly services: readonly ServiceInfo[];
@@ -133,6 +137,7 @@ class CompiledPolicy implements Policy {
     this.zone = parts.zone;
     this.timezone = parts.zone.name;
     this.holidays = parts.holidays;
+    this.holidayNames = parts.holidayNames;
     this.schedules = parts.scheduleInfos;
     this.groups = parts.groups.map((g) => ({ name: g.name, networks: g.set.networks.map((n) => n.text) }));
     this.services = parts.services;

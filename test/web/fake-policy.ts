@@ -41,6 +41,7 @@ export class FakePolicy implements Policy {
   readonly timezone = 'Asia/Jakarta';
   readonly zone = new TimeZone('Asia/Jakarta');
   readonly holidays = ['2026-12-25'];
+  readonly holidayNames: Readonly<Record<string, string>> = { '2026-12-25': 'Hari Raya Natal' };
   readonly schedules: ScheduleInfo[] = [{ name: 'jam-kerja', ranges: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '07:00', to: '16:00' }] }];
   readonly groups = FAKE_GROUPS;
   readonly services: ServiceInfo[] = Object.entries(SERVICES).map(([name, domains]) => ({

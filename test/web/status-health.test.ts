@@ -9,7 +9,7 @@ import type { TestApp } from './test-app.js';
 
 interface Status {
   timezone: string; now: string; streamingBlocked: boolean; nextChange: string | null; holidaysToday: boolean;
-  today: { date: string; weekday: string; holiday: boolean };
+  today: { date: string; weekday: string; holiday: boolean; holidayName: string | null };
   rules: { name: string; active: boolean; until: string | null; services: string[] }[];
 }
 
@@ -42,7 +42,7 @@ describe('health, metrics, status', () => {
     const s = res.json() as Status;
     assert.equal(s.timezone, 'Asia/Jakarta');
     assert.equal(s.now, '2026-05-04T01:00:00.000Z');
-    assert.deepEqual(s.today, { date: '2026-05-04', weekday: 'mon', holiday: false });
+    assert.deepEqual(s.today, { date: '2026-05-04', weekday: 'mon', holiday: false, holidayName: null });
     assert.equal(s.streamingBlocked, true);
     assert.equal(s.nextChange, '2026-05-04T09:00:00.000Z');
     assert.equal(s.rules[0]?.active, true);
@@ -65,6 +65,7 @@ describe('health, metrics, status', () => {
       t.clock.now = Date.parse('2026-12-25T10:00:00+07:00');
       s = (await t.app.inject({ method: 'GET', url: '/api/status' })).json() as Status;
       assert.equal(s.holidaysToday, true);
+      assert.equal(s.today.holidayName, 'Hari Raya Natal');
     } finally {
       t.clock.now = saved;
     }

@@ -24,7 +24,7 @@ const RuleStatusSchema = Type.Object({
 const StatusSchema = Type.Object({
   timezone: Type.String(),
   now: IsoString,
-  today: Type.Object({ date: Type.String(), weekday: Type.String(), holiday: Type.Boolean() }),
+  today: Type.Object({ date: Type.String(), weekday: Type.String(), holiday: Type.Boolean(), holidayName: Type.Union([Type.String(), Type.Null()]) }),
   holidaysToday: Type.Boolean(),
   streamingBlocked: Type.Boolean(),
   nextChange: Nullable(IsoString),
@@ -43,7 +43,7 @@ export async function statusRoutes(app: FastifyInstance, ctx: WebContext): Promi
     return {
       timezone: policy.timezone,
       now: iso(at),
-      today: { date: day.date, weekday: day.weekday, holiday: day.holiday },
+      today: { date: day.date, weekday: day.weekday, holiday: day.holiday, holidayName: day.holiday ? (policy.holidayNames[day.date] ?? null) : null },
       holidaysToday: day.holiday,
       streamingBlocked: rules.some((r) => r.active && r.action === 'block' && r.services.some((s) => STREAMING_SERVICES.has(s))),
       nextChange: changes.length === 0 ? null : iso(Math.min(...changes)),
