@@ -76,6 +76,24 @@ test('the index grows past its initial size and keeps every entry', () => {
   assert.deepEqual(matches(index, 'host50000.example1.net'), []);
 });
 
+test('set ids widen past 256 and 65,536 sets, before and after a rehash and compaction', () => {
+  const index = new DomainIndex();
+  const lists = 70_000;
+  index.add('shared.example', 0);
+  for (let i = 0; i < lists; i++) {
+    index.add(`only${i}.example`, i);
+    // Each addition makes one more set: the lists 0..i.
+    if (i < 300) index.add('shared.example', i);
+  }
+  index.compact();
+  assert.equal(index.size, lists + 1);
+  for (const i of [0, 255, 256, 257, 65_535, 65_536, lists - 1]) assert.deepEqual(matches(index, `www.only${i}.example`), [i]);
+  assert.deepEqual(matches(index, 'shared.example'), Array.from({ length: 300 }, (_, i) => i));
+  index.add('late.example', 299);
+  assert.deepEqual(matches(index, 'a.late.example'), [299]);
+  assert.deepEqual(matches(index, 'only70000.example'), []);
+});
+
 test('blocklist formats: plain, hosts, adblock, comments; bad lines are counted', () => {
   const text = [
     '# comment', '! adblock comment', '[Adblock Plus 2.0]', '',

@@ -1,6 +1,8 @@
 /**
  * A compact index of domain suffixes: one byte buffer holds every domain, typed arrays hold the
- * offsets, hashes and list ids, and an open-addressing table finds an entry by the hash of its text.
+ * offsets and set ids, and an open-addressing table finds an entry by the hash of its text. Neither
+ * hashes nor lengths are stored: a length is the gap between two offsets (domains are appended in
+ * entry order), and a rehash recomputes each hash from the bytes.
  * No JavaScript object exists per domain, so a million-domain list costs tens of megabytes, and a
  * lookup hashes the queried name once, from its end, probing each suffix at a label boundary.
  */
@@ -23,10 +25,10 @@ function lower(c: number): number {
 export class DomainIndex {
   #data = new Uint8Array(1 << 16);
   #dataLength = 0;
-  #offsets = new Uint32Array(1024);
-  #lengths = new Uint8Array(1024);
-  #hashes = new Uint32Array(1024);
-  #setIds = new Uint32Array(1024);
+  /** Entry i spans data[offsets[i], offsets[i + 1]); one slot more than entries. */
+  #offsets = new Uint32Array(1025);
+  /** As narrow as the number of sets allows: one byte each while there are at most 256 sets. */
+  #setIds: Uint8Array | Uint16Array | Uint32Array = new Uint8Array(1024);
   #count = 0;
   #table = new Int32Array(2048);
   #mask = 2047;
@@ -61,10 +63,11 @@ export class DomainIndex {
       const e = this.#table[slot]!;
       if (e === 0) break;
       const idx = e - 1;
-      if (this.#hashes[idx] === h && this.#lengths[idx] === length && this.#equalBytes(idx, bytes, start)) {
+      if (this.#offsets[idx + 1]! - this.#offsets[idx]! === length && this.#equalBytes(idx, bytes, start)) {
         const set = this.#setIds[idx]!;
         const merged = this.#setWith(set, listId);
         if (merged === set) return false;
+        this.#widenSetIds();
         this.#setIds[idx] = merged;
         return true;
       }
@@ -80,12 +83,12 @@ export class DomainIndex {
     const off = this.#dataLength;
     for (let i = 0; i < length; i++) this.#data[off + i] = lower(bytes[start + i]!);
     this.#dataLength += length;
-    this.#offsets[idx] = off;
-    this.#lengths[idx] = length;
-    this.#hashes[idx] = h;
-    this.#setIds[idx] = this.#singleton(listId);
+    this.#offsets[idx + 1] = off + length;
+    const set = this.#singleton(listId);
+    this.#widenSetIds();
+    this.#setIds[idx] = set;
     if (this.#count * 2 > this.#table.length) this.#rehash(this.#table.length * 2);
-    else this.#insertSlot(idx);
+    else this.#insertSlot(idx, h);
     return true;
   }
 
@@ -113,7 +116,7 @@ export class DomainIndex {
         const e = this.#table[slot]!;
         if (e === 0) break;
         const idx = e - 1;
-        if (this.#hashes[idx] === hh && this.#lengths[idx] === length && this.#equalString(idx, name, i)) {
+        if (this.#offsets[idx + 1]! - this.#offsets[idx]! === length && this.#equalString(idx, name, i)) {
           if (found < out.length) out[found++] = this.#setIds[idx]!;
           break;
         }
@@ -125,14 +128,14 @@ export class DomainIndex {
 
   #equalBytes(idx: number, bytes: Uint8Array, start: number): boolean {
     const off = this.#offsets[idx]!;
-    const len = this.#lengths[idx]!;
+    const len = this.#offsets[idx + 1]! - off;
     for (let i = 0; i < len; i++) if (this.#data[off + i] !== lower(bytes[start + i]!)) return false;
     return true;
   }
 
   #equalString(idx: number, name: string, start: number): boolean {
     const off = this.#offsets[idx]!;
-    const len = this.#lengths[idx]!;
+    const len = this.#offsets[idx + 1]! - off;
     for (let i = 0; i < len; i++) if (this.#data[off + i] !== lower(name.charCodeAt(start + i))) return false;
     return true;
   }
@@ -166,17 +169,40 @@ export class DomainIndex {
   }
 
   #ensureCapacity(): void {
-    if (this.#count <= this.#offsets.length) return;
-    const cap = Math.max(1024, this.#offsets.length * 2);
-    const grow = <T extends Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => { const b = make(cap); b.set(a); return b; };
-    this.#offsets = grow(this.#offsets, (n) => new Uint32Array(n));
-    this.#lengths = grow(this.#lengths, (n) => new Uint8Array(n));
-    this.#hashes = grow(this.#hashes, (n) => new Uint32Array(n));
-    this.#setIds = grow(this.#setIds, (n) => new Uint32Array(n));
+    if (this.#count <= this.#setIds.length) return;
+    this.#resize(Math.max(1024, this.#setIds.length * 2));
   }
 
-  #insertSlot(idx: number): void {
-    let slot = mix(this.#hashes[idx]!) & this.#mask;
+  /** Give room for `capacity` entries (at least the current ones). */
+  #resize(capacity: number): void {
+    const offsets = new Uint32Array(capacity + 1);
+    offsets.set(this.#offsets.subarray(0, this.#count + 1));
+    this.#offsets = offsets;
+    const setIds = new (this.#setIds.constructor as typeof Uint32Array)(capacity);
+    setIds.set(this.#setIds.subarray(0, this.#count));
+    this.#setIds = setIds;
+  }
+
+  /** Switch to wider set ids once the newest set id no longer fits. */
+  #widenSetIds(): void {
+    const top = this.#sets.length - 1;
+    const ids = this.#setIds;
+    if (ids instanceof Uint32Array || (ids instanceof Uint16Array ? top <= 0xffff : top <= 0xff)) return;
+    const wider = top <= 0xffff ? new Uint16Array(ids.length) : new Uint32Array(ids.length);
+    wider.set(ids);
+    this.#setIds = wider;
+  }
+
+  #hashOf(idx: number): number {
+    const data = this.#data;
+    const off = this.#offsets[idx]!;
+    let h = FNV_OFFSET;
+    for (let i = this.#offsets[idx + 1]! - 1; i >= off; i--) h = Math.imul(h ^ data[i]!, FNV_PRIME);
+    return h >>> 0;
+  }
+
+  #insertSlot(idx: number, hash: number): void {
+    let slot = mix(hash) & this.#mask;
     while (this.#table[slot] !== 0) slot = (slot + 1) & this.#mask;
     this.#table[slot] = idx + 1;
   }
@@ -184,19 +210,13 @@ export class DomainIndex {
   #rehash(size: number): void {
     this.#table = new Int32Array(size);
     this.#mask = size - 1;
-    for (let i = 0; i < this.#count; i++) this.#insertSlot(i);
+    for (let i = 0; i < this.#count; i++) this.#insertSlot(i, this.#hashOf(i));
   }
 
   /** Make room for `extra` more domains of about `bytes` bytes in all, so loading does not regrow. */
   reserve(extra: number, bytes: number): void {
     const want = this.#count + extra;
-    if (want > this.#offsets.length) {
-      const grow = <T extends Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => { const b = make(want); b.set(a.subarray(0, this.#count)); return b; };
-      this.#offsets = grow(this.#offsets, (n) => new Uint32Array(n));
-      this.#lengths = grow(this.#lengths, (n) => new Uint8Array(n));
-      this.#hashes = grow(this.#hashes, (n) => new Uint32Array(n));
-      this.#setIds = grow(this.#setIds, (n) => new Uint32Array(n));
-    }
+    if (want > this.#setIds.length) this.#resize(want);
     if (this.#dataLength + bytes > this.#data.length) {
       const grown = new Uint8Array(this.#dataLength + bytes);
       grown.set(this.#data.subarray(0, this.#dataLength));
@@ -209,10 +229,7 @@ export class DomainIndex {
 
   /** Release spare capacity once loading is done. */
   compact(): void {
-    this.#data = this.#data.slice(0, this.#dataLength);
-    this.#offsets = this.#offsets.slice(0, this.#count);
-    this.#lengths = this.#lengths.slice(0, this.#count);
-    this.#hashes = this.#hashes.slice(0, this.#count);
-    this.#setIds = this.#setIds.slice(0, this.#count);
+    if (this.#data.length !== this.#dataLength) this.#data = this.#data.slice(0, this.#dataLength);
+    if (this.#setIds.length !== this.#count) this.#resize(this.#count);
   }
 }

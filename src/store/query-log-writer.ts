@@ -15,6 +15,11 @@ export const TEXT_SLACK_MS = 3_600_000;
 const MAX_CACHED_WORDS = 200_000;
 const PRUNE_CHUNK = 20_000;
 
+/** `text` as a string of its own, not a view into a larger one. */
+function flat(text: string): string {
+  return text.length < 13 ? text : Buffer.from(text, 'utf8').toString('utf8');
+}
+
 /**
  * Writes query-log batches into the compact schema: rows hold integer ids of `querylog_text` words,
  * names included. Runs on the writer thread (and, for bulk loads, wherever `insertMany` is called).
@@ -27,8 +32,13 @@ export class QueryLogWriter {
   #words: string[] = [];
   #wordIds: number[] = [];
   #wordTimes: number[] = [];
-  /** Clients and names seen lately -> database id and refresh time (bounded: cleared when full). */
-  readonly #seen = new Map<string, { id: number; time: number }>();
+  /**
+   * Clients and names seen lately -> database id. Every id in it was refreshed at or after
+   * `#seenSince`, so the whole map is dropped once batches are TEXT_SLACK_MS newer than that, and
+   * when it is full. Plain number values and flat keys keep an entry at about 70 bytes.
+   */
+  readonly #seen = new Map<string, number>();
+  #seenSince = -Infinity;
   readonly #insert: Statement;
   readonly #upsertText: Statement;
   readonly #nextId: Statement;
@@ -101,6 +111,7 @@ export class QueryLogWriter {
       // Some cached ids may be gone: resolve every word again on its next use.
       this.#wordIds.fill(-1);
       this.#seen.clear();
+      this.#seenSince = -Infinity;
     }
     return deleted;
   }
@@ -170,11 +181,16 @@ export class QueryLogWriter {
 
   /** The database id of a client or name. */
   #wordId(text: string, newest: number): number {
+    if (this.#seenSince + TEXT_SLACK_MS < newest || this.#seen.size >= MAX_CACHED_WORDS) {
+      this.#seen.clear();
+      this.#seenSince = newest;
+    }
     const known = this.#seen.get(text);
-    if (known !== undefined && known.time + TEXT_SLACK_MS >= newest) return known.id;
-    if (known === undefined && this.#seen.size >= MAX_CACHED_WORDS) this.#seen.clear();
+    if (known !== undefined) return known;
     const id = this.#upsertText.get(text, newest) as number;
-    this.#seen.set(text, { id, time: newest });
+    if (newest < this.#seenSince) this.#seenSince = newest;
+    // A slice of the batch text would keep the whole batch alive as long as the key: store a copy.
+    this.#seen.set(flat(text), id);
     return id;
   }
 }

@@ -33,6 +33,11 @@ const WORKER_URL = new URL('./query-log-worker.js', import.meta.url);
 const DAY = 86_400_000;
 /** After the writer thread dies, batches are counted as failed for this long before a new one starts. */
 const RESTART_DELAY_MS = 5000;
+/**
+ * The writer's objects live for one batch, or for good in its word cache: a young generation of a
+ * few MB collects them as well as V8's default of up to 32 MB, which would stay resident.
+ */
+const WRITER_LIMITS = { maxYoungGenerationSizeMb: 4 } as const;
 
 interface Pending {
   resolve: (value: number) => void;
@@ -209,7 +214,7 @@ export class SqliteQueryLog implements QueryLogStore {
 
   #start(): Worker {
     const data: WriterData = { file: this.#file, capacity: this.#encoder.capacity, strings: this.#encoder.shippedStrings() };
-    const worker = new Worker(WORKER_URL, { workerData: data });
+    const worker = new Worker(WORKER_URL, { workerData: data, resourceLimits: WRITER_LIMITS });
     this.#worker = worker;
     // The writer checkpoints the WAL; this connection must not do it on the event loop.
     this.#db.pragma('wal_autocheckpoint = 0');
