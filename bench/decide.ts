@@ -8,23 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../src/config/index.js';
+import { createRandom } from './dns/prng.js';
 
 const { values } = parseArgs({ options: { domains: { type: 'string', default: '1000000' }, seconds: { type: 'string', default: '3' } } });
 const DOMAINS = Number(values.domains);
 const SECONDS = Number(values.seconds);
 
-/** mulberry32: small, seeded, reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(20261128);
+const random = createRandom(20261128);
+const rand = (): number => random.next();
 const ALPHA = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const TLDS = ['com', 'net', 'org', 'info', 'id', 'co.id', 'xyz', 'io', 'biz', 'online'];
 const word = (n: number): string => Array.from({ length: n }, () => ALPHA[Math.floor(rand() * ALPHA.length)]).join('');
