@@ -3,7 +3,8 @@
  * `dns.workers` above 1 the DNS gateway runs in that many worker processes (`dns-cluster.ts`) and
  * this process keeps the config, the store, the console and /metrics. The file is the single source
  * of truth for the policy: SIGHUP, a change on disk and a save in the console all go through the
- * same validate-then-swap reload, so a broken file never replaces a working policy. Console exemptions live in the database and are layered on top.
+ * same validate-then-swap reload, so a broken file never replaces a working policy. Console
+ * exemptions live in the database and are layered on top.
  */
 import { existsSync, mkdirSync, renameSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import type { AddressInfo } from 'node:net';
