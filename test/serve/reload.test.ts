@@ -12,18 +12,9 @@ import { RR_TYPE } from '../../src/dns/index.js';
 import { udpQuery } from '../dns/dns-test-kit.js';
 import { digShort, digUntil } from '../e2e/kit/dig.js';
 import { ROOT, startProduct } from '../e2e/kit/product.js';
+import { BLOCK_CONTOH, POLICY } from './serve-policy.js';
 
 const run = promisify(execFile);
-const POLICY = `
-services:
-  contoh: ["example.org"]
-rules:
-  - name: blokir-tiktok
-    block: [tiktok]
-`;
-const BLOCK_CONTOH = `${POLICY}  - name: blokir-contoh
-    block: [contoh]
-`;
 
 test('reloads: file change, broken file, SIGHUP; no query lost; SIGTERM flushes the log', async () => {
   const product = await startProduct({ adminPassword: 'reload-test-password', policy: POLICY });

@@ -13,19 +13,10 @@ import { decodeMessage, RCODE, rcodeOf, RR_TYPE } from '../../src/dns/index.js';
 import { buildQuery, tcpExchange, udpQuery } from '../dns/dns-test-kit.js';
 import { digShort, digUntil } from '../e2e/kit/dig.js';
 import { ROOT, startProduct, type Product } from '../e2e/kit/product.js';
+import { BLOCK_CONTOH, POLICY } from './serve-policy.js';
 
 const run = promisify(execFile);
 const PASSWORD = 'workers-test-password';
-const POLICY = `
-services:
-  contoh: ["example.org"]
-rules:
-  - name: blokir-tiktok
-    block: [tiktok]
-`;
-const BLOCK_CONTOH = `${POLICY}  - name: blokir-contoh
-    block: [contoh]
-`;
 
 /** Child processes of `pid` (the DNS workers of serve), from /proc. */
 function childrenOf(pid: number): number[] {

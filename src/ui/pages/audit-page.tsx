@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import type { AuditEntry, Page } from '../api-types.js';
 import { useApp } from '../app-context.js';
 import { DiffView } from '../components/diff-view.js';
+import { Pager } from '../components/pager.js';
 import { ErrorNote, Loading } from '../components/error-note.js';
 import { isMessageKey, t } from '../i18n.js';
 import { formatDateTime } from '../time-format.js';
@@ -50,15 +51,7 @@ export function AuditPage() {
             {page.items.map((e, i) => <AuditItem key={String(e.id ?? i)} entry={e} />)}
           </ul>
         )}
-        <div class="pager">
-          <button type="button" class="btn btn-small" disabled={cursors.length <= 1} onClick={() => setCursors([undefined])}>{t('queries.first')}</button>
-          <button type="button" class="btn btn-small" disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>{t('queries.prev')}</button>
-          <span class="muted">{t('queries.page', { n: cursors.length })}</span>
-          <button type="button" class="btn btn-small btn-primary" disabled={page === null || page.nextCursor === null}
-            onClick={() => page?.nextCursor != null && setCursors([...cursors, page.nextCursor])}>
-            {t('queries.next')}
-          </button>
-        </div>
+        <Pager cursors={cursors} setCursors={setCursors} nextCursor={page?.nextCursor ?? null} />
       </section>
     </div>
   );

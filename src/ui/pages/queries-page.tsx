@@ -7,6 +7,7 @@ import { api } from '../api.js';
 import type { Page, QueryEntry } from '../api-types.js';
 import { useApp } from '../app-context.js';
 import { DataTable } from '../components/data-table.js';
+import { Pager } from '../components/pager.js';
 import { ErrorNote, Loading } from '../components/error-note.js';
 import { t } from '../i18n.js';
 import { serviceLabel } from '../status-words.js';
@@ -105,16 +106,7 @@ export function QueriesPage() {
             )}
           </>
         )}
-        <div class="pager">
-          <button type="button" class="btn btn-small" disabled={cursors.length <= 1} onClick={() => setCursors([undefined])}>{t('queries.first')}</button>
-          <button type="button" class="btn btn-small" disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>{t('queries.prev')}</button>
-          <span class="muted">{t('queries.page', { n: cursors.length })}</span>
-          <button type="button" class="btn btn-small btn-primary" data-testid="queries-next"
-            disabled={page === null || page.nextCursor === null || loaded.loading}
-            onClick={() => page?.nextCursor != null && setCursors([...cursors, page.nextCursor])}>
-            {t('queries.next')}
-          </button>
-        </div>
+        <Pager cursors={cursors} setCursors={setCursors} nextCursor={page?.nextCursor ?? null} busy={loaded.loading} testId="queries-next" />
       </section>
     </div>
   );
