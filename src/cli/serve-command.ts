@@ -1,7 +1,9 @@
 /**
- * `rambu serve`: the DNS gateway, the query log and the web console over one config file. With
- * `dns.workers` above 1 the DNS gateway runs in that many worker processes (`dns-cluster.ts`) and
- * this process keeps the config, the store, the console and /metrics. The file is the single source
+ * `rambu serve`: the DNS gateway, the query log and the web console over one config file, in one
+ * process. The main thread binds the DNS sockets and answers on them; with `dns.workers` above 1,
+ * that many threads less one read the same UDP sockets (`dns-threads.ts`) over the same domain
+ * index in shared memory, and the main thread keeps the config, the store, the console, TCP and
+ * /metrics. The file is the single source
  * of truth for the policy: SIGHUP, a change on disk and a save in the console all go through the
  * same validate-then-swap reload, so a broken file never replaces a working policy. Console
  * exemptions live in the database and are layered on top.
@@ -14,12 +16,13 @@ import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { ConfigError, formatIssue } from '../errors.js';
 import { DEFAULT_CONFIG_YAML, type LoadedConfig, loadConfigFile, parseConfigText } from '../config/index.js';
-import { createDnsServer, forEachQueryLogEntry } from '../dns/index.js';
+import { createDnsServer, createDnsStats, forEachQueryLogEntry, registerDnsMetrics, snapshotDnsStats, sumDnsStatsInto } from '../dns/index.js';
 import type { ExemptionInput, Policy } from '../policy/index.js';
 import { openStore } from '../store/index.js';
 import { buildApp, ensureAdmin, LOG_REDACT_PATHS, type PolicyEditor, toPolicyExemptions } from '../web/index.js';
 import { type CliIo, EXIT, write } from './cli-io.js';
-import { createDnsCluster, type DnsCluster } from './dns-cluster.js';
+import { collectGarbage } from './collect-garbage.js';
+import { createDnsThreads, type DnsThreads } from './dns-threads.js';
 
 const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 const DEFAULT_CONFIG_PATH = 'data/rambu.yaml';
@@ -53,6 +56,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     throw err;
   }
   const { settings } = loaded;
+  collectGarbage();
   const logger: Logger = pino({ level: settings.log.level, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } }, pino.destination(2));
   for (const w of loaded.warnings) logger.warn(w);
 
@@ -64,19 +68,15 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     labelNames: ['state'], registers: [registry],
     collect() {
       const s = store.queryLog.stats();
-      // Entries DNS worker processes dropped before they reached the store count as dropped too.
-      const workerDropped = cluster?.logDropped() ?? 0;
+      // Entries DNS threads dropped before they reached the store count as dropped too.
+      const workerDropped = threads?.logDropped() ?? 0;
       for (const [state, value] of Object.entries(s)) queryLogGauge.set({ state }, state === 'dropped' ? value + workerDropped : value);
     },
   });
 
-  // DNS worker processes, when dns.workers > 1; they get every policy and exemption change.
-  const cluster: DnsCluster | null = settings.dns.workers > 1
-    ? createDnsCluster({
-      workers: settings.dns.workers, file, configText: () => loaded.text, exemptions: () => exemptions,
-      onLog: (columns) => forEachQueryLogEntry(columns, (entry) => store.queryLog.append(entry)), registry, logger,
-    })
-    : null;
+  // Extra DNS threads, when dns.workers > 1 (started once the main thread's sockets are bound);
+  // they get every policy and exemption change.
+  let threads: DnsThreads | null = null;
 
   // The policy in force: the file's, plus the console's exemptions.
   let base: Policy = loaded.policy;
@@ -90,7 +90,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     const json = JSON.stringify(list);
     if (json !== exemptionsJson) {
       exemptionsJson = json;
-      cluster?.exemptionsChanged(list);
+      threads?.exemptionsChanged(list);
     }
   };
   await refreshExemptions();
@@ -104,10 +104,12 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     if (changed) logger.warn('listen addresses, dns.workers or the storage path changed: they take effect at the next restart');
     loaded = next;
     base = next.policy;
-    cluster?.policyChanged(next.text);
+    threads?.policyChanged(next.text, next.policy.lists());
     await refreshExemptions();
     for (const w of next.warnings) logger.warn(w);
     logger.info({ file, why, rules: base.rules.length }, 'policy reloaded');
+    // The previous policy's index and the loading's scratch buffers are garbage now.
+    setImmediate(collectGarbage);
   };
   let lastText = loaded.text;
   const reload = async (why: string): Promise<void> => {
@@ -146,19 +148,52 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     },
   };
 
-  // One DNS server in this process, or the worker processes (which bind the same addresses).
-  const dns = cluster !== null ? null : createDnsServer({
+  // The main thread's DNS server (UDP and TCP); extra threads read its UDP sockets.
+  const dns = createDnsServer({
     settings: settings.dns,
     getPolicy: () => current,
     onQuery: (entry) => store.queryLog.append(entry),
     logger,
-    registry,
   });
-  const stopDns = (): Promise<void> => (dns !== null ? dns.stop() : cluster?.stop() ?? Promise.resolve());
+  const dnsTotal = createDnsStats();
+  registerDnsMetrics(dnsTotal, registry, () => sumDnsStatsInto(dnsTotal, [snapshotDnsStats(dns.stats), ...(threads?.snapshots() ?? [])]));
+  dns.stats.upstreamLatency.observe((ms, upstream) => dnsTotal.upstreamLatency.add(ms, upstream));
+  new Gauge({
+    name: 'rambu_dns_thread_queries', help: 'DNS queries received by each DNS thread (1 is the main thread)', labelNames: ['thread'], registers: [registry],
+    collect() {
+      this.reset();
+      this.set({ thread: '1' }, dns.stats.queries);
+      threads?.snapshots().forEach((s, i) => this.set({ thread: String(i + 2) }, s.queries));
+    },
+  });
+  new Gauge({
+    name: 'rambu_dns_threads', help: 'DNS threads answering (the main thread and the extra ones of dns.workers)', registers: [registry],
+    collect() { this.set(1 + (threads?.listening() ?? 0)); },
+  });
+  let fatal: ((message: string) => void) | null = null;
+  const stopDns = async (): Promise<void> => {
+    // Threads first: they stop reading before the main thread closes the sockets they share.
+    await threads?.stop();
+    await dns.stop();
+  };
   try {
-    const addrs = dns !== null ? formatAddresses((await dns.start()).udp) : await cluster?.start() ?? [];
-    const workers = cluster === null ? '' : `, ${settings.dns.workers} worker processes`;
-    write(io.stdout, `rambu: dns: listening on ${addrs.join(', ')} (udp and tcp${workers})`);
+    const bound = await dns.start();
+    let mode = '';
+    if (settings.dns.workers > 1) {
+      const sockets = dns.udpFds();
+      if (sockets.length === 0) {
+        logger.warn('this Node.js does not expose socket descriptors: answering DNS on one thread');
+      } else {
+        threads = createDnsThreads({
+          threads: settings.dns.workers - 1, file, configText: loaded.text, lists: base.lists(), exemptions, sockets,
+          onLog: (columns) => forEachQueryLogEntry(columns, (entry) => store.queryLog.append(entry)),
+          upstreamLatency: dnsTotal.upstreamLatency, onFatal: (message) => fatal?.(message), logger,
+        });
+        await threads.start();
+        mode = `, ${settings.dns.workers} threads`;
+      }
+    }
+    write(io.stdout, `rambu: dns: listening on ${formatAddresses(bound.udp).join(', ')} (udp and tcp${mode})`);
   } catch (err) {
     write(io.stderr, `rambu: cannot start DNS: ${(err as Error).message}`);
     await stopDns();
@@ -218,5 +253,13 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    // A DNS thread that ended took the shared sockets with it: exit, and let the service manager restart.
+    fatal = (message) => {
+      write(io.stderr, `rambu: ${message}: exiting`);
+      stopping = true;
+      clearInterval(refreshTimer);
+      watcher?.close();
+      Promise.allSettled([app?.close()]).then(() => store.close()).finally(() => done(EXIT.FAILURE));
+    };
   });
 }

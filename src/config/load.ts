@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ConfigIssue, formatIssue } from '../errors.js';
 import { compilePolicy } from '../policy/compile.js';
-import type { Policy } from '../policy/index.js';
+import type { Policy, PolicyLists } from '../policy/index.js';
 import { locateIssues } from './locate.js';
 import { resolveSettings } from './resolve-settings.js';
 import { type Config, ConfigSchema } from './schema.js';
@@ -20,6 +20,8 @@ export interface LoadOptions {
   baseDir?: string;
   /** Epoch ms for checks such as expired exemptions; default: now. */
   now?: number;
+  /** The services and blocklists of this same text compiled before (see `CompileOptions.lists`). */
+  lists?: PolicyLists;
 }
 
 /** A configuration that passed every check, compiled. */
@@ -91,7 +93,7 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
   let compiled: ReturnType<typeof compilePolicy> | null = null;
   const compileIssues: ConfigIssue[] = [];
   try {
-    compiled = compilePolicy(config, { baseDir, now: options.now ?? Date.now(), unchecked: broken });
+    compiled = compilePolicy(config, { baseDir, now: options.now ?? Date.now(), unchecked: broken, ...(options.lists === undefined ? {} : { lists: options.lists }) });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     compileIssues.push(...err.issues);

@@ -63,7 +63,7 @@ export const DnsSchema = Type.Object({
     burst: Type.Optional(Type.Integer({ minimum: 1 })),
     action: Type.Optional(Type.Union([Type.Literal('refused'), Type.Literal('drop')])),
   }, Strict)),
-  workers: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'DNS worker processes sharing the sockets' })),
+  workers: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'DNS threads reading the same sockets' })),
 }, Strict);
 
 export const WebSchema = Type.Object({

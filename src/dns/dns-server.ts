@@ -41,6 +41,18 @@ export interface DnsServerOptions {
   maxTcpConnections?: number;
   /** Unanswered queries per TCP connection before it stops being read. @default 64 */
   maxTcpPipeline?: number;
+  /**
+   * Answer UDP on these already bound sockets (file descriptors of another thread's server, from
+   * `udpFds()`) instead of binding `settings.listen`; no TCP is served. Several threads reading one
+   * socket share its queries, as the kernel hands each datagram to one reader.
+   */
+  attachUdpFds?: readonly SharedUdpSocket[];
+}
+
+/** A bound UDP socket another thread may read: its file descriptor and address family. */
+export interface SharedUdpSocket {
+  fd: number;
+  family: 4 | 6;
 }
 
 export interface DnsServer {
@@ -52,6 +64,11 @@ export interface DnsServer {
   /** Health of each upstream; empty before start. */
   upstreamHealth(): UpstreamHealth[];
   clearCache(): void;
+  /**
+   * File descriptors of the bound UDP sockets, for other threads' `attachUdpFds`; empty before
+   * start, or when the runtime does not expose them.
+   */
+  udpFds(): SharedUdpSocket[];
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
@@ -87,6 +104,41 @@ function listenTcp(server: TcpServer, host: string, port: number, ipv6Only: bool
       resolve();
     });
   });
+}
+
+function attachUdp(shared: SharedUdpSocket): Promise<UdpSocket> {
+  return new Promise((resolve, reject) => {
+    const sock = createSocket({ type: shared.family === 6 ? 'udp6' : 'udp4', lookup: literalLookup });
+    const onError = (err: Error): void => reject(err);
+    sock.once('error', onError);
+    sock.bind({ fd: shared.fd }, () => {
+      sock.off('error', onError);
+      resolve(sock);
+    });
+  });
+}
+
+/**
+ * The libuv handle under a UDP socket. node:dgram keeps it under a symbol and documents neither it
+ * nor its `fd` and `recvStop`: null when they are not there.
+ */
+function udpHandle(sock: UdpSocket): { fd: number; recvStop: () => number } | null {
+  for (const key of Object.getOwnPropertySymbols(sock)) {
+    const state: unknown = (sock as unknown as Record<symbol, unknown>)[key];
+    if (typeof state !== 'object' || state === null || !('handle' in state)) continue;
+    const handle = state.handle as { fd?: unknown; recvStop?: unknown } | null;
+    if (handle === null || typeof handle !== 'object') continue;
+    const fd = handle.fd;
+    if (typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 && typeof handle.recvStop === 'function') {
+      return handle as { fd: number; recvStop: () => number };
+    }
+  }
+  return null;
+}
+
+function sharedUdp(sock: UdpSocket): SharedUdpSocket | null {
+  const handle = udpHandle(sock);
+  return handle === null ? null : { fd: handle.fd, family: sock.address().family === 'IPv6' ? 6 : 4 };
 }
 
 function closeUdp(sock: UdpSocket): Promise<void> {
@@ -189,6 +241,14 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
     running = false;
     for (const s of sessions) s.close();
     sessions.clear();
+    if (options.attachUdpFds !== undefined) {
+      // The descriptors belong to the server that bound them: stop reading, never close them.
+      for (const sock of udpSockets.splice(0)) {
+        sock.removeAllListeners('message');
+        udpHandle(sock)?.recvStop();
+      }
+      return;
+    }
     await Promise.all(udpSockets.splice(0).map(closeUdp));
     await Promise.all(tcpServers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
@@ -197,6 +257,10 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
     stats,
     upstreamHealth: () => (forwarder === null ? [] : forwarder.health()),
     clearCache: () => cache.clear(),
+    udpFds: () => {
+      const shared = udpSockets.map(sharedUdp);
+      return shared.every((x) => x !== null) ? shared as SharedUdpSocket[] : [];
+    },
     stop,
     async start() {
       if (running) throw new RambuError(ERROR_CODES.LISTEN_FAILED, 'DNS server is already running');
@@ -209,6 +273,19 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
         forwarder, cache, clients, rateLimiter, maxUdpSize,
       });
       running = true;
+      if (options.attachUdpFds !== undefined) {
+        try {
+          for (const shared of options.attachUdpFds) {
+            const sock = await attachUdp(shared);
+            serveUdp(sock, handler);
+            udpSockets.push(sock);
+          }
+        } catch (err) {
+          running = false;
+          throw new RambuError(ERROR_CODES.LISTEN_FAILED, `cannot read the shared udp sockets: ${(err as Error).message}`, { cause: err });
+        }
+        return { udp: udpSockets.map((s) => s.address()), tcp: [] };
+      }
       try {
         for (const listen of settings.listen) {
           const host = listen.host.replace(/^\[(.*)\]$/, '$1');

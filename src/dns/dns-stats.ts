@@ -95,14 +95,18 @@ function snake(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-/** Register `rambu_dns_*` metrics on `registry`, read from `stats` at scrape time. */
-export function registerDnsMetrics(stats: DnsStats, registry: Registry): void {
+/**
+ * Register `rambu_dns_*` metrics on `registry`, read from `stats` at scrape time; `refresh`, when
+ * given, runs first (to sum several threads' counters into `stats`, say).
+ */
+export function registerDnsMetrics(stats: DnsStats, registry: Registry, refresh?: () => void): void {
   for (const [key, help] of Object.entries(COUNTERS) as [CounterKey, string][]) {
     new Counter({
       name: `rambu_dns_${snake(key)}_total`,
       help,
       registers: [registry],
       collect() {
+        refresh?.();
         this.reset();
         this.inc(stats[key]);
       },
@@ -113,6 +117,7 @@ export function registerDnsMetrics(stats: DnsStats, registry: Registry): void {
     help: 'Open client TCP connections',
     registers: [registry],
     collect() {
+      refresh?.();
       this.set(stats.tcpConnections);
     },
   });

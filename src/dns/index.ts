@@ -3,7 +3,7 @@
  * schedule-aware TTLs. Other folders import only from here.
  */
 export { createDnsServer } from './dns-server.js';
-export type { DnsServer, DnsServerOptions } from './dns-server.js';
+export type { DnsServer, DnsServerOptions, SharedUdpSocket } from './dns-server.js';
 export type { QueryLogEntry, QueryAction } from './query-log-entry.js';
 export { createDnsStats, registerDnsMetrics, LatencySamples } from './dns-stats.js';
 export type { DnsStats } from './dns-stats.js';
@@ -19,7 +19,7 @@ export type { Edns } from './edns.js';
 export { RR_TYPE, RR_CLASS, typeName, typeFromName } from './rr-types.js';
 export { FLAG, OPCODE, RCODE, rcodeName, rcodeOf, opcodeOf } from './rcodes.js';
 export { normalizeName, isSubdomain, MAX_NAME_LENGTH, MAX_LABEL_LENGTH } from './domain-name.js';
-export { QueryLogBatch, forEachQueryLogEntry, queryLogColumnsLength } from './cluster-log-batch.js';
-export type { QueryLogColumns, QueryLogBatchOptions } from './cluster-log-batch.js';
-export { addDnsStats, emptyDnsStatsSnapshot, snapshotDnsStats, sumDnsStatsInto } from './cluster-stats.js';
-export type { DnsStatsSnapshot } from './cluster-stats.js';
+export { QueryLogBatch, forEachQueryLogEntry, queryLogColumnsLength } from './query-log-columns.js';
+export type { QueryLogColumns, QueryLogBatchOptions } from './query-log-columns.js';
+export { addDnsStats, emptyDnsStatsSnapshot, snapshotDnsStats, sumDnsStatsInto } from './dns-stats-snapshot.js';
+export type { DnsStatsSnapshot } from './dns-stats-snapshot.js';

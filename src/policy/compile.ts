@@ -13,7 +13,7 @@ import { CidrSet, parseCidr, type Cidr } from './cidr.js';
 import { DomainIndex } from './domain-index.js';
 import { normalizeDomain } from './domain-name.js';
 import { isCalendarDate, parseInstant } from './parse-instant.js';
-import { createPolicy, type ExemptionInput, type Policy, type PolicyParts, type RuleInfo, type ServiceInfo } from './policy.js';
+import { createPolicy, type ExemptionInput, type Policy, type PolicyLists, type PolicyParts, type RuleInfo, type ServiceInfo } from './policy.js';
 import { type CompiledRange, parseClock, Schedule } from './schedule.js';
 import { isValidTimeZone, TimeZone } from './time-zone.js';
 
@@ -31,6 +31,11 @@ export interface CompileOptions {
   unchecked?: ReadonlySet<string>;
   /** Reads a blocklist file; default: fs.readFileSync. */
   readFile?: (path: string) => Uint8Array;
+  /**
+   * Services and blocklists already compiled from this same config (another thread's
+   * `policy.lists()`): used as they are, and no list file is read.
+   */
+  lists?: PolicyLists;
 }
 
 export interface CompileResult {
@@ -101,7 +106,8 @@ export function compilePolicy(config: Config, options: CompileOptions): CompileR
   }
 
   // Services: the built-in catalog, extended by the user's; then blocklists.
-  const index = new DomainIndex();
+  const shared = options.lists;
+  const index = shared === undefined ? new DomainIndex() : DomainIndex.fromParts(shared.index);
   const listNames: string[] = [];
   const listIds = new Map<string, number>();
   const services: ServiceInfo[] = [];
@@ -110,48 +116,53 @@ export function compilePolicy(config: Config, options: CompileOptions): CompileR
     if (id === undefined) { id = listNames.length; listNames.push(name); listIds.set(name, id); }
     return id;
   };
-  for (const entry of BUILTIN_SERVICES) {
-    const id = addList(entry.name);
-    for (const d of entry.domains) index.add(d, id);
-    services.push({ name: entry.name, title: entry.title, builtin: true, kind: 'service', domains: entry.domains.length, sample: entry.domains.slice(0, SAMPLE_SIZE), source: entry.source });
-  }
-  for (const [name, domains] of Object.entries(config.services ?? {})) {
-    checkName(['services', name], name, 'service');
-    const id = addList(name);
-    const added: string[] = [];
-    domains.forEach((d, i) => {
-      const n = normalizeDomain(String(d));
-      if (n === null) fail(['services', name, i], `invalid domain "${d}"`);
-      else { index.add(n, id); added.push(n); }
-    });
-    const builtin = services.find((s) => s.name === name);
-    if (builtin !== undefined) {
-      Object.assign(builtin, { domains: builtin.domains + added.length, sample: [...builtin.sample, ...added].slice(0, SAMPLE_SIZE), source: `${builtin.source}; extended in the config file` });
-    } else {
-      services.push({ name, title: name, builtin: false, kind: 'service', domains: added.length, sample: added.slice(0, SAMPLE_SIZE), source: 'config file' });
-    }
-  }
   const blocklists: CompileResult['blocklists'] = [];
-  const readFile = options.readFile ?? ((p: string) => readFileSync(p));
-  for (const [name, spec] of Object.entries(config.blocklists ?? {})) {
-    checkName(['blocklists', name], name, 'blocklist');
-    if (listIds.has(name)) { fail(['blocklists', name], `blocklist name "${name}" is already a service name`); continue; }
-    const rel = typeof spec === 'string' ? spec : spec.path;
-    const path = isAbsolute(rel) ? rel : resolve(options.baseDir, rel);
-    const id = addList(name);
-    let bytes: Uint8Array;
-    try {
-      bytes = readFile(path);
-    } catch (err) {
-      fail(typeof spec === 'string' ? ['blocklists', name] : ['blocklists', name, 'path'], `cannot read blocklist "${path}": ${(err as Error).message}`);
-      continue;
+  if (shared !== undefined) {
+    for (const name of shared.listNames) addList(name);
+    services.push(...shared.services);
+  } else {
+    for (const entry of BUILTIN_SERVICES) {
+      const id = addList(entry.name);
+      for (const d of entry.domains) index.add(d, id);
+      services.push({ name: entry.name, title: entry.title, builtin: true, kind: 'service', domains: entry.domains.length, sample: entry.domains.slice(0, SAMPLE_SIZE), source: entry.source });
     }
-    const stats = loadBlocklist(bytes, index, id);
-    blocklists.push({ name, path, stats });
-    if (stats.skipped > 0) warnings.push({ path: ['blocklists', name], message: `${stats.skipped} entries of "${path}" are not domains and were skipped (lines ${stats.skippedLines.join(', ')}${stats.skipped > stats.skippedLines.length ? ', ...' : ''})` });
-    services.push({ name, title: name, builtin: false, kind: 'blocklist', domains: stats.added, sample: [], source: path });
+    for (const [name, domains] of Object.entries(config.services ?? {})) {
+      checkName(['services', name], name, 'service');
+      const id = addList(name);
+      const added: string[] = [];
+      domains.forEach((d, i) => {
+        const n = normalizeDomain(String(d));
+        if (n === null) fail(['services', name, i], `invalid domain "${d}"`);
+        else { index.add(n, id); added.push(n); }
+      });
+      const builtin = services.find((s) => s.name === name);
+      if (builtin !== undefined) {
+        Object.assign(builtin, { domains: builtin.domains + added.length, sample: [...builtin.sample, ...added].slice(0, SAMPLE_SIZE), source: `${builtin.source}; extended in the config file` });
+      } else {
+        services.push({ name, title: name, builtin: false, kind: 'service', domains: added.length, sample: added.slice(0, SAMPLE_SIZE), source: 'config file' });
+      }
+    }
+    const readFile = options.readFile ?? ((p: string) => readFileSync(p));
+    for (const [name, spec] of Object.entries(config.blocklists ?? {})) {
+      checkName(['blocklists', name], name, 'blocklist');
+      if (listIds.has(name)) { fail(['blocklists', name], `blocklist name "${name}" is already a service name`); continue; }
+      const rel = typeof spec === 'string' ? spec : spec.path;
+      const path = isAbsolute(rel) ? rel : resolve(options.baseDir, rel);
+      const id = addList(name);
+      let bytes: Uint8Array;
+      try {
+        bytes = readFile(path);
+      } catch (err) {
+        fail(typeof spec === 'string' ? ['blocklists', name] : ['blocklists', name, 'path'], `cannot read blocklist "${path}": ${(err as Error).message}`);
+        continue;
+      }
+      const stats = loadBlocklist(bytes, index, id);
+      blocklists.push({ name, path, stats });
+      if (stats.skipped > 0) warnings.push({ path: ['blocklists', name], message: `${stats.skipped} entries of "${path}" are not domains and were skipped (lines ${stats.skippedLines.join(', ')}${stats.skipped > stats.skippedLines.length ? ', ...' : ''})` });
+      services.push({ name, title: name, builtin: false, kind: 'blocklist', domains: stats.added, sample: [], source: path });
+    }
+    index.compact();
   }
-  index.compact();
 
   const checkRefs = (path: (string | number)[], names: readonly string[], known: (n: string) => boolean, what: string, all: () => string[]): void => {
     names.forEach((n, i) => {

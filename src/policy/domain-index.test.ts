@@ -111,3 +111,30 @@ test('blocklist formats: plain, hosts, adblock, comments; bad lines are counted'
   assert.equal(stats.skipped, 4);
   assert.deepEqual(stats.skippedLines, [12, 13, 14, 16]);
 });
+
+test('parts() puts the index on shared memory; fromParts() answers the same, also in another thread', async () => {
+  const index = new DomainIndex();
+  const names = Array.from({ length: 5_000 }, (_, i) => `host${i}.example${i % 7}.com`);
+  names.forEach((n, i) => index.add(n, i % 3));
+  index.add('youtube.com', 3);
+  index.add('youtube.com', 4);
+  const parts = index.parts();
+  for (const a of [parts.data, parts.offsets, parts.setIds, parts.table]) assert.ok(a.buffer instanceof SharedArrayBuffer);
+  const copy = DomainIndex.fromParts(structuredClone(parts));
+  assert.equal(copy.size, index.size);
+  for (const n of ['www.youtube.com', 'host42.example0.com', 'x.host4999.example1.com', 'host42.example1.com', 'nothing.org']) {
+    assert.deepEqual(matches(copy, n), matches(index, n), n);
+  }
+  assert.deepEqual(matches(copy, 'www.youtube.com'), [3, 4]);
+  // A worker thread sees the very same memory: a byte written here is read there.
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(`
+    const { parentPort, workerData } = require('node:worker_threads');
+    parentPort.postMessage(workerData.data[0]);
+  `, { eval: true, workerData: parts });
+  const first = parts.data[0]!;
+  const seen = await new Promise<number>((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
+  await worker.terminate();
+  assert.equal(seen, first);
+  assert.ok(parts.data.buffer instanceof SharedArrayBuffer);
+});

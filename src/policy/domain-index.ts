@@ -23,14 +23,14 @@ function lower(c: number): number {
 }
 
 export class DomainIndex {
-  #data = new Uint8Array(1 << 16);
+  #data: Uint8Array = new Uint8Array(1 << 16);
   #dataLength = 0;
   /** Entry i spans data[offsets[i], offsets[i + 1]); one slot more than entries. */
-  #offsets = new Uint32Array(1025);
+  #offsets: Uint32Array = new Uint32Array(1025);
   /** As narrow as the number of sets allows: one byte each while there are at most 256 sets. */
   #setIds: Uint8Array | Uint16Array | Uint32Array = new Uint8Array(1024);
   #count = 0;
-  #table = new Int32Array(2048);
+  #table: Int32Array = new Int32Array(2048);
   #mask = 2047;
   /** Set id -> sorted list ids. Sets 0..n are created on demand; most entries use singletons. */
   readonly #sets: number[][] = [];
@@ -227,9 +227,68 @@ export class DomainIndex {
     if (size !== this.#table.length) this.#rehash(size);
   }
 
-  /** Release spare capacity once loading is done. */
+  /**
+   * Release spare capacity once loading is done. The arrays move to shared memory on the way, so
+   * that {@link parts} can hand them to other threads without copying.
+   */
   compact(): void {
-    if (this.#data.length !== this.#dataLength) this.#data = this.#data.slice(0, this.#dataLength);
-    if (this.#setIds.length !== this.#count) this.#resize(this.#count);
+    this.#data = sharedCopy(this.#data.subarray(0, this.#dataLength), Uint8Array);
+    this.#offsets = sharedCopy(this.#offsets.subarray(0, this.#count + 1), Uint32Array);
+    const ids = this.#setIds;
+    this.#setIds = ids instanceof Uint8Array ? sharedCopy(ids.subarray(0, this.#count), Uint8Array)
+      : ids instanceof Uint16Array ? sharedCopy(ids.subarray(0, this.#count), Uint16Array)
+        : sharedCopy(ids.subarray(0, this.#count), Uint32Array);
+    this.#table = sharedCopy(this.#table, Int32Array);
   }
+
+  /**
+   * The index as plain values whose arrays live in shared memory (after {@link compact}): posting
+   * them to a worker thread shares the memory instead of copying it. {@link fromParts} rebuilds an
+   * index over them; neither side may add to it afterwards.
+   */
+  parts(): DomainIndexParts {
+    this.compact();
+    return {
+      data: this.#data, dataLength: this.#dataLength, offsets: this.#offsets, setIds: this.#setIds,
+      count: this.#count, table: this.#table, sets: this.#sets.map((s) => [...s]),
+    };
+  }
+
+  /** An index over `parts` (from {@link parts}, possibly in another thread). */
+  static fromParts(parts: DomainIndexParts): DomainIndex {
+    const index = new DomainIndex();
+    index.#data = parts.data;
+    index.#dataLength = parts.dataLength;
+    index.#offsets = parts.offsets;
+    index.#setIds = parts.setIds;
+    index.#count = parts.count;
+    index.#table = parts.table;
+    index.#mask = parts.table.length - 1;
+    for (const lists of parts.sets) {
+      index.#setByKey.set(lists.join(','), index.#sets.length);
+      index.#sets.push(lists);
+    }
+    return index;
+  }
+}
+
+/** What {@link DomainIndex.parts} returns: structured-cloneable, the arrays on shared memory. */
+export interface DomainIndexParts {
+  data: Uint8Array;
+  dataLength: number;
+  offsets: Uint32Array;
+  setIds: Uint8Array | Uint16Array | Uint32Array;
+  count: number;
+  table: Int32Array;
+  sets: number[][];
+}
+
+type TypedArrayOf<T> = { new (buffer: SharedArrayBuffer, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number };
+
+/** A copy of `source` on a SharedArrayBuffer (returned as is when it is on one already and exact). */
+function sharedCopy<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(source: T, Kind: TypedArrayOf<T>): T {
+  if (source.buffer instanceof SharedArrayBuffer && source.byteOffset === 0 && source.byteLength === source.buffer.byteLength) return source;
+  const out = new Kind(new SharedArrayBuffer(Math.max(1, source.length) * Kind.BYTES_PER_ELEMENT), 0, source.length);
+  (out as Uint8Array).set(source as Uint8Array);
+  return out;
 }

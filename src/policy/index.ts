@@ -3,12 +3,12 @@
  * configuration into an immutable {@link Policy} that answers `decide(client, name, instant)`.
  */
 export type { Action, Decision } from './decision.js';
-export type { Policy, RuleStatus, ExemptionInput, ServiceInfo, GroupInfo, ScheduleInfo, RuleInfo, ExemptionInfo } from './policy.js';
+export type { Policy, RuleStatus, ExemptionInput, ServiceInfo, GroupInfo, ScheduleInfo, RuleInfo, ExemptionInfo, PolicyLists } from './policy.js';
 export { decide, ruleStatus } from './policy.js';
 export { compilePolicy, DEFAULT_TIMEZONE, type CompileOptions, type CompileResult } from './compile.js';
 export { BUILTIN_SERVICES, type CatalogEntry } from './catalog.js';
 export { CidrSet, parseCidr, parseIp, cidrContains, formatIPv6Groups, type Cidr, type IpAddress } from './cidr.js';
-export { DomainIndex } from './domain-index.js';
+export { DomainIndex, type DomainIndexParts } from './domain-index.js';
 export { normalizeDomain, asciiName } from './domain-name.js';
 export { parseInstant, isCalendarDate } from './parse-instant.js';
 export { TimeZone, isValidTimeZone } from './time-zone.js';

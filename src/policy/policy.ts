@@ -5,7 +5,7 @@
  */
 import { type Cidr, CidrSet, parseCidr, parseIp } from './cidr.js';
 import type { Action, Decision } from './decision.js';
-import { DomainIndex } from './domain-index.js';
+import { DomainIndex, type DomainIndexParts } from './domain-index.js';
 import { asciiName } from './domain-name.js';
 import type { Schedule } from './schedule.js';
 import type { TimeZone } from './time-zone.js';
@@ -60,6 +60,19 @@ export interface Policy {
   groupsOf(client: string): string[];
   /** The time zone, for formatting instants in local time. */
   readonly zone: TimeZone;
+  /**
+   * The services and blocklists with their domain index on shared memory, for compiling the same
+   * config in another thread without reading the lists again (`CompileOptions.lists`).
+   */
+  lists(): PolicyLists;
+}
+
+/** What {@link Policy.lists} returns: structured-cloneable; posting it shares the index memory. */
+export interface PolicyLists {
+  index: DomainIndexParts;
+  /** List id -> service or blocklist name. */
+  listNames: readonly string[];
+  services: readonly ServiceInfo[];
 }
 
 /** Everything `compilePolicy` builds, shared by every copy of a policy. */
@@ -212,6 +225,10 @@ class CompiledPolicy implements Policy {
 
   withConsoleExemptions(exemptions: readonly ExemptionInput[]): Policy {
     return new CompiledPolicy(this.#parts, exemptions);
+  }
+
+  lists(): PolicyLists {
+    return { index: this.#parts.index.parts(), listNames: this.#parts.listNames, services: this.#parts.services };
   }
 
   scheduleTransitions(schedule: string, at: number, count: number): { at: number; active: boolean }[] {

@@ -4,7 +4,7 @@
  * listed but not applied). Services match by domain suffix; exemptions come first, then rules.
  */
 import { TimeZone } from '../../src/policy/index.js';
-import type { Decision, ExemptionInput, GroupInfo, Policy, RuleInfo, ScheduleInfo, ServiceInfo } from '../../src/policy/index.js';
+import type { Decision, ExemptionInput, GroupInfo, Policy, PolicyLists, RuleInfo, ScheduleInfo, ServiceInfo } from '../../src/policy/index.js';
 import { GroupMatcher } from '../../src/web/index.js';
 
 const HOUR = 3_600_000;
@@ -80,6 +80,10 @@ export class FakePolicy implements Policy {
       return { action: 'block', service, rule: rule.name, exemption: null, until: state.until };
     }
     return { action: 'allow', service, rule: null, exemption: null, until: state.until };
+  }
+
+  lists(): PolicyLists {
+    throw new Error('FakePolicy has no domain index');
   }
 
   withConsoleExemptions(exemptions: readonly ExemptionInput[]): Policy {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { forEachQueryLogEntry, QueryLogBatch } from './cluster-log-batch.js';
-import { addDnsStats, emptyDnsStatsSnapshot, snapshotDnsStats, sumDnsStatsInto } from './cluster-stats.js';
+import { forEachQueryLogEntry, QueryLogBatch } from './query-log-columns.js';
+import { addDnsStats, emptyDnsStatsSnapshot, snapshotDnsStats, sumDnsStatsInto } from './dns-stats-snapshot.js';
 import { createDnsStats } from './dns-stats.js';
 import type { QueryLogEntry } from './query-log-entry.js';
 

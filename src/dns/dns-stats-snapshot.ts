@@ -1,6 +1,6 @@
 /**
- * DNS counters across processes: a worker sends a plain snapshot of its {@link DnsStats}, the
- * process that serves /metrics sums the snapshots into one `DnsStats` that `registerDnsMetrics` reads.
+ * DNS counters across threads: each DNS thread sends a plain snapshot of its {@link DnsStats}, the
+ * thread that serves /metrics sums the snapshots into one `DnsStats` that `registerDnsMetrics` reads.
  */
 import { createDnsStats, type DnsStats } from './dns-stats.js';
 
@@ -10,7 +10,7 @@ type DnsStatsKey = Exclude<keyof DnsStats, 'upstreamLatency'>;
 
 const KEYS = Object.keys(createDnsStats()).filter((k) => k !== 'upstreamLatency') as DnsStatsKey[];
 
-/** A copy of the numbers in `stats`, safe to send over IPC. */
+/** A copy of the numbers in `stats`, safe to post to another thread. */
 export function snapshotDnsStats(stats: DnsStats): DnsStatsSnapshot {
   const out = {} as DnsStatsSnapshot;
   for (const k of KEYS) out[k] = stats[k];

@@ -1,7 +1,7 @@
 /**
- * Query-log entries on their way from a DNS worker process to the process that owns the store: a
- * bounded buffer that keeps them as columns (one array per field), so a batch crosses the IPC
- * channel as a dozen arrays rather than thousands of objects.
+ * Query-log entries on their way from a DNS thread to the thread that owns the store: a bounded
+ * buffer that keeps them as columns (one array per field), so a batch crosses between threads as a
+ * dozen arrays rather than thousands of objects.
  */
 import type { QueryAction, QueryLogEntry } from './query-log-entry.js';
 
