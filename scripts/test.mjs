@@ -8,14 +8,19 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 process.chdir(root);
 
-/** Debian packages the tests use, with the command each provides. */
+/** Debian packages the tests use, with the command or file each provides. */
 const PACKAGES = [
   { pkg: 'bind9-dnsutils', cmd: 'dig' },
   { pkg: 'chromium', cmd: 'chromium' },
+  { pkg: 'tzdata', file: '/usr/share/zoneinfo/Asia/Jakarta' },
 ];
 
 function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function present(p) {
+  return p.file !== undefined ? existsSync(p.file) : have(p.cmd);
 }
 
 function run(cmd, args, env = {}) {
@@ -23,7 +28,7 @@ function run(cmd, args, env = {}) {
   return r.status ?? 1;
 }
 
-const missing = PACKAGES.filter((p) => !have(p.cmd));
+const missing = PACKAGES.filter((p) => !present(p));
 if (missing.length > 0) {
   const names = missing.map((p) => p.pkg);
   if (process.getuid && process.getuid() === 0 && have('apt-get')) {

@@ -16,6 +16,11 @@ import type { DnsThreadData, FromDnsThread, ToDnsThread } from './dns-thread-pro
 const WORKER_URL = new URL('./dns-thread-worker.js', import.meta.url);
 /** How long a thread may take to send its last batch before it is ended anyway. */
 const STOP_TIMEOUT_MS = 5_000;
+/**
+ * A thread's young generation, as the main thread's (`--max-semi-space-size=4`, which threads do
+ * not inherit): per-query garbage dies young, and a larger one would only stay resident.
+ */
+const THREAD_LIMITS = { maxYoungGenerationSizeMb: 12 } as const;
 
 export interface DnsThreadsOptions {
   /** Extra threads to start (dns.workers - 1). */
@@ -93,7 +98,7 @@ export function createDnsThreads(options: DnsThreadsOptions): DnsThreads {
     const data: DnsThreadData = {
       number, file: options.file, text: options.configText, lists: options.lists, exemptions: options.exemptions, sockets: options.sockets,
     };
-    const worker = new Worker(WORKER_URL, { workerData: data, stdout: false, stderr: false });
+    const worker = new Worker(WORKER_URL, { workerData: data, stdout: false, stderr: false, resourceLimits: THREAD_LIMITS });
     const slot: Slot = { number, worker, listening: false, stats: emptyDnsStatsSnapshot(), logDropped: 0, stopped: null };
     slots.push(slot);
     worker.on('message', (message: FromDnsThread) => onMessage(slot, message));

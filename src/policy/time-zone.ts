@@ -1,7 +1,11 @@
 /**
- * Wall-clock arithmetic in an IANA time zone, independent of the host's zone. Offsets come from
- * Intl and are memoised per 15-minute bucket (every zone's transitions fall on such boundaries).
+ * Wall-clock arithmetic in an IANA time zone, independent of the host's zone. A zone without
+ * daylight saving time in its current rules (all of Indonesia's) is read from the host's tzdata
+ * (`tzif.ts`); any other zone's offsets come from Intl, memoised per 15-minute bucket (every zone's
+ * transitions fall on such boundaries).
  */
+import { type FixedRuleZone, fixedRuleOffset, readSystemZone } from './tzif.js';
+
 const BUCKET_MS = 15 * 60_000;
 const MAX_CACHED = 4096;
 
@@ -11,6 +15,7 @@ export interface LocalDate { year: number; month: number; day: number; weekday: 
 /** Whether `name` is an IANA zone this runtime knows. */
 export function isValidTimeZone(name: string): boolean {
   if (name.trim() === '' || name !== name.trim()) return false;
+  if (readSystemZone(name) !== null) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
     return true;
@@ -19,26 +24,47 @@ export function isValidTimeZone(name: string): boolean {
   }
 }
 
+export interface TimeZoneOptions {
+  /**
+   * Read the zone from the host's tzdata when its rules allow; false always uses Intl.
+   * @default true
+   */
+  system?: boolean;
+}
+
 export class TimeZone {
   readonly name: string;
-  readonly #format: Intl.DateTimeFormat;
+  readonly #system: FixedRuleZone | null;
+  #format: Intl.DateTimeFormat | null = null;
   readonly #offsets = new Map<number, number>();
 
-  constructor(name: string) {
+  constructor(name: string, options: TimeZoneOptions = {}) {
     this.name = name;
-    this.#format = new Intl.DateTimeFormat('en-US', {
+    this.#system = options.system === false ? null : readSystemZone(name);
+    if (this.#system === null) this.#format = TimeZone.#intlFormat(name);
+  }
+
+  static #intlFormat(name: string): Intl.DateTimeFormat {
+    return new Intl.DateTimeFormat('en-US', {
       timeZone: name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
       hour: 'numeric', minute: 'numeric', second: 'numeric',
     });
   }
 
+  /** Where the offsets come from: the host's tzdata or Intl. */
+  get source(): 'tzdata' | 'intl' {
+    return this.#system === null ? 'intl' : 'tzdata';
+  }
+
   /** Offset of local time from UTC at instant `ms`, in milliseconds (+7 h for Asia/Jakarta). */
   offsetAt(ms: number): number {
+    if (this.#system !== null) return fixedRuleOffset(this.#system, ms);
     const bucket = Math.floor(ms / BUCKET_MS);
     const hit = this.#offsets.get(bucket);
     if (hit !== undefined) return hit;
     const start = bucket * BUCKET_MS;
     let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+    this.#format ??= TimeZone.#intlFormat(this.name);
     for (const part of this.#format.formatToParts(start)) {
       const v = Number(part.value);
       switch (part.type) {
