@@ -2,23 +2,31 @@
  * An upstream answer kept in wire form, ready to be sent to any client by patching: the ID, the
  * flags, the question (to echo the client's letter case), every TTL (counted down and clamped to
  * the policy's `until`) and an OPT record for EDNS clients. This is the hot path for cache hits.
+ *
+ * An entry's bytes are the response with ID 0, the question in lowercase and no OPT record, then
+ * the byte offset of every TTL in it as two bytes each, starting word-aligned in memory that is
+ * also seen as 32-bit words: a fresh entry owns such a buffer, a cached one lives in the cache's
+ * arena (see {@link AnswerCache}). Rendering copies the response out a word at a time.
  */
 import { normalizeName, readName } from './domain-name.js';
 import { encodeMessage, HEADER_SIZE, type DnsMessage, type Question } from './message-codec.js';
 import { FLAG, RCODE } from './rcodes.js';
 import type { SoaData } from './record-data.js';
+import { ResponsePool } from './response-pool.js';
 import { RR_TYPE } from './rr-types.js';
 import { WireReader } from './wire-reader.js';
 
 export interface AnswerEntry {
-  /**
-   * The response with ID 0, the question in lowercase and no OPT record, as a latin1 string (one
-   * byte a character, no object of its own besides the string), followed by the byte offset of
-   * every TTL in it as two characters each.
-   */
-  readonly wire: string;
-  /** Length of the response in `wire`; the TTL offsets follow it. */
+  /** Holds the entry from `offset`: the response, then each TTL's offset as a 16-bit number. */
+  readonly bytes: Uint8Array;
+  /** The same memory as `bytes`, as 32-bit words. */
+  readonly words: Int32Array;
+  /** Where the entry starts in `bytes`: a multiple of 4. */
+  readonly offset: number;
+  /** Length of the response; the TTL offsets follow it. */
   readonly wireLength: number;
+  /** How many TTL offsets follow the response. */
+  readonly ttlCount: number;
   readonly questionEnd: number;
   /** Clock time (epoch ms) the TTLs were read at. */
   readonly storedAt: number;
@@ -38,7 +46,8 @@ export interface TtlLimits {
 }
 
 const FLAGS_KEPT = FLAG.AA | FLAG.AD | 0x000f;
-const NO_NAMES: readonly string[] = Object.freeze([]);
+/** The names of an entry that has no other names than the question's. */
+export const NO_NAMES: readonly string[] = Object.freeze([]);
 
 function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
@@ -92,16 +101,28 @@ export function createAnswerEntry(response: DnsMessage, question: Question, now:
     authorities,
     additionals,
   }, { ttlOffsets });
-  // Kept as a string: a small Buffer would cost a few hundred bytes of objects, or pin a whole
-  // pool slab, for as long as the entry lives.
-  const packed = Buffer.allocUnsafe(encoded.length + 2 * ttlOffsets.length);
-  encoded.copy(packed);
-  for (let i = 0; i < ttlOffsets.length; i++) packed.writeUInt16BE(ttlOffsets[i]!, encoded.length + 2 * i);
+  const wireLength = encoded.length;
+  const questionEnd = questionEndOf(encoded);
+  // Escaped capitals survive normalizeName; the key lowercases every ASCII letter.
+  for (let i = HEADER_SIZE; i < questionEnd - 4; i++) {
+    const c = encoded[i]!;
+    if (c >= 0x41 && c <= 0x5a) encoded[i] = c + 32;
+  }
+  const words = new Int32Array((wireLength + 2 * ttlOffsets.length + 3) >>> 2);
+  const bytes = new Uint8Array(words.buffer);
+  bytes.set(encoded);
+  for (let i = 0; i < ttlOffsets.length; i++) {
+    const at = wireLength + 2 * i;
+    bytes[at] = ttlOffsets[i]! >>> 8;
+    bytes[at + 1] = ttlOffsets[i]! & 0xff;
+  }
   return {
-    // One flat string: concatenating would leave a cons string with two parts behind.
-    wire: packed.toString('latin1'),
-    wireLength: encoded.length,
-    questionEnd: questionEndOf(encoded),
+    bytes,
+    words,
+    offset: 0,
+    wireLength,
+    ttlCount: ttlOffsets.length,
+    questionEnd,
     storedAt: now,
     cacheTtl,
     rcode,
@@ -148,23 +169,25 @@ function writeOpt(out: Buffer, at: number, udpSize: number, dnssecOk: boolean): 
   out.writeUInt16BE(0, at + 9);
 }
 
+const RESPONSES = new ResponsePool();
+
 /** The response for one client, built from an entry without decoding or encoding. */
 export function renderAnswer(entry: AnswerEntry, req: RenderRequest): Buffer {
   const query = req.query;
   const qflags = (query[2]! << 8) | query[3]!;
   const optLen = req.ednsSize === null ? 0 : OPT_SIZE;
-  const wire = entry.wire;
+  const bytes = entry.bytes;
+  const base = entry.offset;
   const wireLength = entry.wireLength;
-  let flags = (((wire.charCodeAt(2) << 8) | wire.charCodeAt(3)) & ~FLAG.AD) | (qflags & (FLAG.RD | FLAG.CD));
+  let flags = (((bytes[base + 2]! << 8) | bytes[base + 3]!) & ~FLAG.AD) | (qflags & (FLAG.RD | FLAG.CD));
   // RFC 6840 §5.8: set AD only for clients that asked for DNSSEC (DO or AD).
   if (entry.authenticData && (req.dnssecOk || (qflags & FLAG.AD) !== 0)) flags |= FLAG.AD;
   const qEnd = entry.questionEnd;
   const sameQuestion = req.queryQuestionEnd === qEnd;
   if (wireLength + optLen > req.maxSize) {
     // Does not fit: header, question and OPT with TC, so the client retries over TCP.
-    const out = Buffer.allocUnsafe(qEnd + optLen);
-    out.write(wire, 0, qEnd, 'latin1');
-    if (sameQuestion) query.copy(out, HEADER_SIZE, HEADER_SIZE, qEnd);
+    const out = RESPONSES.copy(entry.words, base, qEnd, qEnd + optLen);
+    if (sameQuestion) copyQuestion(query, out, qEnd);
     out[0] = query[0]!;
     out[1] = query[1]!;
     out.writeUInt16BE(flags | FLAG.TC, 2);
@@ -173,24 +196,32 @@ export function renderAnswer(entry: AnswerEntry, req: RenderRequest): Buffer {
     if (optLen !== 0) writeOpt(out, qEnd, req.ourUdpSize, req.dnssecOk);
     return out;
   }
-  const out = Buffer.allocUnsafe(wireLength + optLen);
-  out.write(wire, 0, wireLength, 'latin1');
+  const out = RESPONSES.copy(entry.words, base, wireLength, wireLength + optLen);
   out[0] = query[0]!;
   out[1] = query[1]!;
   out.writeUInt16BE(flags, 2);
-  if (sameQuestion) query.copy(out, HEADER_SIZE, HEADER_SIZE, qEnd);
+  if (sameQuestion) copyQuestion(query, out, qEnd);
   const elapsed = Math.max(0, Math.floor((req.now - entry.storedAt) / 1000));
   const cap = req.ttlCap;
-  for (let i = wireLength; i < wire.length; i += 2) {
-    const at = (wire.charCodeAt(i) << 8) | wire.charCodeAt(i + 1);
-    let ttl = out.readUInt32BE(at) - elapsed;
+  for (let p = base + wireLength, end = p + 2 * entry.ttlCount; p < end; p += 2) {
+    const at = (bytes[p]! << 8) | bytes[p + 1]!;
+    let ttl = ((out[at]! << 24) | (out[at + 1]! << 16) | (out[at + 2]! << 8) | out[at + 3]!) >>> 0;
+    ttl -= elapsed;
     if (ttl < 0) ttl = 0;
     if (ttl > cap) ttl = cap;
-    out.writeUInt32BE(ttl, at);
+    out[at] = ttl >>> 24;
+    out[at + 1] = (ttl >>> 16) & 0xff;
+    out[at + 2] = (ttl >>> 8) & 0xff;
+    out[at + 3] = ttl & 0xff;
   }
   if (optLen !== 0) {
     writeOpt(out, wireLength, req.ourUdpSize, req.dnssecOk);
     out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
   }
   return out;
+}
+
+/** Copy the client's question (its letter case) over the stored one; a byte loop, as it is short. */
+function copyQuestion(query: Buffer, out: Buffer, qEnd: number): void {
+  for (let i = HEADER_SIZE; i < qEnd; i++) out[i] = query[i]!;
 }

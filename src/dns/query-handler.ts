@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { DnsSettings } from '../config/index.js';
 import { ERROR_CODES, RambuError } from '../errors.js';
 import type { Decision, Policy } from '../policy/index.js';
-import { AnswerCache, cacheKey } from './answer-cache.js';
+import type { AnswerCache } from './answer-cache.js';
 import { createAnswerEntry, renderAnswer, type AnswerEntry, type RenderRequest, type TtlLimits } from './answer-entry.js';
 import type { ClientFilter } from './client-filter.js';
 import type { DnsStats } from './dns-stats.js';
@@ -19,6 +19,7 @@ import { unmapIPv4 } from './ip-address.js';
 import { BlockWriter, sharesBlockZone } from './block-writer.js';
 import { anyAnswer, blockAnswer, formerrFromHeader, localResponse, type LocalQuery } from './local-answer.js';
 import { decodeMessage, type DecodedMessage, type Question } from './message-codec.js';
+import { MAX_QUESTION_KEY, writeQuestionKey } from './question-key.js';
 import { QueryView } from './query-view.js';
 import type { QueryAction, QueryLogEntry } from './query-log-entry.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -90,6 +91,8 @@ export class QueryHandler {
   readonly #blockWriter: BlockWriter;
   // Reused by the synchronous fast path: one query at a time goes through them.
   readonly #view = new QueryView();
+  // The full path's cache key.
+  readonly #key = Buffer.allocUnsafeSlow(MAX_QUESTION_KEY);
   readonly #subject: LogSubject = { t0: 0, time: 0, client: '', name: '', type: -1 };
   readonly #render: RenderRequest = {
     query: Buffer.alloc(0), queryQuestionEnd: 0, ednsSize: null, dnssecOk: false, maxSize: 0, ourUdpSize: 0, now: 0, ttlCap: 0,
@@ -157,13 +160,12 @@ export class QueryHandler {
     const policy = o.getPolicy();
     const decision = policy.decide(client, view.name, time);
     if (decision.action === 'block') return this.#fastBlock(packet, maxSize, decision);
-    const key = view.cacheKey();
-    const entry = o.cache.get(key, time);
+    const entry = o.cache.get(view.key, view.keyLength, view.dnssecOk, time);
     if (entry === undefined) {
       stats.cacheMisses++;
       const ctx = this.#decoded(packet, client, transport, t0, time);
       ctx.policy = policy;
-      return this.#forward(ctx, ctx.question!, decision, key);
+      return this.#forward(ctx, ctx.question!, decision);
     }
     stats.cacheHits++;
     let cap = ttlCap(decision.until, time);
@@ -308,23 +310,24 @@ export class QueryHandler {
       this.#log(ctx, 'allow', decision, 'NOERROR', null, false);
       return wire;
     }
-    const dnssecOk = ctx.local.dnssecOk;
-    const key = cacheKey(ctx.name, q.type, q.class, dnssecOk);
-    const entry = o.cache.get(key, ctx.time);
+    const keyLength = writeQuestionKey(this.#key, ctx.name, q.type, q.class);
+    const entry = o.cache.get(this.#key, keyLength, ctx.local.dnssecOk, ctx.time);
     if (entry !== undefined) {
       o.stats.cacheHits++;
       return this.#answer(ctx, q, decision, entry, true);
     }
     o.stats.cacheMisses++;
-    return this.#forward(ctx, q, decision, key);
+    return this.#forward(ctx, q, decision);
   }
 
-  async #forward(ctx: Ctx, q: Question, decision: Decision, key: string): Promise<Buffer | null> {
+  async #forward(ctx: Ctx, q: Question, decision: Decision): Promise<Buffer | null> {
+    const dnssecOk = ctx.local.dnssecOk;
     const cd = (ctx.msg.flags & FLAG.CD) !== 0;
-    const flightKey = cd ? `${key}|cd` : key;
+    // Queries for the same question, DO and CD bits share one upstream exchange.
+    const flightKey = `${ctx.name}|${q.type}|${q.class}|${dnssecOk ? 1 : 0}${cd ? '|cd' : ''}`;
     let pending = this.#inflight.get(flightKey);
     if (pending === undefined) {
-      pending = this.#fetch(key, { name: ctx.name, type: q.type, class: q.class }, ctx.local.dnssecOk, cd);
+      pending = this.#fetch({ name: ctx.name, type: q.type, class: q.class }, dnssecOk, cd);
       this.#inflight.set(flightKey, pending);
       const done = (): void => { this.#inflight.delete(flightKey); };
       pending.then(done, done);
@@ -337,11 +340,11 @@ export class QueryHandler {
     }
   }
 
-  async #fetch(key: string, q: Question, dnssecOk: boolean, cd: boolean): Promise<AnswerEntry> {
+  async #fetch(q: Question, dnssecOk: boolean, cd: boolean): Promise<AnswerEntry> {
     const fwd = await this.#o.forwarder.resolve(q, dnssecOk, cd);
     const entry = createAnswerEntry(fwd.response, q, this.#o.now(), this.#limits, fwd.upstream);
     // Answers fetched with checking disabled may be bogus: serve them, never cache them.
-    if (!cd) this.#o.cache.set(key, entry);
+    if (!cd) this.#o.cache.set(entry, dnssecOk);
     return entry;
   }
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cacheKey } from './answer-cache.js';
 import { normalizeName } from './domain-name.js';
 import { makeOpt } from './edns.js';
 import { decodeMessage, encodeMessage, type ResourceRecord } from './message-codec.js';
+import { MAX_QUESTION_KEY, writeQuestionKey } from './question-key.js';
 import { QueryView } from './query-view.js';
 import { FLAG } from './rcodes.js';
 import { RR_CLASS, RR_TYPE } from './rr-types.js';
@@ -14,6 +14,7 @@ function query(name: string, type: number, additionals: ResourceRecord[] = [], f
 
 test('common queries are read in place: name lowercased, EDNS size and DO bit, the same cache key', () => {
   const view = new QueryView();
+  const key = Buffer.alloc(MAX_QUESTION_KEY);
   const table: { packet: Buffer; edns: number; dnssecOk: boolean }[] = [
     { packet: query('WwW.Example.COM', RR_TYPE.A), edns: -1, dnssecOk: false },
     { packet: query('a-b_c.example', RR_TYPE.AAAA, [makeOpt(4096, false)]), edns: 4096, dnssecOk: false },
@@ -33,7 +34,10 @@ test('common queries are read in place: name lowercased, EDNS size and DO bit, t
     assert.equal(view.questionEnd, full.questionEnd);
     assert.equal(view.ednsSize, edns);
     assert.equal(view.dnssecOk, dnssecOk);
-    assert.equal(view.cacheKey(), cacheKey(view.name, q.type, q.class, dnssecOk));
+    const keyLength = writeQuestionKey(key, normalizeName(q.name), q.type, q.class);
+    assert.equal(view.key.subarray(0, view.keyLength).toString('hex'), key.subarray(0, keyLength).toString('hex'));
+    // The key is the question section with the name lowercased.
+    assert.equal(view.keyLength, full.questionEnd - 12);
   }
 });
 

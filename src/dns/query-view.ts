@@ -1,18 +1,18 @@
 /**
  * The common query read straight from its bytes: opcode QUERY, one question whose name is plain
  * uncompressed ASCII, no answer or authority records, and at most one additional record that is an
- * EDNS(0) OPT. That is nearly every query a stub resolver sends. Reading builds no object tree: the
- * name is lowercased into a scratch buffer in one pass and becomes one string. Anything else (other
- * opcodes, compression, escapes, EDNS versions, trailing bytes) is left to the full decoder.
+ * EDNS(0) OPT. That is nearly every query a stub resolver sends. Reading builds no object tree: in
+ * one pass the name is lowercased into a scratch buffer that becomes one string, and the question
+ * into another in wire form, the answer cache's key. Anything else (other opcodes, compression,
+ * escapes, EDNS versions, trailing bytes) is left to the full decoder.
  */
 import { RR_TYPE } from './rr-types.js';
 import { HEADER_SIZE } from './message-codec.js';
 import { MAX_LABEL_LENGTH, MAX_NAME_LENGTH } from './domain-name.js';
+import { MAX_QUESTION_KEY } from './question-key.js';
 
-const PIPE = 0x7c;
 const DOT = 0x2e;
 const BACKSLASH = 0x5c;
-const DIGIT_0 = 0x30;
 
 /** A reusable reader of one query at a time; every field describes the last packet read. */
 export class QueryView {
@@ -27,9 +27,14 @@ export class QueryView {
   dnssecOk = false;
   /** The question name lowercased, without the trailing dot (the root is `''`). */
   name = '';
-  // Presentation name plus `|type|class|do`: at most 253 name bytes and 14 key bytes.
-  readonly #scratch = Buffer.allocUnsafeSlow(MAX_NAME_LENGTH + 16);
-  #nameLength = 0;
+  /**
+   * The question in wire form with the name lowercased, `keyLength` bytes from 0: the cache key
+   * (the same bytes as `writeQuestionKey(name, type, class)`). Overwritten by the next read.
+   */
+  readonly key = Buffer.allocUnsafeSlow(MAX_QUESTION_KEY);
+  keyLength = 0;
+  // The presentation name: at most 253 bytes.
+  readonly #scratch = Buffer.allocUnsafeSlow(MAX_NAME_LENGTH);
 
   /** Read `packet`; false when it is not of the common shape and needs the full decoder. */
   read(packet: Buffer): boolean {
@@ -42,6 +47,7 @@ export class QueryView {
     const additional = packet[11]!;
     if (additional > 1) return false;
     const out = this.#scratch;
+    const key = this.key;
     let pos = HEADER_SIZE;
     let n = 0;
     for (;;) {
@@ -54,12 +60,14 @@ export class QueryView {
       // The wire name (this label, the ones before and the final zero) must stay within 255 bytes.
       if (end > length || end - HEADER_SIZE + 1 > MAX_NAME_LENGTH) return false;
       if (n !== 0) out[n++] = DOT;
+      key[pos - HEADER_SIZE] = len;
       for (let i = pos + 1; i < end; i++) {
         let c = packet[i]!;
         // Bytes the presentation form would escape.
         if (c < 0x21 || c > 0x7e || c === DOT || c === BACKSLASH) return false;
         if (c >= 0x41 && c <= 0x5a) c += 32;
         out[n++] = c;
+        key[i - HEADER_SIZE] = c;
       }
       pos = end;
     }
@@ -85,29 +93,10 @@ export class QueryView {
     this.class = (packet[pos + 3]! << 8) | packet[pos + 4]!;
     this.ednsSize = ednsSize;
     this.dnssecOk = dnssecOk;
-    this.#nameLength = n;
+    // The name's final zero, type and class.
+    for (let i = pos; i < questionEnd; i++) key[i - HEADER_SIZE] = packet[i]!;
+    this.keyLength = questionEnd - HEADER_SIZE;
     this.name = n === 0 ? '' : out.toString('latin1', 0, n);
     return true;
   }
-
-  /** The cache key of the question: the same text as `cacheKey(name, type, class, dnssecOk)`. */
-  cacheKey(): string {
-    const out = this.#scratch;
-    let n = this.#nameLength;
-    out[n++] = PIPE;
-    n = writeDecimal(out, n, this.type);
-    out[n++] = PIPE;
-    n = writeDecimal(out, n, this.class);
-    out[n++] = PIPE;
-    out[n++] = this.dnssecOk ? DIGIT_0 + 1 : DIGIT_0;
-    return out.toString('latin1', 0, n);
-  }
-}
-
-/** Write `v` (0..65535) in decimal at `at`; returns the offset after it. */
-function writeDecimal(out: Buffer, at: number, v: number): number {
-  let digits = 1;
-  for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
-  for (let i = at + digits - 1, x = v; i >= at; i--, x = Math.floor(x / 10)) out[i] = DIGIT_0 + (x % 10);
-  return at + digits;
 }
