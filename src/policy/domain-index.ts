@@ -1,8 +1,9 @@
 /**
  * A compact index of domain suffixes: one byte buffer holds every domain, typed arrays hold the
  * offsets and set ids, and an open-addressing table finds an entry by the hash of its text. Neither
- * hashes nor lengths are stored: a length is the gap between two offsets (domains are appended in
- * entry order), and a rehash recomputes each hash from the bytes.
+ * hashes nor lengths are stored beside the entries: a length is the gap between two offsets (domains
+ * are appended in entry order), a rehash recomputes each hash from the bytes, and the table's slots
+ * keep the hash's spare high bits next to the entry number, to turn away most wrong entries unread.
  * No JavaScript object exists per domain, so a million-domain list costs tens of megabytes, and a
  * lookup hashes the queried name once, from its end, probing each suffix at a label boundary.
  */
@@ -30,8 +31,14 @@ export class DomainIndex {
   /** As narrow as the number of sets allows: one byte each while there are at most 256 sets. */
   #setIds: Uint8Array | Uint16Array | Uint32Array = new Uint8Array(1024);
   #count = 0;
+  /**
+   * Slot -> entry index + 1 in the low `#idxBits` bits (0: empty), and above them a tag of the
+   * hash's high bits: a probe that meets another domain's slot is turned away by the tag, without
+   * reading that domain's offsets and bytes (two cache misses each in a large index).
+   */
   #table: Int32Array = new Int32Array(2048);
   #mask = 2047;
+  #idxBits = 11;
   /** Set id -> sorted list ids. Sets 0..n are created on demand; most entries use singletons. */
   readonly #sets: number[][] = [];
   readonly #setByKey = new Map<string, number>();
@@ -58,12 +65,14 @@ export class DomainIndex {
     let h = FNV_OFFSET;
     for (let i = end - 1; i >= start; i--) h = Math.imul(h ^ lower(bytes[i]!), FNV_PRIME);
     h >>>= 0;
-    let slot = mix(h) & this.#mask;
+    const m = mix(h);
+    const tag = m >>> (this.#idxBits + 1);
+    let slot = m & this.#mask;
     for (;;) {
       const e = this.#table[slot]!;
       if (e === 0) break;
-      const idx = e - 1;
-      if (this.#offsets[idx + 1]! - this.#offsets[idx]! === length && this.#equalBytes(idx, bytes, start)) {
+      const idx = (e & this.#mask) - 1;
+      if (e >>> this.#idxBits === tag && this.#offsets[idx + 1]! - this.#offsets[idx]! === length && this.#equalBytes(idx, bytes, start)) {
         const set = this.#setIds[idx]!;
         const merged = this.#setWith(set, listId);
         if (merged === set) return false;
@@ -110,13 +119,14 @@ export class DomainIndex {
       if (i !== 0 && name.charCodeAt(i - 1) !== DOT) continue;
       const length = end - i;
       if (length > 253) break;
-      const hh = h >>> 0;
-      let slot = mix(hh) & this.#mask;
+      const m = mix(h >>> 0);
+      const tag = m >>> (this.#idxBits + 1);
+      let slot = m & this.#mask;
       for (;;) {
         const e = this.#table[slot]!;
         if (e === 0) break;
-        const idx = e - 1;
-        if (this.#offsets[idx + 1]! - this.#offsets[idx]! === length && this.#equalString(idx, name, i)) {
+        const idx = (e & this.#mask) - 1;
+        if (e >>> this.#idxBits === tag && this.#offsets[idx + 1]! - this.#offsets[idx]! === length && this.#equalString(idx, name, i)) {
           if (found < out.length) out[found++] = this.#setIds[idx]!;
           break;
         }
@@ -202,14 +212,16 @@ export class DomainIndex {
   }
 
   #insertSlot(idx: number, hash: number): void {
-    let slot = mix(hash) & this.#mask;
+    const m = mix(hash);
+    let slot = m & this.#mask;
     while (this.#table[slot] !== 0) slot = (slot + 1) & this.#mask;
-    this.#table[slot] = idx + 1;
+    this.#table[slot] = ((m >>> (this.#idxBits + 1)) << this.#idxBits) | (idx + 1);
   }
 
   #rehash(size: number): void {
     this.#table = new Int32Array(size);
     this.#mask = size - 1;
+    this.#idxBits = 31 - Math.clz32(size);
     for (let i = 0; i < this.#count; i++) this.#insertSlot(i, this.#hashOf(i));
   }
 
@@ -264,6 +276,7 @@ export class DomainIndex {
     index.#count = parts.count;
     index.#table = parts.table;
     index.#mask = parts.table.length - 1;
+    index.#idxBits = 31 - Math.clz32(parts.table.length);
     for (const lists of parts.sets) {
       index.#setByKey.set(lists.join(','), index.#sets.length);
       index.#sets.push(lists);
