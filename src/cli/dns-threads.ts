@@ -17,10 +17,10 @@ const WORKER_URL = new URL('./dns-thread-worker.js', import.meta.url);
 /** How long a thread may take to send its last batch before it is ended anyway. */
 const STOP_TIMEOUT_MS = 5_000;
 /**
- * A thread's young generation, as the main thread's (`--max-semi-space-size=4`, which threads do
+ * A thread's young generation, as the main thread's (`--max-semi-space-size=2`, which threads do
  * not inherit): per-query garbage dies young, and a larger one would only stay resident.
  */
-const THREAD_LIMITS = { maxYoungGenerationSizeMb: 12 } as const;
+const THREAD_LIMITS = { maxYoungGenerationSizeMb: 6 } as const;
 
 export interface DnsThreadsOptions {
   /** Extra threads to start (dns.workers - 1). */
