@@ -81,7 +81,11 @@ export interface EncodedBatch {
 export interface BatchEncoderOptions {
   /** Entries per batch. */
   capacity: number;
-  /** Dictionary words before it starts over (bounds memory when clients churn). @default 65536 */
+  /**
+   * Dictionary words before it starts over. It holds types, services, rules, exemptions, rcodes and
+   * upstreams, a few dozen words; the bound matters only when one of them churns (random `TYPE<n>`
+   * queries), and keeps the copies on both threads to a few hundred KB. @default 4096
+   */
   maxStrings?: number | undefined;
 }
 
@@ -105,7 +109,7 @@ export class BatchEncoder {
 
   constructor(options: BatchEncoderOptions) {
     this.capacity = Math.max(1, Math.floor(options.capacity));
-    this.#maxStrings = options.maxStrings ?? 65_536;
+    this.#maxStrings = options.maxStrings ?? 4096;
     this.#text = new Array<string>(this.capacity * 2).fill('');
   }
 

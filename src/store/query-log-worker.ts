@@ -3,11 +3,10 @@
  * batches, aggregates and prunes that the main thread sends, so that disk never stalls DNS answers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { batchViews } from './query-log-batch.js';
 import type { FromWriter, ToWriter, WriterData } from './query-log-protocol.js';
-import { QueryLogWriter } from './query-log-writer.js';
+import { openWriterDatabase, QueryLogWriter } from './query-log-writer.js';
 
 const port = parentPort;
 if (port === null) throw new Error('query-log-worker.js runs as a worker thread only');
@@ -18,14 +17,7 @@ let db: Database | null = null;
 let writer: QueryLogWriter | null = null;
 let openError = 'query log writer is closed';
 try {
-  db = new BetterSqlite3(data.file);
-  // NORMAL is durable across process crashes in WAL mode; only a power cut may lose the last commits.
-  db.pragma('synchronous = NORMAL');
-  // Waiting here for a console write to finish costs DNS nothing.
-  db.pragma('busy_timeout = 5000');
-  // 2 MiB: batches append at the end of the row tables, and the word index's hot pages fit; the
-  // rest of the file stays in the OS page cache, which is not charged to this process.
-  db.pragma('cache_size = -2048');
+  db = openWriterDatabase(data.file);
   writer = new QueryLogWriter(db);
   writer.addStrings(data.strings);
 } catch (err) {

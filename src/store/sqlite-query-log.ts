@@ -19,7 +19,12 @@ export interface SqliteQueryLogOptions {
   flushIntervalMs?: number | undefined;
   /** Entries per batch; a full batch goes to the writer at once. @default 5000 */
   batchSize?: number | undefined;
-  /** Entries beyond this many not yet written (in memory or on their way) are dropped and counted. @default 100000 */
+  /**
+   * Entries beyond this many not yet written (in memory or on their way) are dropped and counted.
+   * An entry in flight holds about 85 bytes (its slots in a batch buffer, its client and name in the
+   * batch text), so the bound costs memory only while the writer falls behind: 8 MB at the bound, two
+   * seconds of 50,000 queries/s. When it keeps up, one or two batches are in flight. @default 100000
+   */
   maxBuffer?: number | undefined;
   /**
    * Candidate rows one page may examine when filters cannot all be served by one index; bounds the
@@ -35,7 +40,10 @@ const DAY = 86_400_000;
 const RESTART_DELAY_MS = 5000;
 /**
  * The writer's objects live for one batch, or for good in its word cache: a young generation of a
- * few MB collects them as well as V8's default of up to 32 MB, which would stay resident.
+ * few MB collects them as well as V8's default of up to 32 MB, which would stay resident. A process
+ * started with `--max-semi-space-size` (as `npm start`, the bin and the systemd unit do) gets that
+ * size in every thread instead: V8 lets the flag override this limit, so under load the writer's
+ * young generation is 8 MB there.
  */
 const WRITER_LIMITS = { maxYoungGenerationSizeMb: 4 } as const;
 

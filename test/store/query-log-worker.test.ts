@@ -42,6 +42,32 @@ describe('query log writer thread', () => {
     }
   });
 
+  it('writes batches of sizes that are no multiple of the multi-row statement, rows and aggregates exact', async () => {
+    const { store, dir, cleanup } = tempStore({ queryLog: { batchSize: 97, flushIntervalMs: 600_000 } });
+    try {
+      const entries = Array.from({ length: 3000 }, (_, i) => entry({
+        time: T0 + i * 100, client: `10.30.0.${i % 9}`, name: i % 10 === 0 ? `Mixed${(i / 10) % 7}.Example` : `n${i % 400}.example`,
+        action: i % 4 === 0 ? 'block' : 'allow', service: i % 4 === 0 ? 'youtube' : null,
+      }));
+      for (const e of entries) store.queryLog.append(e);
+      await store.queryLog.flush();
+      assert.equal(rowsOnDisk(dir), 3000);
+      const minutes = await store.queryLog.queriesPerMinute(T0, T0 + DAY);
+      assert.equal(minutes.length, 5);
+      assert.equal(minutes.reduce((n, m) => n + m.total, 0), 3000);
+      assert.equal(minutes.reduce((n, m) => n + m.blocked, 0), 750);
+      const byClient = await store.queryLog.blockedByClient(T0, T0 + DAY, 100);
+      for (const c of byClient) assert.equal(c.count, entries.filter((e) => e.action === 'block' && e.client === c.client).length, c.client);
+      assert.equal(byClient.reduce((n, c) => n + c.count, 0), 750);
+      const page = await store.queryLog.query({ name: 'mixed3.example' }, { limit: 1000 });
+      assert.deepEqual(page.rows.map((r) => r.time), entries.filter((e) => e.name === 'Mixed3.Example').map((e) => e.time).reverse());
+      assert.equal(page.rows.length, 43);
+      assert.ok(page.rows.every((r) => r.name === 'mixed3.example'));
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('counts entries in flight to the writer against the bound, and drops beyond it', async () => {
     const { store, cleanup } = tempStore({ queryLog: { batchSize: 2, maxBuffer: 4, flushIntervalMs: 600_000 } });
     try {
