@@ -61,7 +61,7 @@ export async function measureTarget(name: TargetName, o: MeasureOptions): Promis
   o.log(`  ${name}: starting ${[plan.command, ...plan.args].join(' ')}`);
   appendFileSync(logPath, `# bench:dns ${new Date().toISOString()}: ${[plan.command, ...plan.args].join(' ')}\n`);
   const startedAt = performance.now();
-  const proc = startProcess(name, plan.command, plan.args, { logPath, cwd: plan.cwd });
+  const proc = startProcess(name, plan.command, plan.args, { logPath, cwd: plan.cwd, ...(plan.env === undefined ? {} : { env: { ...process.env, ...plan.env } }) });
   try {
     const firstMs = await waitForFirstAnswer(endpoint, o.data.firstAnswer, startedAt, {
       timeoutMs: o.startTimeoutMs,

@@ -35,6 +35,8 @@ export interface LaunchPlan {
   args: string[];
   cwd: string;
   config: string;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
 }
 
 function nextPowerOfTwo(n: number): number {
@@ -68,13 +70,15 @@ function prepareRambu(ctx: TargetContext): LaunchPlan {
     '',
   ];
   writeFileSync(configPath, lines.join('\n'));
-  // The same V8 flag as `npm start`, the bin's shebang and the systemd unit in docs/deployment.md:
-  // a 4 MB young generation instead of 16 MB semi-spaces saves about 30 MB of resident memory.
+  // The same V8 flag and allocator setting as `npm start`, the bin's shebang and the systemd unit in
+  // docs/deployment.md: 2 MB semi-spaces instead of 16 MB, and two malloc arenas instead of one per
+  // thread, save about 40 MB of resident memory at the same speed.
   const nodeArgs = ['--max-semi-space-size=2', ...(ctx.profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`])];
   return {
     command: process.execPath,
     args: [...nodeArgs, join(ctx.repoRoot, 'bin', 'rambu.js'), 'serve', '--config', configPath],
     cwd: ctx.repoRoot,
+    env: { MALLOC_ARENA_MAX: '2' },
     config: `cache.size ${ctx.cacheEntries}, rateLimit off, workers ${ctx.rambuWorkers ?? 'default'}, log warn`,
   };
 }
