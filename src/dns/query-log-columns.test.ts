@@ -10,7 +10,7 @@ const ENTRIES: QueryLogEntry[] = [
   { time: 1_780_000_000_001, client: '2001:db8::1', name: 'example.org', type: 'AAAA', action: 'allow', service: null, rule: null, exemption: 'tim-humas', rcode: 'NOERROR', latencyMs: 3.5, upstream: 'udp://192.0.2.53:53', cached: true },
 ];
 
-test('a batch survives JSON (the cluster channel) and gives back the same entries', () => {
+test('a batch survives structured cloning (the post between threads) and gives back the same entries', () => {
   const batch = new QueryLogBatch();
   for (const e of ENTRIES) batch.push(e);
   assert.equal(batch.size, 2);
@@ -19,7 +19,7 @@ test('a batch survives JSON (the cluster channel) and gives back the same entrie
   assert.equal(batch.size, 0);
   assert.equal(batch.take(), null);
   const out: QueryLogEntry[] = [];
-  forEachQueryLogEntry(JSON.parse(JSON.stringify(columns)), (e) => out.push(e));
+  forEachQueryLogEntry(structuredClone(columns), (e) => out.push(e));
   assert.deepEqual(out, ENTRIES);
 });
 
