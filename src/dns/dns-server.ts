@@ -2,7 +2,7 @@
  * The DNS gateway: UDP and TCP listeners on every `dns.listen` address, in front of the
  * {@link QueryHandler}. Building does no I/O; `start()` finds upstreams and binds, `stop()` closes.
  */
-import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
+import { type BindOptions, createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { createServer, isIP, isIPv6, type AddressInfo, type Server as TcpServer } from 'node:net';
 import type { Logger } from 'pino';
@@ -83,12 +83,17 @@ function literalLookup(address: string, options: LookupOneOptions, callback: Loo
   else dnsLookup(address, options, callback);
 }
 
-function bindUdp(host: string, port: number, ipv6Only: boolean): Promise<UdpSocket> {
+/** A UDP socket bound to `at`: an address, or the descriptor of a socket another thread bound. */
+function openUdp(type: 'udp4' | 'udp6', ipv6Only: boolean, at: BindOptions): Promise<UdpSocket> {
   return new Promise((resolve, reject) => {
-    const sock = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', ipv6Only, lookup: literalLookup });
-    const onError = (err: Error): void => { sock.close(); reject(err); };
+    const sock = createSocket({ type, ipv6Only, lookup: literalLookup });
+    const onError = (err: Error): void => {
+      // A descriptor given to wrap belongs to the socket that bound it: closing ours would close it.
+      if (at.fd === undefined) sock.close();
+      reject(err);
+    };
     sock.once('error', onError);
-    sock.bind(port, host, () => {
+    sock.bind(at, () => {
       sock.off('error', onError);
       resolve(sock);
     });
@@ -102,18 +107,6 @@ function listenTcp(server: TcpServer, host: string, port: number, ipv6Only: bool
     server.listen({ host, port, ipv6Only }, () => {
       server.off('error', onError);
       resolve();
-    });
-  });
-}
-
-function attachUdp(shared: SharedUdpSocket): Promise<UdpSocket> {
-  return new Promise((resolve, reject) => {
-    const sock = createSocket({ type: shared.family === 6 ? 'udp6' : 'udp4', lookup: literalLookup });
-    const onError = (err: Error): void => reject(err);
-    sock.once('error', onError);
-    sock.bind({ fd: shared.fd }, () => {
-      sock.off('error', onError);
-      resolve(sock);
     });
   });
 }
@@ -217,7 +210,7 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
     for (let attempt = 0; ; attempt++) {
       let udp: UdpSocket;
       try {
-        udp = await bindUdp(host, listen.port, ipv6Only);
+        udp = await openUdp(isIPv6(host) ? 'udp6' : 'udp4', ipv6Only, { port: listen.port, address: host });
       } catch (err) {
         throw new RambuError(ERROR_CODES.LISTEN_FAILED, `cannot listen on udp ${host}:${listen.port}: ${(err as Error).message}`, { cause: err });
       }
@@ -276,7 +269,7 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
       if (options.attachUdpFds !== undefined) {
         try {
           for (const shared of options.attachUdpFds) {
-            const sock = await attachUdp(shared);
+            const sock = await openUdp(shared.family === 6 ? 'udp6' : 'udp4', false, { fd: shared.fd });
             serveUdp(sock, handler);
             udpSockets.push(sock);
           }

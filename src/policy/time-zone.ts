@@ -34,18 +34,13 @@ export interface TimeZoneOptions {
 
 export class TimeZone {
   readonly name: string;
-  readonly #system: FixedRuleZone | null;
-  #format: Intl.DateTimeFormat | null = null;
+  /** The zone read from the host's tzdata, or the Intl formatter that computes its offsets. */
+  readonly #zone: FixedRuleZone | Intl.DateTimeFormat;
   readonly #offsets = new Map<number, number>();
 
   constructor(name: string, options: TimeZoneOptions = {}) {
     this.name = name;
-    this.#system = options.system === false ? null : readSystemZone(name);
-    if (this.#system === null) this.#format = TimeZone.#intlFormat(name);
-  }
-
-  static #intlFormat(name: string): Intl.DateTimeFormat {
-    return new Intl.DateTimeFormat('en-US', {
+    this.#zone = (options.system === false ? null : readSystemZone(name)) ?? new Intl.DateTimeFormat('en-US', {
       timeZone: name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
       hour: 'numeric', minute: 'numeric', second: 'numeric',
     });
@@ -53,19 +48,19 @@ export class TimeZone {
 
   /** Where the offsets come from: the host's tzdata or Intl. */
   get source(): 'tzdata' | 'intl' {
-    return this.#system === null ? 'intl' : 'tzdata';
+    return this.#zone instanceof Intl.DateTimeFormat ? 'intl' : 'tzdata';
   }
 
   /** Offset of local time from UTC at instant `ms`, in milliseconds (+7 h for Asia/Jakarta). */
   offsetAt(ms: number): number {
-    if (this.#system !== null) return fixedRuleOffset(this.#system, ms);
+    const zone = this.#zone;
+    if (!(zone instanceof Intl.DateTimeFormat)) return fixedRuleOffset(zone, ms);
     const bucket = Math.floor(ms / BUCKET_MS);
     const hit = this.#offsets.get(bucket);
     if (hit !== undefined) return hit;
     const start = bucket * BUCKET_MS;
     let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-    this.#format ??= TimeZone.#intlFormat(this.name);
-    for (const part of this.#format.formatToParts(start)) {
+    for (const part of zone.formatToParts(start)) {
       const v = Number(part.value);
       switch (part.type) {
         case 'year': y = v; break;
