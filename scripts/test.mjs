@@ -13,6 +13,9 @@ const PACKAGES = [
   { pkg: 'bind9-dnsutils', cmd: 'dig' },
   { pkg: 'chromium', cmd: 'chromium' },
   { pkg: 'tzdata', file: '/usr/share/zoneinfo/Asia/Jakarta' },
+  // The C compiler and headers for native/udp-batch.c (npm run build compiles it; tests require it).
+  { pkg: 'gcc', cmd: 'cc' },
+  { pkg: 'libc6-dev', file: '/usr/include/stdio.h' },
 ];
 
 function have(cmd) {

@@ -104,6 +104,7 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
       allowFrom,
       rateLimit: { ...DEFAULTS.rateLimit, ...dns.rateLimit },
       workers: dns.workers ?? 1,
+      udpBatch: dns.udpBatch ?? true,
     },
     web: {
       enabled: web.enabled ?? true,

@@ -64,6 +64,7 @@ export const DnsSchema = Type.Object({
     action: Type.Optional(Type.Union([Type.Literal('refused'), Type.Literal('drop')])),
   }, Strict)),
   workers: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'DNS threads reading the same sockets' })),
+  udpBatch: Type.Optional(Type.Boolean({ description: 'Read and answer UDP in batches (recvmmsg/sendmmsg) where the native reader is built; default true' })),
 }, Strict);
 
 export const WebSchema = Type.Object({

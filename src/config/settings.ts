@@ -34,6 +34,8 @@ export interface DnsSettings {
   allowFrom: string[];
   rateLimit: { qps: number; burst: number; action: 'refused' | 'drop' };
   workers: number;
+  /** Batched UDP reads and answers through the native reader, when it was built. */
+  udpBatch: boolean;
 }
 
 export interface WebSettings {

@@ -20,6 +20,7 @@ import type { QueryLogEntry } from './query-log-entry.js';
 import { RateLimiter } from './rate-limiter.js';
 import { upstreamsFromResolvConf } from './resolv-conf.js';
 import { TcpSession } from './tcp-session.js';
+import { BatchUdpReader, loadUdpBatch } from './udp-batch.js';
 
 export interface DnsServerOptions {
   settings: DnsSettings;
@@ -69,6 +70,8 @@ export interface DnsServer {
    * start, or when the runtime does not expose them.
    */
   udpFds(): SharedUdpSocket[];
+  /** Whether UDP is read and answered in batches by the native reader (see udp-batch.ts). */
+  udpBatched(): boolean;
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
@@ -115,15 +118,21 @@ function listenTcp(server: TcpServer, host: string, port: number, ipv6Only: bool
  * The libuv handle under a UDP socket. node:dgram keeps it under a symbol and documents neither it
  * nor its `fd` and `recvStop`: null when they are not there.
  */
-function udpHandle(sock: UdpSocket): { fd: number; recvStop: () => number } | null {
+interface UdpHandle {
+  fd: number;
+  recvStart: () => number;
+  recvStop: () => number;
+}
+
+function udpHandle(sock: UdpSocket): UdpHandle | null {
   for (const key of Object.getOwnPropertySymbols(sock)) {
     const state: unknown = (sock as unknown as Record<symbol, unknown>)[key];
     if (typeof state !== 'object' || state === null || !('handle' in state)) continue;
-    const handle = state.handle as { fd?: unknown; recvStop?: unknown } | null;
+    const handle = state.handle as { fd?: unknown; recvStart?: unknown; recvStop?: unknown } | null;
     if (handle === null || typeof handle !== 'object') continue;
     const fd = handle.fd;
-    if (typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 && typeof handle.recvStop === 'function') {
-      return handle as { fd: number; recvStop: () => number };
+    if (typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 && typeof handle.recvStop === 'function' && typeof handle.recvStart === 'function') {
+      return handle as UdpHandle;
     }
   }
   return null;
@@ -156,12 +165,38 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
   const rateLimiter = new RateLimiter({ qps: settings.rateLimit.qps, burst: settings.rateLimit.burst });
   if (options.registry !== undefined) registerDnsMetrics(stats, options.registry);
   const udpSockets: UdpSocket[] = [];
+  const batchReaders: BatchUdpReader[] = [];
+  const batch = settings.udpBatch ? loadUdpBatch() : { binding: null, reason: 'dns.udpBatch is false' };
   const tcpServers: TcpServer[] = [];
   const sessions = new Set<TcpSession>();
   let forwarder: Forwarder | null = null;
   let running = false;
 
+  /**
+   * Answer the socket bound at `fd` in batches through the native reader; false when it is not
+   * available, and the caller reads with node:dgram instead.
+   */
+  function serveBatched(fd: number, handler: QueryHandler): boolean {
+    if (batch.binding === null) return false;
+    const onError = (err: unknown): void => log.error({ err }, 'query handler failed');
+    try {
+      batchReaders.push(new BatchUdpReader(batch.binding, fd, (packet, client) => (running ? handler.handle(packet, client, 'udp') : null), stats, onError));
+      return true;
+    } catch (err) {
+      log.warn({ err }, 'batched UDP reader not attached; reading with node:dgram');
+      return false;
+    }
+  }
+
   function serveUdp(sock: UdpSocket, handler: QueryHandler): void {
+    sock.on('error', (err) => log.warn({ err }, 'udp socket error'));
+    const handle = udpHandle(sock);
+    if (handle !== null && batch.binding !== null) {
+      // node:dgram stops reading; the native reader reads a duplicate of its descriptor.
+      handle.recvStop();
+      if (serveBatched(handle.fd, handler)) return;
+      handle.recvStart();
+    }
     const reply = (answer: Buffer | null, rinfo: RemoteInfo): void => {
       if (answer === null || !running) return;
       try {
@@ -170,7 +205,6 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
         log.debug({ err }, 'udp send failed');
       }
     };
-    sock.on('error', (err) => log.warn({ err }, 'udp socket error'));
     sock.on('message', (packet: Buffer, rinfo: RemoteInfo) => {
       let result: Buffer | null | Promise<Buffer | null>;
       try {
@@ -234,6 +268,7 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
     running = false;
     for (const s of sessions) s.close();
     sessions.clear();
+    for (const reader of batchReaders.splice(0)) reader.close();
     if (options.attachUdpFds !== undefined) {
       // The descriptors belong to the server that bound them: stop reading, never close them.
       for (const sock of udpSockets.splice(0)) {
@@ -254,6 +289,7 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
       const shared = udpSockets.map(sharedUdp);
       return shared.every((x) => x !== null) ? shared as SharedUdpSocket[] : [];
     },
+    udpBatched: () => batchReaders.length > 0,
     stop,
     async start() {
       if (running) throw new RambuError(ERROR_CODES.LISTEN_FAILED, 'DNS server is already running');
@@ -269,6 +305,7 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
       if (options.attachUdpFds !== undefined) {
         try {
           for (const shared of options.attachUdpFds) {
+            if (serveBatched(shared.fd, handler)) continue;
             const sock = await openUdp(shared.family === 6 ? 'udp6' : 'udp4', false, { fd: shared.fd });
             serveUdp(sock, handler);
             udpSockets.push(sock);
@@ -290,7 +327,10 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
         await stop();
         throw err;
       }
-      log.info({ listen: settings.listen, upstreams: upstreams.map((u) => u.label) }, 'dns gateway listening');
+      log.info({
+        listen: settings.listen, upstreams: upstreams.map((u) => u.label),
+        udp: batchReaders.length > 0 ? 'batched (recvmmsg/sendmmsg)' : `node:dgram${batch.reason === null ? '' : ` (${batch.reason})`}`,
+      }, 'dns gateway listening');
       return {
         udp: udpSockets.map((s) => s.address()),
         tcp: tcpServers.map((s) => s.address() as AddressInfo),

@@ -59,6 +59,10 @@ export interface DnsStats {
   malformed: number;
   /** REFUSED for clients outside `allowFrom`. */
   refused: number;
+  /** UDP answers not sent: the socket's send buffer stayed full, or the address was refused. */
+  udpDropped: number;
+  /** UDP datagrams longer than the batch reader's 4,096-byte slots, dropped unread. */
+  udpOversize: number;
   /** Open client TCP connections. */
   tcpConnections: number;
   readonly upstreamLatency: LatencySamples;
@@ -68,7 +72,7 @@ export function createDnsStats(): DnsStats {
   return {
     queries: 0, udpQueries: 0, tcpQueries: 0, blocked: 0, allowed: 0, cacheHits: 0, cacheMisses: 0,
     upstreamQueries: 0, upstreamFailures: 0, upstreamMismatches: 0, servfail: 0, rateLimited: 0,
-    malformed: 0, refused: 0, tcpConnections: 0, upstreamLatency: new LatencySamples(),
+    malformed: 0, refused: 0, udpDropped: 0, udpOversize: 0, tcpConnections: 0, upstreamLatency: new LatencySamples(),
   };
 }
 
@@ -89,6 +93,8 @@ const COUNTERS: Record<CounterKey, string> = {
   rateLimited: 'DNS queries refused or dropped by the per-client rate limit',
   malformed: 'DNS packets that could not be decoded',
   refused: 'DNS queries refused because the client is not in allowFrom',
+  udpDropped: 'UDP answers not sent because the socket stayed full or refused the address',
+  udpOversize: 'UDP datagrams longer than 4096 bytes, dropped unread',
 };
 
 function snake(key: string): string {

@@ -77,6 +77,7 @@ function settings(blockResponse: BlockResponse, qps = 0, action: 'refused' | 'dr
     allowFrom: ['127.0.0.0/8', '::1/128'],
     rateLimit: { qps, burst: 3, action },
     workers: 1,
+    udpBatch: true,
   };
 }
 

@@ -108,7 +108,10 @@ export class QueryHandler {
     this.#render.ourUdpSize = options.maxUdpSize;
   }
 
-  /** Answer one packet from `address`. Never throws. */
+  /**
+   * Answer one packet from `address`. Never throws. `packet` is read during the call only (the
+   * batched UDP reader reuses its memory): a query that waits for an upstream keeps a copy.
+   */
   handle(packet: Buffer, address: string, transport: Transport): Buffer | null | Promise<Buffer | null> {
     const t0 = performance.now();
     if (this.#fastPath && this.#view.read(packet)) {
@@ -203,8 +206,9 @@ export class QueryHandler {
   }
 
   /** Every query the fast path does not take: decode in full, then the whole pipeline. */
-  #full(packet: Buffer, address: string, transport: Transport, t0: number): Buffer | null | Promise<Buffer | null> {
+  #full(transient: Buffer, address: string, transport: Transport, t0: number): Buffer | null | Promise<Buffer | null> {
     const stats = this.#o.stats;
+    const packet = Buffer.from(transient);
     let msg: DecodedMessage;
     let edns: Edns | null;
     try {
@@ -234,7 +238,8 @@ export class QueryHandler {
   }
 
   /** The full pipeline state of a query the fast path read (so it decodes without error). */
-  #decoded(packet: Buffer, client: string, transport: Transport, t0: number, time: number): Ctx {
+  #decoded(transient: Buffer, client: string, transport: Transport, t0: number, time: number): Ctx {
+    const packet = Buffer.from(transient);
     const msg = decodeMessage(packet);
     return this.#context(packet, msg, readEdns(msg), client, transport, t0, time);
   }

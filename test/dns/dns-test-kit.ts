@@ -31,6 +31,7 @@ export function testSettings(upstreams: UpstreamSpec[], over: Partial<DnsSetting
     allowFrom: ['127.0.0.0/8', '::1/128'],
     rateLimit: { qps: 0, burst: 100, action: 'refused' },
     workers: 1,
+    udpBatch: true,
     ...over,
   };
 }
