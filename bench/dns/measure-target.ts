@@ -11,7 +11,7 @@ import { runDnsperf, type DnsperfLoad, type DnsperfResult } from './dnsperf.js';
 import { checkAll, waitForFirstAnswer, type Endpoint } from './probe.js';
 import { startProcess, stopProcess, treeCpuSeconds, treeMemory, type ManagedProcess } from './process-group.js';
 import type { TargetRun } from './report.js';
-import { prepareTarget, type TargetContext, type TargetName } from './targets.js';
+import { prepareTarget, type LaunchPlan, type TargetContext, type TargetName } from './targets.js';
 
 export interface MeasureOptions {
   data: DataSet;
@@ -56,6 +56,16 @@ async function warmUp(name: TargetName, endpoint: Endpoint, o: MeasureOptions): 
 /** Measures `name` once. Throws with a clear message when it cannot start or answers wrongly. */
 export async function measureTarget(name: TargetName, o: MeasureOptions): Promise<TargetRun> {
   const plan = prepareTarget(name, o.ctx);
+  const run = await measureStarted(name, plan, o);
+  if (plan.loggedQueries !== undefined) {
+    const answered = [...run.warmup, run.timed, ...(run.fixedRate === null ? [] : [run.fixedRate])].reduce((sum, r) => sum + r.completed, 0);
+    run.logged = { rows: plan.loggedQueries(), answered };
+    o.log(`  ${name}: query log holds ${run.logged.rows.toLocaleString('en')} rows for ${answered.toLocaleString('en')} queries answered to dnsperf`);
+  }
+  return run;
+}
+
+async function measureStarted(name: TargetName, plan: LaunchPlan, o: MeasureOptions): Promise<TargetRun> {
   const endpoint: Endpoint = { host: o.ctx.host, port: o.ctx.port };
   const logPath = join(o.ctx.dir, `${name}.log`);
   o.log(`  ${name}: starting ${[plan.command, ...plan.args].join(' ')}`);
@@ -118,7 +128,7 @@ export async function measureTarget(name: TargetName, o: MeasureOptions): Promis
       firstAnswerSeconds: firstMs / 1000, warmup, timed, fixedRate,
       rssBytes: memory.rssBytes, peakRssBytes: memory.peakRssBytes, rssAfterWarmupBytes: warmMemory.rssBytes,
       timedWindow: { from: timedFrom, to: timedTo },
-      cpuSeconds, upstreamCpuSeconds, dnsperfCpuSeconds, nxdomainShare, busyBefore: idle.busy, otherDuring: otherShare,
+      cpuSeconds, upstreamCpuSeconds, dnsperfCpuSeconds, nxdomainShare, busyBefore: idle.busy, otherDuring: otherShare, logged: null,
     };
   } finally {
     await stopProcess(proc);

@@ -40,6 +40,11 @@ export interface TargetRun {
   peakRssBytes: number;
   /** When the timed run began and ended, in seconds after the target was started. */
   timedWindow: { from: number; to: number };
+  /**
+   * Rows in rambu's query log after it stopped, against the queries dnsperf got answers to (warm-up,
+   * timed and fixed-rate runs); the log also holds the probes' few hundred queries. Null for peers.
+   */
+  logged: { rows: number; answered: number } | null;
   /** CPU seconds the target and the fake upstream used during the timed run. */
   cpuSeconds: number;
   upstreamCpuSeconds: number;
@@ -176,6 +181,10 @@ export function formatMarkdown(report: Report): string {
   ];
   const configs = new Map(report.runs.map((r) => [r.target, `- ${r.target} ${r.version}: ${r.config}`]));
   out.push(...configs.values());
+  for (const r of report.runs) {
+    if (r.logged === null) continue;
+    out.push(`- ${r.target}'s query log: ${r.logged.rows.toLocaleString('en')} rows for ${r.logged.answered.toLocaleString('en')} queries answered to dnsperf (${(100 * r.logged.rows / Math.max(1, r.logged.answered)).toFixed(1)} %)`);
+  }
   if (report.failures.length > 0) {
     out.push('', 'Not measured:');
     for (const f of report.failures) out.push(`- ${f.target} (run ${f.run}): ${f.error}`);

@@ -5,6 +5,8 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { DATABASE_FILE } from '../../src/store/index.js';
 import type { DataSet } from './data-set.js';
 
 export const TARGET_NAMES = ['rambu', 'unbound', 'dnsmasq'] as const;
@@ -37,6 +39,8 @@ export interface LaunchPlan {
   config: string;
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /** After the target stopped: how many queries its query log holds (rambu only). */
+  loggedQueries?: () => number;
 }
 
 function nextPowerOfTwo(n: number): number {
@@ -80,6 +84,14 @@ function prepareRambu(ctx: TargetContext): LaunchPlan {
     cwd: ctx.repoRoot,
     env: { MALLOC_ARENA_MAX: '2' },
     config: `cache.size ${ctx.cacheEntries}, rateLimit off, workers ${ctx.rambuWorkers ?? 'default'}, log warn`,
+    loggedQueries: () => {
+      const db = new BetterSqlite3(join(ctx.dir, 'rambu-data', DATABASE_FILE), { readonly: true });
+      try {
+        return db.prepare('SELECT count(*) FROM querylog').pluck().get() as number;
+      } finally {
+        db.close();
+      }
+    },
   };
 }
 
