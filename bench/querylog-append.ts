@@ -5,13 +5,16 @@
  *   node --max-semi-space-size=4 dist/bench/querylog-append.js            # 2,000,000 entries at 50,000/s
  *   ENTRIES=500000 RATE=30000 node dist/bench/querylog-append.js
  *   MIX=office node dist/bench/querylog-append.js                         # the office mix (see below)
+ *   MIX=replay node dist/bench/querylog-append.js                         # the DNS mix, replayed (see below)
  *   MODE=writer node dist/bench/querylog-append.js                        # the writer alone, flat out
  *
  * MIX=dns (the default) is the DNS benchmark's traffic (bench:dns): one client; 75 % of names from
  * 50,000 allowed names, 25 % blocked names drawn from a 1,000,000-name list, half of them as random
  * subdomains, so nearly every blocked name is new. Names are fresh flat one-byte strings, as the DNS
  * server decodes them. MIX=office: 4,000 clients, 20,000 allowed names, one query in seven blocked
- * among 780 streaming names.
+ * among 780 streaming names. MIX=replay: the DNS mix's first 300,000 entries over and over (times
+ * still advancing), as dnsperf replays its query file in bench:dns: about 123,000 names that each
+ * recur every 300,000 queries.
  *
  * MODE=paced (the default) makes two passes over the same entries at RATE per second: one into a
  * no-op sink (what generating entries costs by itself), then one into the store. "Main thread per
@@ -64,7 +67,7 @@ function officeEntry(i: number): QueryLogEntry {
 const LIST_SEED = 5;
 const LIST_SIZE = 1_000_000;
 /** The DNS benchmark's allowed names (built once, before any pass). */
-const ALLOWED: readonly string[] = MIX === 'dns' ? (() => {
+const ALLOWED: readonly string[] = MIX !== 'office' ? (() => {
   const random = createRandom(LIST_SEED);
   const set = new Set<string>();
   while (set.size < 50_000) set.add(allowedName(random));
@@ -98,7 +101,15 @@ function dnsEntry(i: number): QueryLogEntry {
   };
 }
 
-const makeEntry = MIX === 'office' ? officeEntry : dnsEntry;
+/** Entries in the query file that MIX=replay goes through again and again. */
+const REPLAY_FILE = 300_000;
+
+/** The replayed DNS mix's i-th entry. */
+function replayEntry(i: number): QueryLogEntry {
+  return { ...dnsEntry(i % REPLAY_FILE), time: START + Math.floor(i / 50) };
+}
+
+const makeEntry = MIX === 'office' ? officeEntry : MIX === 'replay' ? replayEntry : dnsEntry;
 
 interface PassResult {
   appendNs: number; busyMs: number; cpuMs: number; processCpuMs: number; wallMs: number;

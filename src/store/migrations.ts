@@ -149,6 +149,12 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX querylog_action_time ON querylog (action, time) WHERE action <> 0;
   CREATE INDEX querylog_service_time ON querylog (service, time) WHERE service IS NOT NULL;
   `,
+
+  // 3: querylog.name holds either a querylog_text id, as before, or the name itself inline, as a
+  // BLOB of its UTF-8 bytes (see QueryLogWriter). No table changes: the step only raises the version,
+  // so that an older rambu, which would read an inline name as empty, refuses the database instead.
+  `
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -16,28 +16,39 @@ const ACTION_BLOCK = 1;
 export const TEXT_SLACK_MS = 3_600_000;
 /**
  * Clients and names the writer's word cache holds (see WordCache), about 80 bytes each: 5 MB of the
- * writer's heap at most. Under the DNS benchmark's mix (50,000 names that repeat, a quarter of all
- * queries new random subdomains) the writer spends 5.9 µs of CPU a row with 65,536 words, 5.8 with
- * 131,072, 7.1 with 32,768 and 8.7 with 16,384: each miss is an index lookup that often reads a page,
- * and the smaller caches end up with more heap, not less (their misses leave garbage). The map this
- * replaces held any 200,000 words and was dropped when full: up to 16 MB, and as much in garbage.
+ * writer's heap at most. Clients always go through it; names only in batches slower than
+ * {@link INLINE_NAMES_RATE}, so under load it holds the clients alone. When every name went through
+ * it, under the DNS benchmark's mix, 65,536 words cost less CPU than 16,384 or 32,768 (8.7 and 7.1 µs
+ * a row against 5.9: each miss is an index lookup) and no more than 131,072.
  */
 export const CACHED_WORDS = 65_536;
+/**
+ * Rows a second of log time from which a batch logs every name inline (see QueryLogWriterOptions):
+ * with the default batches (5,000 rows, or what 250 ms bring), from 16,000 queries a second.
+ */
+export const INLINE_NAMES_RATE = 16_000;
+/** The shortest span a batch's rate is measured over: a few rows at one instant are no rate. */
+const RATE_SPAN_MS = 250;
 /** Rows per multi-row INSERT: one call and one statement step per 64 rows instead of per row. */
 const ROWS_PER_INSERT = 64;
-const INSERT_COLUMNS = 13;
+/** Parameters per row: a column each, and the name twice (its word id, or its text inline). */
+const ROW_PARAMS = 14;
+/**
+ * One row's values. A name is bound as its word id with a null text, or as a null id with its text,
+ * which is stored as a BLOB of its UTF-8 bytes: the column has INTEGER affinity, which would turn a
+ * text such as "123" or "10.5" into a number, read back as a word id.
+ */
+const ROW_VALUES = '(?, ?, ?, coalesce(?, CAST(? AS BLOB)), ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const PRUNE_CHUNK = 20_000;
 
 /**
  * A connection to the (already migrated) database `file`, set up for the writer thread.
  *
- * Under the DNS benchmark's mix most of the writer's time goes to `querylog_text`, whose unique
- * index takes every new name at a random place: nearly every new name dirties a page that the commit
- * writes to the WAL and a checkpoint writes again. A page cache of 8 MiB instead of 2 MiB holds a
- * batch's dirty pages and saves 15 % of the writer's CPU there (reads fall from 2 KB to 0.4 KB a row),
- * for about 6 MB more resident memory that stays after the load; at an office's query rates the
- * writer's CPU is small either way, so the cache stays at 2 MiB: the index's upper levels and the
- * tables' ends.
+ * Under load the writer appends: rows in time order, index entries at their ends, names inline (see
+ * QueryLogWriter), so a page cache of 2 MiB holds what it touches, the indexes' upper levels and the
+ * tables' ends. (When every name was a word, the dictionary's unique index dirtied a page at a random
+ * place per new name, and 8 MiB saved 15 % of the writer's CPU; with names inline it saves nothing
+ * measurable, and would cost about 6 MB more resident memory.)
  */
 export function openWriterDatabase(file: string): Database {
   const db = new BetterSqlite3(file);
@@ -115,11 +126,35 @@ class BatchCounts {
   }
 }
 
+export interface QueryLogWriterOptions {
+  /**
+   * A batch with at least this many rows per second of the log time it spans (counted as at least
+   * 250 ms) logs every name inline, without looking it up: at such rates the writer's CPU matters more
+   * than the bytes a word id saves, and a name cache cannot keep up with the names of a busy resolver
+   * anyway. Slower batches make the names they meet again words. 0: always inline; Infinity: never.
+   * @default INLINE_NAMES_RATE
+   */
+  inlineNamesRate?: number | undefined;
+}
+
 /**
- * Writes query-log batches into the compact schema: rows hold integer ids of `querylog_text` words,
- * names included. Runs on the writer thread (and, for bulk loads, wherever `insertMany` is called).
- * Each batch is one IMMEDIATE transaction with its per-minute aggregates, so concurrent writers
- * serialise cleanly and the row ids stay unique.
+ * Writes query-log batches into the compact schema: rows hold integer ids of `querylog_text` words
+ * for every string but the name, which is a word id or the name itself, inline (a BLOB of its UTF-8
+ * bytes). Runs on the writer thread (and, for bulk loads, wherever `insertMany` is called). Each batch
+ * is one IMMEDIATE transaction with its per-minute aggregates, so concurrent writers serialise cleanly
+ * and the row ids stay unique.
+ *
+ * Names. When every name was a word, under the DNS benchmark's mix (a quarter of all queries new
+ * random subdomains) the dictionary's unique index took each new name at a random place: 5.6 µs of
+ * CPU a row (bench/querylog-append.ts, MODE=writer), 6.1 on the writer thread at 50,000 queries a
+ * second, 4.6 when the names recur as dnsperf replays its query file (MIX=replay: 123,000 names, twice
+ * what the word cache holds). Now a fast batch (see QueryLogWriterOptions) logs every name inline,
+ * looked up nowhere: 1.5 µs a row, 1.6 on the thread, 1.5 replayed, for 86 bytes a row on disk
+ * instead of 88 (replayed: 86 instead of 74; the office mix at that rate, whose names repeat: 93
+ * instead of 66). A slower batch logs a name inline the first time the word cache meets it and makes
+ * it a word from the second time on, so that an office's log stays as compact as before (66 bytes a
+ * row at 20 queries a second). Doing that at every rate would have cost 2.4 µs a row, and 4.1
+ * replayed, as the cache misses most of the recurring names and each miss is a dictionary lookup.
  */
 export class QueryLogWriter {
   readonly #db: Database;
@@ -132,8 +167,8 @@ export class QueryLogWriter {
   readonly #insertMany: Statement;
   readonly #insertOne: Statement;
   /** Parameters of one multi-row INSERT, reused. */
-  readonly #params: (number | null)[] = new Array<number | null>(ROWS_PER_INSERT * INSERT_COLUMNS).fill(null);
-  readonly #one: (number | null)[] = new Array<number | null>(INSERT_COLUMNS).fill(null);
+  readonly #params: (number | string | null)[] = new Array<number | string | null>(ROWS_PER_INSERT * ROW_PARAMS).fill(null);
+  readonly #one: (number | string | null)[] = new Array<number | string | null>(ROW_PARAMS).fill(null);
   /** Inserts a word or refreshes its `last_time` when older than the third parameter; no row when fresh. */
   readonly #upsertText: Statement;
   readonly #textId: Statement;
@@ -142,17 +177,18 @@ export class QueryLogWriter {
   readonly #upsertMinute: Statement;
   readonly #upsertBlocked: Statement;
   readonly #write: (views: BatchViews, count: number, text: string) => void;
+  readonly #inlineNamesRate: number;
 
-  constructor(db: Database) {
+  constructor(db: Database, options: QueryLogWriterOptions = {}) {
     this.#db = db;
+    this.#inlineNamesRate = options.inlineNamesRate ?? INLINE_NAMES_RATE;
     // OR FAIL: a multi-row INSERT that may abort keeps a statement journal, which spills to a temp
     // file past 64 KiB (a fifth of the writer's time, measured); FAIL keeps none, and a failed row
     // fails the batch's transaction all the same.
-    const values = `(${new Array<string>(INSERT_COLUMNS).fill('?').join(', ')})`;
     const insert = `INSERT OR FAIL INTO querylog (time, id, client, name, type, action, service, rule, exemption, rcode,
       latency_us, upstream, cached) VALUES `;
-    this.#insertMany = db.prepare(insert + new Array<string>(ROWS_PER_INSERT).fill(values).join(', '));
-    this.#insertOne = db.prepare(insert + values);
+    this.#insertMany = db.prepare(insert + new Array<string>(ROWS_PER_INSERT).fill(ROW_VALUES).join(', '));
+    this.#insertOne = db.prepare(insert + ROW_VALUES);
     this.#upsertText = db.prepare(`INSERT INTO querylog_text (text, last_time) VALUES (?, ?)
       ON CONFLICT (text) DO UPDATE SET last_time = max(last_time, excluded.last_time) WHERE last_time < ? RETURNING id`).pluck();
     this.#textId = db.prepare('SELECT id FROM querylog_text WHERE text = ?').pluck();
@@ -221,11 +257,16 @@ export class QueryLogWriter {
   #writeRows(v: BatchViews, count: number, text: string): void {
     const { codes, flags, latency, lengths, time } = v;
     let newest = -Infinity;
+    let oldest = Infinity;
     for (let i = 0; i < count; i++) {
       const t = time[i] ?? 0;
-      if (t > newest && Number.isFinite(t)) newest = t;
+      if (Number.isFinite(t)) {
+        if (t > newest) newest = t;
+        if (t < oldest) oldest = t;
+      }
     }
-    if (newest === -Infinity) newest = 0;
+    if (newest === -Infinity) newest = oldest = 0;
+    const inline = count >= (this.#inlineNamesRate * Math.max(RATE_SPAN_MS, newest - oldest)) / 1000;
     this.#seen.begin(newest, TEXT_SLACK_MS);
     this.#forgetStaleWords(newest);
     // Names arrive lowercase: one pass over the whole text spares lowercasing them one by one. (Only
@@ -250,7 +291,8 @@ export class QueryLogWriter {
       }
       at += clientLength;
       const nameEnd = at + (lengths[2 * i + 1] ?? 0);
-      const name = caseless ? text.slice(at, nameEnd) : text.slice(at, nameEnd).toLowerCase();
+      const lowercase = caseless ? text.slice(at, nameEnd) : text.slice(at, nameEnd).toLowerCase();
+      const name = inline ? lowercase : this.#name(lowercase, newest);
       at = nameEnd;
       const f = flags[i] ?? 0;
       const action = f & 7;
@@ -259,17 +301,18 @@ export class QueryLogWriter {
       params[p] = t;
       params[p + 1] = id++;
       params[p + 2] = clientId;
-      params[p + 3] = this.#wordId(name, newest);
-      params[p + 4] = this.#required(codes[c + FIELD_TYPE], newest);
-      params[p + 5] = action;
-      params[p + 6] = this.#optional(serviceCode, newest);
-      params[p + 7] = this.#optional(codes[c + FIELD_RULE], newest);
-      params[p + 8] = this.#optional(codes[c + FIELD_EXEMPTION], newest);
-      params[p + 9] = this.#required(codes[c + FIELD_RCODE], newest);
-      params[p + 10] = Number.isFinite(lat) ? Math.round(lat * 1000) : 0;
-      params[p + 11] = this.#optional(codes[c + FIELD_UPSTREAM], newest);
-      params[p + 12] = (f & FLAG_CACHED) === 0 ? 0 : 1;
-      p += INSERT_COLUMNS;
+      params[p + 3] = typeof name === 'number' ? name : null;
+      params[p + 4] = typeof name === 'string' ? name : null;
+      params[p + 5] = this.#required(codes[c + FIELD_TYPE], newest);
+      params[p + 6] = action;
+      params[p + 7] = this.#optional(serviceCode, newest);
+      params[p + 8] = this.#optional(codes[c + FIELD_RULE], newest);
+      params[p + 9] = this.#optional(codes[c + FIELD_EXEMPTION], newest);
+      params[p + 10] = this.#required(codes[c + FIELD_RCODE], newest);
+      params[p + 11] = Number.isFinite(lat) ? Math.round(lat * 1000) : 0;
+      params[p + 12] = this.#optional(codes[c + FIELD_UPSTREAM], newest);
+      params[p + 13] = (f & FLAG_CACHED) === 0 ? 0 : 1;
+      p += ROW_PARAMS;
       if (p === params.length) {
         // Spread, not the array: better-sqlite3 reads arguments faster than array elements.
         this.#insertMany.run(...params);
@@ -279,8 +322,8 @@ export class QueryLogWriter {
     }
     // The rest one row a statement, in order, so the ids stay increasing.
     const one = this.#one;
-    for (let q = 0; q < p; q += INSERT_COLUMNS) {
-      for (let k = 0; k < INSERT_COLUMNS; k++) one[k] = params[q + k] ?? null;
+    for (let q = 0; q < p; q += ROW_PARAMS) {
+      for (let k = 0; k < ROW_PARAMS; k++) one[k] = params[q + k] ?? null;
       this.#insertOne.run(...one);
     }
     this.#setNextId.run(id);
@@ -314,7 +357,23 @@ export class QueryLogWriter {
     return this.#optional(code, newest) ?? this.#wordId('', newest);
   }
 
-  /** The database id of a client or name. */
+  /**
+   * Name `text` as its database id, or as itself to be logged inline: a name the word cache has not
+   * met before (a one-off random subdomain, say) does not become a word, which spares the dictionary
+   * a row and its unique index an entry at a random place; a name met again does.
+   */
+  #name(text: string, newest: number): number | string {
+    const seen = this.#seen;
+    let id = seen.get(text);
+    if (id < 0) {
+      if (!seen.admit(text)) return text;
+      id = this.#refresh(text, newest, seen.since);
+      seen.hold(text, id);
+    }
+    return id;
+  }
+
+  /** The database id of a client (or of another word), whose rows the client index must find by id. */
   #wordId(text: string, newest: number): number {
     const seen = this.#seen;
     let id = seen.get(text);

@@ -1,6 +1,7 @@
 /**
  * The query-log writer's memory of `querylog_text` ids: client or name -> id, so that the words most
- * rows repeat cost a map lookup instead of a statement.
+ * rows repeat cost a map lookup instead of a statement, and of the words it met once, so that a name
+ * met for the first time can be logged inline instead of becoming a word.
  */
 
 /** Bits of the admission filter: 2^20 bits, 128 KiB. */
@@ -25,7 +26,8 @@ function hash(s: string): number {
  *
  * Admission: a word is cached the second time it misses within the last {@link FILTER_WORDS} misses,
  * which a bit filter remembers (two bits a word); a word seen once (a random subdomain, a quarter of
- * all names under some loads) costs no entry, no copy and no eviction of a useful word.
+ * all names under some loads) costs no entry, no copy and no eviction of a useful word. The writer
+ * asks the filter alone (`admit`) about a name, and logs a name it has not met inline, not as a word.
  *
  * Eviction: second chance (CLOCK). Each slot has a reference bit that a hit sets; a new word takes
  * the first slot at the hand whose bit is clear, clearing the bits it passes. Hits cost one map
@@ -89,7 +91,13 @@ export class WordCache {
    * offer on. Returns whether it is held now.
    */
   offer(word: string, id: number): boolean {
-    if (!this.#admit(word)) return false;
+    if (!this.admit(word)) return false;
+    this.hold(word, id);
+    return true;
+  }
+
+  /** Hold `word`, which missed, with its id (refreshed at or after `since`), evicting another when full. */
+  hold(word: string, id: number): void {
     let slot: number;
     if (this.#keys.length < this.capacity) {
       slot = this.#keys.length;
@@ -104,7 +112,6 @@ export class WordCache {
     this.#ids[slot] = id;
     this.#referenced[slot] = 0;
     this.#slots.set(key, slot);
-    return true;
   }
 
   /** Forget every id (some may be gone from the database). */
@@ -115,8 +122,11 @@ export class WordCache {
     this.#since = -Infinity;
   }
 
-  /** Whether `word` was offered before (since the filter last started over); remember it if not. */
-  #admit(word: string): boolean {
+  /**
+   * Whether `word` missed before, within the last {@link FILTER_WORDS} misses (give or take a few per
+   * cent of false hits); remembers it if not. What `offer` asks before holding a word.
+   */
+  admit(word: string): boolean {
     const h = hash(word);
     const a = h >>> (32 - FILTER_BITS);
     const b = Math.imul(h, 0x9e3779b1) >>> (32 - FILTER_BITS);

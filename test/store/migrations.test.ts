@@ -85,3 +85,43 @@ it('migrates a version 1 query log to the compact one: same rows, ids, cursors a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it('keeps a version 2 query log, whose names are all word ids, reading the same beside names logged inline', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rambu-store-'));
+  try {
+    const v2 = new BetterSqlite3(join(dir, DATABASE_FILE));
+    v2.pragma('journal_mode = WAL');
+    migrate(v2, 2);
+    const word = v2.prepare('INSERT INTO querylog_text (text, last_time) VALUES (?, ?) RETURNING id').pluck();
+    const [client, name, numeric, type, rcode] = ['10.20.5.7', 'www.youtube.com', '123', 'A', 'NOERROR'].map((w) => word.get(w, T0 + 1000) as number);
+    const insert = v2.prepare(`INSERT INTO querylog (time, id, client, name, type, action, service, rule, exemption, rcode, latency_us,
+      upstream, cached) VALUES (?, ?, ?, ?, ?, 0, NULL, NULL, NULL, ?, 250, NULL, 0)`);
+    insert.run(T0, 1, client, name, type, rcode);
+    insert.run(T0 + 1000, 2, client, numeric, type, rcode);
+    v2.prepare("UPDATE querylog_state SET value = 3 WHERE key = 'next_id'").run();
+    v2.close();
+
+    const store = openStore({ dir, pruneIntervalMs: 0, retentionDays: 3650 });
+    try {
+      // Past 2: a rambu that knows only version 2 would read inline names as empty, and refuses it.
+      assert.ok(SCHEMA_VERSION > 2);
+      assert.equal(store.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      const old = (await store.queryLog.query({})).rows;
+      assert.deepEqual(old.map((r) => [r.id, r.time, r.client, r.name, r.type, r.rcode, r.latencyMs]),
+        [[2, T0 + 1000, '10.20.5.7', '123', 'A', 'NOERROR', 0.25], [1, T0, '10.20.5.7', 'www.youtube.com', 'A', 'NOERROR', 0.25]]);
+      // The same names again, met for the first time by this writer: inline, found with the old rows.
+      store.queryLog.append(entry({ time: T0 + 2000, client: '10.20.5.7', name: 'www.youtube.com' }));
+      store.queryLog.append(entry({ time: T0 + 3000, client: '10.20.5.7', name: '123' }));
+      await store.queryLog.flush();
+      const forms = store.db.prepare('SELECT typeof(name) FROM querylog ORDER BY id').pluck().all();
+      assert.deepEqual(forms, ['integer', 'integer', 'blob', 'blob']);
+      assert.deepEqual((await store.queryLog.query({ name: 'YouTube' })).rows.map((r) => [r.id, r.name]), [[3, 'www.youtube.com'], [1, 'www.youtube.com']]);
+      assert.deepEqual((await store.queryLog.query({ name: '12' })).rows.map((r) => [r.id, r.name]), [[4, '123'], [2, '123']]);
+      assert.deepEqual((await store.queryLog.query({ client: '10.20.5.7' }, { limit: 2 })).rows.map((r) => r.id), [4, 3]);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

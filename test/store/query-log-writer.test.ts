@@ -5,6 +5,7 @@ import type { Database } from 'better-sqlite3';
 import type { QueryLogEntry } from '../../src/store/index.js';
 import { BatchEncoder, batchViews } from '../../src/store/query-log-batch.js';
 import { QueryLogWriter } from '../../src/store/query-log-writer.js';
+import type { QueryLogWriterOptions } from '../../src/store/query-log-writer.js';
 import { entry, T0, tempStore } from './temp-store.js';
 
 const MIN = 60_000;
@@ -17,9 +18,9 @@ class Feed {
   /** Entries of each batch written. */
   readonly sizes: number[] = [];
 
-  constructor(db: Database, options: { capacity?: number; maxStrings?: number } = {}) {
+  constructor(db: Database, options: { capacity?: number; maxStrings?: number } & QueryLogWriterOptions = {}) {
     this.encoder = new BatchEncoder({ capacity: options.capacity ?? 1000, maxStrings: options.maxStrings });
-    this.writer = new QueryLogWriter(db);
+    this.writer = new QueryLogWriter(db, { inlineNamesRate: options.inlineNamesRate });
   }
 
   /** Write `entries` as one batch (more when the dictionary starts over or the capacity is reached). */
@@ -43,10 +44,11 @@ class Feed {
 }
 
 const text = (column: string): string => `(SELECT text FROM querylog_text WHERE id = q.${column}) AS ${column}`;
+const NAME = `CASE typeof(q.name) WHEN 'blob' THEN CAST(q.name AS TEXT) ELSE (SELECT text FROM querylog_text WHERE id = q.name) END AS name`;
 
 /** Every stored row, oldest id first, with its words spelled out. */
 function storedRows(db: Database): (QueryLogEntry & { id: number })[] {
-  const rows = db.prepare(`SELECT q.id, q.time, ${text('client')}, ${text('name')}, ${text('type')}, q.action, ${text('service')},
+  const rows = db.prepare(`SELECT q.id, q.time, ${text('client')}, ${NAME}, ${text('type')}, q.action, ${text('service')},
       ${text('rule')}, ${text('exemption')}, ${text('rcode')}, q.latency_us, ${text('upstream')}, q.cached
     FROM querylog AS q ORDER BY q.id`).all() as Record<string, unknown>[];
   return rows.map((r) => ({
@@ -187,21 +189,90 @@ describe('query log writer', () => {
     }
   });
 
-  it('resolves a word the cache does not hold to its one dictionary row, refreshing it only when older than the cache', async () => {
+  it('logs a name inline the first time, then as one dictionary word, refreshed only when older than the cache', async () => {
     const { store, cleanup } = tempStore();
     try {
+      const words = (): unknown => store.db.prepare("SELECT count(*) FROM querylog_text WHERE text = 'once.example'").pluck().get();
       const lastUse = (): unknown => store.db.prepare("SELECT last_time FROM querylog_text WHERE text = 'once.example'").pluck().get();
       const a = new Feed(store.db).batch([entry({ time: T0, name: 'once.example' })]);
-      // Not cached on its first use; read back on its second, and fresh enough to be left alone.
+      assert.equal(words(), 0);
+      // Met again: a word from now on, used from the cache (and not refreshed) the third time.
       a.batch([entry({ time: T0 + 2000, name: 'once.example' })]);
-      assert.equal(lastUse(), T0);
-      // A writer with an empty cache (a restarted thread) refreshes it once.
-      new Feed(store.db).batch([entry({ time: T0 + 3000, name: 'once.example' })]);
-      assert.equal(lastUse(), T0 + 3000);
-      assert.equal(store.db.prepare("SELECT count(*) FROM querylog_text WHERE text = 'once.example'").pluck().get(), 1);
-      assert.deepEqual(storedRows(store.db).map((r) => r.name), ['once.example', 'once.example', 'once.example']);
+      assert.equal(lastUse(), T0 + 2000);
+      a.batch([entry({ time: T0 + 3000, name: 'once.example' })]);
+      assert.equal(lastUse(), T0 + 2000);
+      // A writer that never met it (a restarted thread) logs it inline once, then refreshes the word.
+      const b = new Feed(store.db).batch([entry({ time: T0 + 4000, name: 'once.example' })]);
+      assert.equal(lastUse(), T0 + 2000);
+      b.batch([entry({ time: T0 + 5000, name: 'once.example' })]);
+      assert.equal(lastUse(), T0 + 5000);
+      assert.equal(words(), 1);
+      assert.deepEqual(storedRows(store.db).map((r) => r.name), new Array(5).fill('once.example'));
+      assert.deepEqual(forms(store.db), ['blob', 'integer', 'integer', 'blob', 'integer']);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('keeps names that look like numbers as text, inline and as words', async () => {
+    const names = ['123', '10.5', '1e3', '0x10', '-7', ' 42', '9223372036854775808', '00', '', 'a\u0000b.example', 'bücher.example'];
+    for (const inlineNamesRate of [0, Infinity]) {
+      const { store, cleanup } = tempStore();
+      try {
+        // Twice each, in two batches: inline both times, or inline then a word.
+        const feed = new Feed(store.db, { inlineNamesRate });
+        for (const round of [0, 1]) feed.batch(names.map((name, i) => entry({ time: T0 + round * 1000 + i, name })));
+        assert.deepEqual(storedRows(store.db).map((r) => r.name), [...names, ...names], `rate ${inlineNamesRate}`);
+        const second = inlineNamesRate === 0 ? 'blob' : 'integer';
+        assert.deepEqual(forms(store.db), [...names.map(() => 'blob'), ...names.map(() => second)], `rate ${inlineNamesRate}`);
+        const texts = store.db.prepare("SELECT typeof(text) FROM querylog_text WHERE text IN ('123', '10.5')").pluck().all();
+        assert.deepEqual(texts, inlineNamesRate === 0 ? [] : ['text', 'text']);
+      } finally {
+        await cleanup();
+      }
+    }
+  });
+
+  it('logs every name of a batch as fast as the inline rate inline, lowercased, and leaves the dictionary alone', async () => {
+    const { store, cleanup } = tempStore();
+    try {
+      const feed = new Feed(store.db, { capacity: 5000, inlineNamesRate: 4000 });
+      // 4,000 rows within a second: the rate. Names repeat, some in capitals.
+      const fast = Array.from({ length: 4000 }, (_, i) => entry({ time: T0 + Math.floor(i / 4), name: i % 2 === 0 ? `N${i % 10}.Example` : `n${i % 10}.example` }));
+      feed.batch(fast);
+      assert.deepEqual(storedRows(store.db).map((r) => r.name), fast.map((e) => e.name.toLowerCase()));
+      assert.ok(forms(store.db).every((f) => f === 'blob'));
+      assert.equal(store.db.prepare("SELECT count(*) FROM querylog_text WHERE text LIKE 'n%.example'").pluck().get(), 0);
+      // The same count over two seconds is half the rate: names met again become words.
+      const slow = fast.map((e, i) => ({ ...e, time: T0 + 10_000 + Math.floor(i / 2) }));
+      feed.batch(slow);
+      const later = forms(store.db).slice(4000);
+      assert.deepEqual(later.slice(0, 10), new Array(10).fill('blob'));
+      assert.ok(later.slice(10).every((f) => f === 'integer'));
+      assert.deepEqual(storedRows(store.db).slice(4000).map((r) => r.name), slow.map((e) => e.name.toLowerCase()));
+      assert.equal(store.db.prepare("SELECT count(*) FROM querylog_text WHERE text LIKE 'n%.example'").pluck().get(), 10);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('measures a batch against the default rate over at least 250 ms, however close its rows', async () => {
+    const { store, cleanup } = tempStore();
+    try {
+      const feed = new Feed(store.db, { capacity: 5000 });
+      // 16,000 a second over 250 ms is 4,000 rows: one fewer, at one instant, is a slow batch.
+      feed.batch(Array.from({ length: 3999 }, () => entry({ time: T0, name: 'same.example' })));
+      assert.deepEqual(new Set(forms(store.db).slice(1)), new Set(['integer']));
+      feed.batch(Array.from({ length: 4000 }, () => entry({ time: T0 + 10_000, name: 'same.example' })));
+      assert.deepEqual(new Set(forms(store.db).slice(3999)), new Set(['blob']));
+      assert.equal(forms(store.db)[0], 'blob');
     } finally {
       await cleanup();
     }
   });
 });
+
+/** How each row's name is stored, oldest id first: 'blob' inline, 'integer' a word id. */
+function forms(db: Database): string[] {
+  return db.prepare('SELECT typeof(name) FROM querylog ORDER BY id').pluck().all() as string[];
+}

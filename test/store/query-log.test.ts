@@ -165,15 +165,54 @@ describe('query log reads', () => {
     }
   });
 
-  it('answers a name, client or service never logged with one empty, final page', async () => {
+  it('answers a client or service never logged with one empty, final page', async () => {
     const { store, cleanup } = tempStore({ queryLog: { scanBudget: 10 } });
     try {
       store.queryLog.insertMany(rows);
-      for (const filter of [{ name: 'no-such-name' }, { client: '10.99.0.1' }, { service: 'netflix' }, { client: '10.20.5.1', name: 'nope' }]) {
+      for (const filter of [{ client: '10.99.0.1' }, { service: 'netflix' }, { client: '10.99.0.1', name: 'host' }]) {
         assert.deepEqual(await store.queryLog.query(filter, { limit: 5 }), { rows: [], nextCursor: null, partial: false }, JSON.stringify(filter));
       }
     } finally {
       await cleanup();
+    }
+  });
+
+  it('pages through the whole log, within the scan budget, for a name substring never logged', async () => {
+    const { store, cleanup } = tempStore({ queryLog: { scanBudget: 10 } });
+    try {
+      store.queryLog.insertMany(rows);
+      // Names met once are stored in their rows, not in the dictionary: only the rows can tell.
+      const { rows: got, pages } = await all(store, { name: 'no-such-name' }, 5);
+      assert.deepEqual(got, []);
+      assert.equal(pages, 31);
+      assert.deepEqual((await all(store, { client: '10.20.5.1', name: 'nope' }, 5)).rows, []);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('finds a name by substring whether its rows hold it inline or as a word, in order, across cursors', async () => {
+    for (const scanBudget of [100_000, 4]) {
+      const { store, cleanup } = tempStore({ queryLog: { scanBudget } });
+      try {
+        // Thirty names, each logged three times in slow batches: inline the first time, then as a
+        // word whose id has digits of its own (a name filter must not match them).
+        const logged = Array.from({ length: 90 }, (_, i) => entry({ time: T0 + i * 1000, name: i % 10 === 3 ? `${i % 30}` : `n${i % 30}.example` }));
+        store.queryLog.insertMany(logged);
+        const forms = store.db.prepare('SELECT typeof(name) AS form, count(*) AS n FROM querylog GROUP BY 1 ORDER BY 1').all();
+        assert.deepEqual(forms, [{ form: 'blob', n: 30 }, { form: 'integer', n: 60 }]);
+        const ids = store.db.prepare("SELECT name FROM querylog WHERE typeof(name) = 'integer'").pluck().all() as number[];
+        assert.ok(ids.some((id) => String(id).includes('7')), 'some word id has a 7');
+        for (const needle of ['7', '13', 'N2', '.example', '3', '']) {
+          const { rows: got } = await all(store, { name: needle }, 4);
+          const want = logged.filter((e) => e.name.includes(needle.toLowerCase())).reverse();
+          const label = `${needle} budget ${scanBudget}`;
+          assert.deepEqual(got.map((r) => [r.time, r.name]), want.map((e) => [e.time, e.name]), label);
+          for (let i = 1; i < got.length; i++) assert.ok((got[i - 1]?.id ?? 0) > (got[i]?.id ?? 0), `${label}: order at ${i}`);
+        }
+      } finally {
+        await cleanup();
+      }
     }
   });
 

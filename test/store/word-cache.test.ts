@@ -23,6 +23,22 @@ describe('word cache', () => {
     assert.equal(cache.size, 1);
   });
 
+  it('admits a word the second time it is asked about, and holds what it is given', () => {
+    const cache = new WordCache(10);
+    assert.equal(cache.admit('twice.example'), false);
+    assert.equal(cache.admit('other.example'), false);
+    assert.equal(cache.admit('twice.example'), true);
+    // Asking does not hold: the caller decides (the writer logs a name it was not admitted inline).
+    assert.equal(cache.get('twice.example'), -1);
+    assert.equal(cache.size, 0);
+    cache.hold('twice.example', 42);
+    assert.equal(cache.get('twice.example'), 42);
+    // offer asks the same filter: a word already asked about is held at once.
+    assert.equal(cache.offer('other.example', 7), true);
+    assert.equal(cache.get('other.example'), 7);
+    assert.equal(cache.size, 2);
+  });
+
   it('holds at most its capacity, evicting words not used since the hand last passed them', () => {
     const cache = new WordCache(3);
     hold(cache, 'a', 1);
