@@ -1,20 +1,22 @@
 #!/usr/bin/env node
-// Compiles native/udp-batch.c (batched UDP reads and answers for the DNS gateway) into
-// dist/native/udp-batch.node with the system's C compiler against this Node.js's own headers.
-// The reader is optional: where it cannot be built (not Linux, no compiler, no headers) this says
-// why and exits 0, and the gateway answers through node:dgram. `--require` makes that an error.
+// Compiles each native/NAME.c into dist/native/NAME.node with the system's C compiler against this
+// Node.js's own headers: udp-batch.c (batched UDP reads and answers for the DNS gateway) and
+// thread-idle.c (the query log's writer thread yields the CPU to DNS). Both are optional: where they
+// cannot be built (not Linux, no compiler, no headers) this says why and exits 0, the gateway answers
+// through node:dgram and the writer lowers its nice value instead. `--require` makes that an error.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const source = join(root, 'native', 'udp-batch.c');
-const output = join(root, 'dist', 'native', 'udp-batch.node');
+const sourceDir = join(root, 'native');
+const outputDir = join(root, 'dist', 'native');
+const sources = readdirSync(sourceDir).filter((f) => f.endsWith('.c')).sort();
 const required = process.argv.includes('--require');
 
 function skip(reason) {
-  rmSync(output, { force: true });
-  const message = `build-native: batched UDP reader not built: ${reason}; the DNS gateway will use node:dgram`;
+  rmSync(outputDir, { recursive: true, force: true });
+  const message = `build-native: ${sources.join(', ')} not built: ${reason}; the DNS gateway will use node:dgram`;
   if (required) {
     process.stderr.write(`${message}\n`);
     process.exit(1);
@@ -36,8 +38,11 @@ const include = candidates.find((dir) => existsSync(join(dir, 'node_api.h')) && 
 if (include === undefined) skip(`no Node.js headers (node_api.h, uv.h) in ${candidates.join(', ')}`);
 
 const cc = process.env.CC || 'cc';
-mkdirSync(dirname(output), { recursive: true });
-const args = ['-O2', '-std=c11', '-Wall', '-Wextra', '-Werror', '-fPIC', '-shared', '-fvisibility=hidden', `-I${include}`, source, '-o', output];
-const run = spawnSync(cc, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-if (run.error) skip(`${cc}: ${run.error.message} (install a C compiler: apt-get install gcc libc6-dev)`);
-if (run.status !== 0) skip(`${cc} exited with ${run.status}`);
+mkdirSync(outputDir, { recursive: true });
+for (const source of sources) {
+  const output = join(outputDir, source.replace(/\.c$/, '.node'));
+  const args = ['-O2', '-std=c11', '-Wall', '-Wextra', '-Werror', '-fPIC', '-shared', '-fvisibility=hidden', `-I${include}`, join(sourceDir, source), '-o', output];
+  const run = spawnSync(cc, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (run.error) skip(`${cc}: ${run.error.message} (install a C compiler: apt-get install gcc libc6-dev)`);
+  if (run.status !== 0) skip(`${cc} exited with ${run.status} on ${source}`);
+}

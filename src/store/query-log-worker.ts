@@ -7,11 +7,14 @@ import type { Database } from 'better-sqlite3';
 import { batchViews } from './query-log-batch.js';
 import type { FromWriter, ToWriter, WriterData } from './query-log-protocol.js';
 import { openWriterDatabase, QueryLogWriter } from './query-log-writer.js';
+import { yieldToDns } from './writer-priority.js';
 
 const port = parentPort;
 if (port === null) throw new Error('query-log-worker.js runs as a worker thread only');
 const data = workerData as WriterData;
 const send = (m: FromWriter, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+
+yieldToDns();
 
 let db: Database | null = null;
 let writer: QueryLogWriter | null = null;

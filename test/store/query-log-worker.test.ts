@@ -1,13 +1,18 @@
 /** The query log's writer thread and the columnar batches that feed it. */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { DATABASE_FILE, openStore } from '../../src/store/index.js';
 import type { QueryLogEntry } from '../../src/store/index.js';
 import { BatchEncoder, batchViews } from '../../src/store/query-log-batch.js';
 import { QueryLogWriter, TEXT_SLACK_MS } from '../../src/store/query-log-writer.js';
+import { FALLBACK_NICE } from '../../src/store/writer-priority.js';
 import { entry, T0, tempStore } from './temp-store.js';
+
+const SCHED_IDLE = 5;
 
 const DAY = 86_400_000;
 
@@ -239,5 +244,59 @@ describe('query log batches', () => {
     } finally {
       await cleanup();
     }
+  });
+});
+
+/** Scheduling policy (SCHED_OTHER 0, SCHED_IDLE 5) and nice value of each thread of this process. */
+function threadPolicies(): { tid: string; policy: number; nice: number }[] {
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return [{ tid, policy: Number(fields[38]), nice: Number(fields[16]) }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+describe('writer thread priority', { skip: process.platform !== 'linux' }, () => {
+  it('the writer thread alone runs under SCHED_IDLE, so that it never delays DNS', async () => {
+    const { store, cleanup } = tempStore({ queryLog: { flushIntervalMs: 600_000 } });
+    try {
+      store.queryLog.append(entry({ time: T0, client: '10.0.0.1', name: 'a.example' }));
+      await store.queryLog.flush();
+      const idle = threadPolicies().filter((t) => t.policy === SCHED_IDLE);
+      assert.equal(idle.length, 1, `threads: ${JSON.stringify(threadPolicies())}`);
+      assert.notEqual(idle[0]!.tid, String(process.pid));
+      const main = threadPolicies().find((t) => t.tid === String(process.pid))!;
+      assert.deepEqual([main.policy, main.nice], [0, 0]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('without the native helper a thread lowers its nice value instead', async () => {
+    const worker = new Worker(`
+      const { parentPort } = require('node:worker_threads');
+      const { readFileSync } = require('node:fs');
+      const Module = require('node:module');
+      const load = Module._load;
+      Module._load = function (request, ...rest) {
+        if (String(request).endsWith('thread-idle.node')) throw new Error('not built');
+        return load.call(this, request, ...rest);
+      };
+      import(${JSON.stringify(new URL('../../src/store/writer-priority.js', import.meta.url).href)}).then((m) => {
+        const result = m.yieldToDns();
+        const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ');
+        parentPort.postMessage({ result, policy: Number(fields[38]), nice: Number(fields[16]) });
+      });
+    `, { eval: true });
+    const report = await new Promise<{ result: string; policy: number; nice: number }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    assert.deepEqual(report, { result: 'nice', policy: 0, nice: FALLBACK_NICE });
+    assert.equal(threadPolicies().find((t) => t.tid === String(process.pid))!.nice, 0);
   });
 });
