@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Compiles each native/NAME.c into dist/native/NAME.node with the system's C compiler against this
 // Node.js's own headers: udp-batch.c (batched UDP reads and answers for the DNS gateway) and
-// thread-idle.c (the query log's writer thread yields the CPU to DNS). Both are optional: where they
+// process.c (thread priority and malloc settings Node.js does not expose). Both are optional: where they
 // cannot be built (not Linux, no compiler, no headers) this says why and exits 0, the gateway answers
 // through node:dgram and the writer lowers its nice value instead. `--require` makes that an error.
 import { spawnSync } from 'node:child_process';

@@ -21,7 +21,7 @@ import type { ExemptionInput, Policy } from '../policy/index.js';
 import { openStore } from '../store/index.js';
 import { buildApp, ensureAdmin, LOG_REDACT_PATHS, type PolicyEditor, toPolicyExemptions } from '../web/index.js';
 import { type CliIo, EXIT, write } from './cli-io.js';
-import { collectGarbage } from './collect-garbage.js';
+import { collectGarbage, releaseFreeMemory, RELEASE_INTERVAL_MS, tuneAllocator } from './collect-garbage.js';
 import { createDnsThreads, type DnsThreads } from './dns-threads.js';
 
 const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
@@ -48,6 +48,7 @@ function formatAddresses(list: readonly AddressInfo[]): string[] {
 
 export async function runServe(args: { config: string | null }, io: CliIo): Promise<number> {
   const file = configPath(args.config, io);
+  tuneAllocator();
   let loaded: LoadedConfig;
   try {
     loaded = loadConfigFile(file);
@@ -94,6 +95,8 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     }
   };
   await refreshExemptions();
+  const releaseTimer = setInterval(releaseFreeMemory, RELEASE_INTERVAL_MS);
+  releaseTimer.unref();
   const refreshTimer = setInterval(() => { refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed')); }, EXEMPTION_REFRESH_MS);
   refreshTimer.unref();
 
@@ -246,6 +249,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       stopping = true;
       logger.info({ signal }, 'shutting down');
       clearInterval(refreshTimer);
+      clearInterval(releaseTimer);
       watcher?.close();
       Promise.allSettled([stopDns(), app?.close()])
         .then(() => store.close())
@@ -258,6 +262,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       write(io.stderr, `rambu: ${message}: exiting`);
       stopping = true;
       clearInterval(refreshTimer);
+      clearInterval(releaseTimer);
       watcher?.close();
       Promise.allSettled([app?.close()]).then(() => store.close()).finally(() => done(EXIT.FAILURE));
     };

@@ -5,8 +5,7 @@
  * that needs an upstream goes out later on its own. Where the reader was not built (no C compiler at
  * install time, or not Linux), {@link loadUdpBatch} says why and the server uses node:dgram.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { addonPath, loadAddon, type LoadedAddon } from '../native-addons.js';
 import { formatIPv6 } from './ip-address.js';
 
 /** The reader's shared memory, as native/udp-batch.c lays it out. */
@@ -29,25 +28,12 @@ export interface UdpBatchBinding {
   close(handle: object): void;
 }
 
-/** Where `npm run build` puts the compiled reader, relative to this file in dist/src/dns/. */
-export const UDP_BATCH_PATH = fileURLToPath(new URL('../../native/udp-batch.node', import.meta.url));
-
-let loaded: { binding: UdpBatchBinding | null; reason: string | null } | undefined;
+/** Where `npm run build` puts the compiled reader. */
+export const UDP_BATCH_PATH = addonPath('udp-batch');
 
 /** The native reader, or null with the reason it is not available. Loaded once per thread. */
-export function loadUdpBatch(): { binding: UdpBatchBinding | null; reason: string | null } {
-  if (loaded !== undefined) return loaded;
-  if (process.platform !== 'linux') {
-    loaded = { binding: null, reason: `batched UDP needs Linux (recvmmsg), this is ${process.platform}` };
-    return loaded;
-  }
-  try {
-    const binding = createRequire(import.meta.url)(UDP_BATCH_PATH) as UdpBatchBinding;
-    loaded = { binding, reason: null };
-  } catch (err) {
-    loaded = { binding: null, reason: `${UDP_BATCH_PATH} not loaded (${(err as Error).message.split('\n')[0]}); npm run build compiles it with a C compiler` };
-  }
-  return loaded;
+export function loadUdpBatch(): LoadedAddon<UdpBatchBinding> {
+  return loadAddon<UdpBatchBinding>('udp-batch');
 }
 
 const AF_INET = 2;

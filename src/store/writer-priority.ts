@@ -8,12 +8,9 @@
  * by the log's `maxBuffer` (beyond it they are dropped and counted), which at sustained full load
  * favours answering over logging.
  */
-import { createRequire } from 'node:module';
 import { setPriority } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { loadAddon, type ProcessAddon } from '../native-addons.js';
 
-/** Where `npm run build` puts native/thread-idle.c, relative to this file in dist/src/store/. */
-export const THREAD_IDLE_PATH = fileURLToPath(new URL('../../native/thread-idle.node', import.meta.url));
 /** The nice value taken where SCHED_IDLE is not available (the lowest priority). */
 export const FALLBACK_NICE = 19;
 
@@ -21,16 +18,12 @@ export type WriterPriority = 'idle' | 'nice' | 'unchanged';
 
 /**
  * Lowers the calling thread (Linux schedules threads; elsewhere this may lower the whole process,
- * so it is only done on Linux): SCHED_IDLE through the native helper, else nice 19.
+ * so it is only done on Linux): SCHED_IDLE through native/process.c, else nice 19.
  */
 export function yieldToDns(): WriterPriority {
   if (process.platform !== 'linux') return 'unchanged';
-  try {
-    const native = createRequire(import.meta.url)(THREAD_IDLE_PATH) as { idle(): number };
-    if (native.idle() === 0) return 'idle';
-  } catch {
-    // Not built: fall back to the nice value.
-  }
+  const native = loadAddon<ProcessAddon>('process').binding;
+  if (native !== null && native.idleThread() === 0) return 'idle';
   try {
     // Process 0 is the calling thread on Linux.
     setPriority(0, FALLBACK_NICE);

@@ -282,7 +282,7 @@ describe('writer thread priority', { skip: process.platform !== 'linux' }, () =>
       const Module = require('node:module');
       const load = Module._load;
       Module._load = function (request, ...rest) {
-        if (String(request).endsWith('thread-idle.node')) throw new Error('not built');
+        if (String(request).endsWith('process.node')) throw new Error('not built');
         return load.call(this, request, ...rest);
       };
       import(${JSON.stringify(new URL('../../src/store/writer-priority.js', import.meta.url).href)}).then((m) => {

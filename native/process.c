@@ -1,0 +1,81 @@
+/*
+ * Process and thread settings Node.js does not expose (Linux, glibc):
+ *
+ *   idleThread() -> 0 or an errno
+ *     Moves the calling thread to the SCHED_IDLE policy: it then runs only when no other thread
+ *     wants the CPU, and gives way at once when one wakes. The query log's writer thread uses it so
+ *     that writing the log never delays a DNS answer (src/store/writer-priority.ts). Any thread may
+ *     lower itself to SCHED_IDLE without privileges.
+ *
+ *   fixMmapThreshold(bytes) -> true if set
+ *     Allocations of `bytes` and more get their own mapping, returned to the system when freed.
+ *     glibc otherwise raises that threshold each time a large block is freed (up to 32 MiB), after
+ *     which the large buffers of a blocklist load or of a growing answer cache come from the heap,
+ *     whose freed middle stays resident.
+ *
+ *   releaseFreeMemory() -> true if memory was returned
+ *     malloc_trim(0): hands the free pages inside the heaps back to the system.
+ */
+#define _GNU_SOURCE
+#define NAPI_VERSION 8
+#include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <node_api.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+static napi_value int_value(napi_env env, int32_t value) {
+  napi_value result;
+  if (napi_create_int32(env, value, &result) != napi_ok) return NULL;
+  return result;
+}
+
+static napi_value bool_value(napi_env env, bool value) {
+  napi_value result;
+  if (napi_get_boolean(env, value, &result) != napi_ok) return NULL;
+  return result;
+}
+
+static napi_value idle_thread(napi_env env, napi_callback_info info) {
+  (void)info;
+  struct sched_param param = { .sched_priority = 0 };
+  /* pid 0 is the calling thread: Linux schedules threads, not processes. */
+  return int_value(env, sched_setscheduler(0, SCHED_IDLE, &param) == 0 ? 0 : errno);
+}
+
+static napi_value fix_mmap_threshold(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t bytes = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_int32(env, argv[0], &bytes) != napi_ok || bytes <= 0) {
+    napi_throw_type_error(env, NULL, "fixMmapThreshold(bytes) needs a positive size");
+    return NULL;
+  }
+#ifdef __GLIBC__
+  return bool_value(env, mallopt(M_MMAP_THRESHOLD, bytes) == 1);
+#else
+  return bool_value(env, false);
+#endif
+}
+
+static napi_value release_free_memory(napi_env env, napi_callback_info info) {
+  (void)info;
+#ifdef __GLIBC__
+  return bool_value(env, malloc_trim(0) == 1);
+#else
+  return bool_value(env, false);
+#endif
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor methods[] = {
+    { "idleThread", NULL, idle_thread, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "fixMmapThreshold", NULL, fix_mmap_threshold, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "releaseFreeMemory", NULL, release_free_memory, NULL, NULL, NULL, napi_enumerable, NULL },
+  };
+  if (napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods) != napi_ok) return NULL;
+  return exports;
+}
