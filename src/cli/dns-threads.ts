@@ -2,9 +2,10 @@
  * The main thread's side of `dns.workers` above 1: starts that many threads less one (the main
  * thread answers too) that read the main thread's UDP sockets (`dns-thread-worker.ts`), tells them
  * about policy and exemption changes, feeds their query-log batches to the store and keeps their
- * counters for /metrics. A thread shares the sockets' file descriptors, so one that ended would
- * have closed them under the main thread: an unexpected end is reported through `onFatal`, and
- * `rambu serve` exits so that the service manager starts it again.
+ * counters for /metrics. A thread shares the sockets (without the batched reader, their very file
+ * descriptors), so one that ended could have closed them under the main thread: an unexpected end
+ * is reported through `onFatal`, and `rambu serve` exits so that the service manager starts it
+ * again.
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -116,9 +117,10 @@ export function createDnsThreads(options: DnsThreadsOptions): DnsThreads {
     for (const s of slots) s.worker.postMessage(message);
   };
 
-  // Ending a thread closes its handle on the shared descriptors, and the main thread closes its
-  // own right after: the descriptor numbers are closed twice on the way out. Nothing opens files in
-  // between at shutdown; Node.js 20 offers no dup() to give each thread a descriptor of its own.
+  // A thread's batched reader reads a duplicate of each shared descriptor and closes only that.
+  // Without the native reader a thread wraps the shared descriptors in node:dgram sockets (Node.js
+  // 20 offers no dup()): ending it closes them, and the main thread closes its own right after, so
+  // the descriptor numbers are closed twice on the way out; nothing opens files in between.
   const stopSlot = (slot: Slot): Promise<void> => new Promise((resolve) => {
     const end = (): void => {
       clearTimeout(timer);
