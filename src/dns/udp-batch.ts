@@ -6,7 +6,7 @@
  * install time, or not Linux), {@link loadUdpBatch} says why and the server uses node:dgram.
  */
 import { addonPath, loadAddon, type LoadedAddon } from '../native-addons.js';
-import { formatIPv6 } from './ip-address.js';
+import { formatIPv4, formatIPv6 } from './ip-address.js';
 
 /** The reader's shared memory, as native/udp-batch.c lays it out. */
 interface BatchMemory {
@@ -155,20 +155,22 @@ export class BatchUdpReader {
     const a = this.#addresses;
     const at = i * this.#addressSlot;
     const family = a[at]! | (a[at + 1]! << 8);
-    if (family === AF_INET) return this.#ipv4Text(a.readUInt32BE(at + 4));
+    if (family === AF_INET) return this.#ipv4Text(at + 4);
     if (family !== AF_INET6) return '';
     const words = at + 8;
     if (a.readUInt32BE(words) === 0 && a.readUInt32BE(words + 4) === 0 && a.readUInt32BE(words + 8) === 0xffff) {
-      return this.#ipv4Text(a.readUInt32BE(words + 12));
+      return this.#ipv4Text(words + 12);
     }
     return formatIPv6(a, words);
   }
 
-  #ipv4Text(ip: number): string {
+  /** The IPv4 address at byte `at` of the address slots as text, cached by its value. */
+  #ipv4Text(at: number): string {
+    const ip = this.#addresses.readUInt32BE(at);
     let text = this.#ipv4.get(ip);
     if (text === undefined) {
       if (this.#ipv4.size >= 65_536) this.#ipv4.clear();
-      text = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+      text = formatIPv4(this.#addresses, at);
       this.#ipv4.set(ip, text);
     }
     return text;
