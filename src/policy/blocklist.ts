@@ -53,7 +53,7 @@ export function loadBlocklist(bytes: Uint8Array, index: DomainIndex, listId: num
   const n = bytes.length;
   let lines = 0;
   for (let i = 0; i < n; i++) if (bytes[i] === 10) lines++;
-  index.reserve(lines + 1, n);
+  index.reserve(lines + 1);
   let line = 0;
   let pos = 0;
   const skip = (): void => {
