@@ -6,9 +6,10 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import type { Exemption, PolicyView } from '../api-types.js';
 import { hasRole, useApp } from '../app-context.js';
+import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { DataTable, type Column } from '../components/data-table.js';
 import { ErrorNote, errorText, Loading } from '../components/error-note.js';
-import { t } from '../i18n.js';
+import { joinList, t } from '../i18n.js';
 import { serviceLabel } from '../status-words.js';
 import { formatDateTime, fromLocalInput, fromZoned, toLocalInput, toMs, toZonedIso, zonedParts, zoneName } from '../time-format.js';
 import { useLoad } from '../use-load.js';
@@ -146,6 +147,7 @@ export function ExemptionsPage() {
   const { lang, session } = useApp();
   const canManage = hasRole(session, 'operator');
   const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
+  const [revoking, setRevoking] = useState<Exemption | null>(null);
   const loaded = useLoad(async (signal): Promise<Data> => {
     const [list, policy] = await Promise.all([
       api.get<{ exemptions: Exemption[] }>('/api/exemptions', { signal, query: { status: 'all' } }),
@@ -165,15 +167,14 @@ export function ExemptionsPage() {
   const current = all.filter((e) => isCurrent(e, now));
   const past = all.filter((e) => !isCurrent(e, now));
 
+  // Called by the dialog, which shows a refusal (revoked meanwhile by someone else, say) itself.
   const revoke = async (e: Exemption) => {
-    if (!confirm(t('exemptions.revokeConfirm', { name: e.name ?? String(e.id) }))) return;
     try {
       await api.del(`/api/exemptions/${encodeURIComponent(String(e.id))}`);
       setNote({ ok: true, text: t('exemptions.revoked') });
-    } catch (err) {
-      setNote({ ok: false, text: errorText(err) });
+    } finally {
+      loaded.reload();
     }
-    loaded.reload();
   };
 
   const stateOf = (e: Exemption): string => {
@@ -198,7 +199,7 @@ export function ExemptionsPage() {
       label: '',
       class: 'actions-cell',
       cell: (e: Exemption) => e.source !== 'config' && e.id != null
-        ? <button type="button" class="btn btn-small btn-danger" onClick={() => void revoke(e)} data-testid={`revoke-${String(e.id)}`}>{t('exemptions.revoke')}</button>
+        ? <button type="button" class="btn btn-small btn-danger" onClick={() => setRevoking(e)} data-testid={`revoke-${String(e.id)}`}>{t('exemptions.revoke')}</button>
         : null,
     }] : []),
   ];
@@ -225,6 +226,20 @@ export function ExemptionsPage() {
         <DataTable testId="exemptions-past" rows={past} rowKey={(e, i) => `${e.source ?? ''}-${String(e.id ?? e.name ?? i)}`}
           empty={t('exemptions.noPast')} columns={columns(false)} />
       </section>
+      {revoking !== null && (
+        <ConfirmDialog
+          title={t('exemptions.revokeConfirm', { name: revoking.name ?? String(revoking.id) })}
+          description={t('exemptions.revokeExplain', {
+            services: joinList(revoking.allow.map(serviceLabel)),
+            who: joinList([...(revoking.groups ?? []), ...(revoking.clients ?? [])]),
+          })}
+          confirmLabel={t('exemptions.revokeYes')}
+          danger
+          onConfirm={() => revoke(revoking)}
+          onClose={() => setRevoking(null)}
+          testId="revoke-dialog"
+        />
+      )}
     </div>
   );
 }

@@ -3,13 +3,17 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ROLES, type Role, type UserRow } from '../api-types.js';
 import { useApp } from '../app-context.js';
+import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { DataTable } from '../components/data-table.js';
 import { ErrorNote, errorText, Loading } from '../components/error-note.js';
+import { PasswordDialog } from '../components/password-dialog.js';
 import { t } from '../i18n.js';
+import { MIN_PASSWORD_LENGTH, passwordProblem } from '../password-rule.js';
 import { formatDateTime } from '../time-format.js';
 import { useLoad } from '../use-load.js';
 
-const MIN_PASSWORD = 8;
+/** The question open over the page, if any. */
+type Asking = { kind: 'password' | 'delete'; user: UserRow };
 
 function AddUser(props: { onDone(message: { ok: boolean; text: string }): void }) {
   const [username, setUsername] = useState('');
@@ -18,6 +22,11 @@ function AddUser(props: { onDone(message: { ok: boolean; text: string }): void }
   const [busy, setBusy] = useState(false);
   const submit = async (ev: Event) => {
     ev.preventDefault();
+    const problem = passwordProblem(password);
+    if (problem !== null) {
+      props.onDone({ ok: false, text: t(problem) });
+      return;
+    }
     setBusy(true);
     try {
       await api.post('/api/users', { username: username.trim(), role, password });
@@ -45,7 +54,7 @@ function AddUser(props: { onDone(message: { ok: boolean; text: string }): void }
       </label>
       <label class="field">
         <span>{t('users.password')}</span>
-        <input name="password" type="password" required minLength={MIN_PASSWORD} autocomplete="new-password"
+        <input name="password" type="password" required minLength={MIN_PASSWORD_LENGTH} autocomplete="new-password"
           value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
         <small class="muted">{t('users.password.help')}</small>
       </label>
@@ -60,6 +69,7 @@ function AddUser(props: { onDone(message: { ok: boolean; text: string }): void }
 export function UsersPage() {
   const { lang, timezone, session } = useApp();
   const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
+  const [asking, setAsking] = useState<Asking | null>(null);
   const loaded = useLoad((signal) => api.get<{ users: UserRow[] }>('/api/users', { signal }), []);
 
   const change = async (run: () => Promise<unknown>) => {
@@ -72,17 +82,22 @@ export function UsersPage() {
     loaded.reload();
   };
   const path = (u: UserRow) => `/api/users/${encodeURIComponent(u.username)}`;
-  const resetPassword = (u: UserRow) => {
-    const password = prompt(t('users.newPassword', { user: u.username }));
-    if (password === null || password === '') return;
-    if (password.length < MIN_PASSWORD) {
-      setNote({ ok: false, text: t('users.password.help') });
-      return;
+  // The dialogs send the request themselves, so that a refusal is shown where the question was asked.
+  const savePassword = async (u: UserRow, password: string) => {
+    try {
+      await api.patch(path(u), { password });
+      setNote({ ok: true, text: t('users.passwordChanged', { user: u.username }) });
+    } finally {
+      loaded.reload();
     }
-    void change(() => api.patch(path(u), { password }));
   };
-  const remove = (u: UserRow) => {
-    if (confirm(t('users.deleteConfirm', { user: u.username }))) void change(() => api.del(path(u)));
+  const remove = async (u: UserRow) => {
+    try {
+      await api.del(path(u));
+      setNote({ ok: true, text: t('users.deleted', { user: u.username }) });
+    } finally {
+      loaded.reload();
+    }
   };
 
   return (
@@ -121,11 +136,13 @@ export function UsersPage() {
                 class: 'actions-cell',
                 cell: (u) => (
                   <div class="row-actions">
-                    <button type="button" class="btn btn-small" onClick={() => resetPassword(u)}>{t('users.resetPassword')}</button>
+                    <button type="button" class="btn btn-small" onClick={() => setAsking({ kind: 'password', user: u })}
+                      data-testid={`password-${u.username}`}>{t('users.resetPassword')}</button>
                     <button type="button" class="btn btn-small" onClick={() => void change(() => api.patch(path(u), { disabled: u.disabled !== true }))}>
                       {u.disabled === true ? t('users.enable') : t('users.disable')}
                     </button>
-                    <button type="button" class="btn btn-small btn-danger" onClick={() => remove(u)}>{t('common.delete')}</button>
+                    <button type="button" class="btn btn-small btn-danger" onClick={() => setAsking({ kind: 'delete', user: u })}
+                      data-testid={`delete-${u.username}`}>{t('common.delete')}</button>
                   </div>
                 ),
               },
@@ -133,6 +150,20 @@ export function UsersPage() {
           />
         )}
       </section>
+      {asking?.kind === 'password' && (
+        <PasswordDialog username={asking.user.username} onSave={(password) => savePassword(asking.user, password)} onClose={() => setAsking(null)} />
+      )}
+      {asking?.kind === 'delete' && (
+        <ConfirmDialog
+          title={t('users.deleteConfirm', { user: asking.user.username })}
+          description={t('users.deleteExplain')}
+          confirmLabel={t('users.deleteYes')}
+          danger
+          onConfirm={() => remove(asking.user)}
+          onClose={() => setAsking(null)}
+          testId="delete-dialog"
+        />
+      )}
     </div>
   );
 }
