@@ -6,6 +6,7 @@ import { formatTable } from './log-command.js';
 /** The same rules as the console's user API. */
 const USERNAME = /^[a-z0-9._-]{1,64}$/;
 const MIN_PASSWORD = 8;
+const MAX_PASSWORD = 1024;
 /** Who the audit log names for changes made from the command line. */
 const CLI_USER = 'cli';
 
@@ -19,8 +20,14 @@ async function withStore<T>(dataDir: string, fn: (store: SqliteStore) => Promise
 }
 
 function checkPassword(password: string, err: NodeJS.WritableStream, cmd: string): boolean {
-  if (password.length < MIN_PASSWORD) {
+  // Counted in characters (code points), as the console's API counts them: one emoji is one.
+  const length = [...password].length;
+  if (length < MIN_PASSWORD) {
     err.write(`rambu user ${cmd}: the password is too short: at least ${MIN_PASSWORD} characters\n`);
+    return false;
+  }
+  if (length > MAX_PASSWORD) {
+    err.write(`rambu user ${cmd}: the password is too long: at most ${MAX_PASSWORD} characters\n`);
     return false;
   }
   return true;

@@ -56,7 +56,10 @@ export class Authenticator {
       const auth = await this.current(request);
       if (auth === null) throw new ApiError('UNAUTHENTICATED', 'log in first');
       checkCsrf(request, auth);
-      if (RANK[auth.user.role] < RANK[role]) {
+      // A role this build does not know (a database written by a newer one) ranks below every role.
+      if (!((RANK[auth.user.role] ?? -1) >= RANK[role])) {
+        // Refusals change nothing, so the audit log does not hold them; the service log names who tried.
+        request.log.warn({ user: auth.user.username, role: auth.user.role, needs: role, method: request.method, url: request.url }, 'request refused: role too low');
         throw new ApiError('FORBIDDEN', `role "${auth.user.role}" may not do this: needs "${role}"`);
       }
     };

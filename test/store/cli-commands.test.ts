@@ -59,6 +59,9 @@ it('rambu user add, list, passwd and remove', async () => {
     assert.equal(await runUserAdd({ dataDir: dir, username: 'sari', role: 'viewer', password: 'sari-password-1' }, out.stream), 1);
     assert.equal(await runUserAdd({ dataDir: dir, username: 'x', role: 'root', password: 'long-password' }, out.stream), 1);
     assert.equal(await runUserAdd({ dataDir: dir, username: 'x', role: 'viewer', password: 'short' }, out.stream), 1);
+    // Characters, as the console's API counts them: four emoji are four (eight UTF-16 units).
+    assert.equal(await runUserAdd({ dataDir: dir, username: 'x', role: 'viewer', password: '\u{1F600}'.repeat(4) }, out.stream), 1);
+    assert.equal(await runUserAdd({ dataDir: dir, username: 'x', role: 'viewer', password: 'p'.repeat(1025) }, out.stream), 1);
     assert.equal(await runUserAdd({ dataDir: dir, username: 'Bad Name', role: 'viewer', password: 'long-password' }, out.stream), 1);
     assert.doesNotMatch(out.text(), /password-1/);
 
