@@ -95,3 +95,43 @@ test('blocklists load relative to the file, and an unreadable one is refused', (
   writeFileSync(join(dir, 'rambu.yaml'), 'blocklists:\n  iklan: missing.txt\n');
   assert.throws(() => loadConfigFile(join(dir, 'rambu.yaml')), (err: unknown) => err instanceof ConfigError && /cannot read blocklist/.test(err.message) && err.issues[0]?.line === 2);
 });
+
+test('dns.upstreamCaFile: its certificates go on tls:// upstreams, the path relative to the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rambu-ca-'));
+  const pem = readFileSync(new URL('../../../test/fixtures/upstream-tls-cert.pem', import.meta.url), 'utf8');
+  const other = readFileSync(new URL('../../../test/fixtures/other-ca-cert.pem', import.meta.url), 'utf8');
+  writeFileSync(join(dir, 'office-ca.pem'), `${pem}\n${other}`);
+  writeFileSync(join(dir, 'rambu.yaml'), 'dns:\n  upstreams: ["tls://192.0.2.53#dns.test", "udp://192.0.2.53"]\n  upstreamCaFile: office-ca.pem\n');
+  const [tls, udp] = loadConfigFile(join(dir, 'rambu.yaml')).settings.dns.upstreams;
+  assert.equal(tls?.extraCa?.length, 2);
+  assert.match(tls.extraCa[0]!, /^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----$/);
+  assert.ok(!tls.extraCa[0]!.includes('Test-only'), 'text around the certificates is left out');
+  assert.equal(udp?.extraCa, undefined);
+  writeFileSync(join(dir, 'rambu.yaml'), 'dns:\n  upstreams: ["tls://192.0.2.53#dns.test"]\n');
+  assert.equal(loadConfigFile(join(dir, 'rambu.yaml')).settings.dns.upstreams[0]?.extraCa, undefined);
+});
+
+test('dns.upstreamCaFile: a missing, empty or corrupt file is refused, naming the file and key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rambu-ca-'));
+  const pem = readFileSync(new URL('../../../test/fixtures/upstream-tls-cert.pem', import.meta.url), 'utf8');
+  writeFileSync(join(dir, 'empty.pem'), 'just a note\n');
+  writeFileSync(join(dir, 'corrupt.pem'), pem.replace(/\n[A-Za-z0-9+/]{20}/, '\nAAAAAAAAAAAAAAAAAAAA'));
+  const cases: [file: string, pattern: RegExp][] = [
+    ['missing.pem', /cannot read the CA file ".*missing\.pem": ENOENT/],
+    ['empty.pem', /no PEM certificate .* in the CA file ".*empty\.pem"/],
+    ['corrupt.pem', /certificate 1 of the CA file ".*corrupt\.pem" is invalid/],
+  ];
+  for (const [file, pattern] of cases) {
+    writeFileSync(join(dir, 'rambu.yaml'), `dns:\n  upstreams: ["tls://192.0.2.53"]\n  upstreamCaFile: ${file}\n`);
+    assert.throws(() => loadConfigFile(join(dir, 'rambu.yaml')), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.code, ERROR_CODES.CONFIG_INVALID);
+      const issue = err.issues.find((i) => pattern.test(i.message));
+      assert.ok(issue !== undefined, `${file}: ${err.message}`);
+      assert.deepEqual(issue.path, ['dns', 'upstreamCaFile']);
+      assert.equal(issue.line, 3);
+      assert.ok(issue.message.includes(join(dir, file)), issue.message);
+      return true;
+    });
+  }
+});

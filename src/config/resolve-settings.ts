@@ -2,6 +2,8 @@
  * Turn the `dns`, `web`, `storage` and `log` sections into {@link Settings}: defaults applied,
  * addresses and URLs parsed, problems collected with their key paths.
  */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import type { ConfigIssue } from '../errors.js';
@@ -45,6 +47,31 @@ export function parseUpstream(text: string): UpstreamSpec | null {
   return { protocol, host, port, serverName: m[4] ?? null, label: text };
 }
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/**
+ * The certificates of a PEM file, each checked to parse; text around them (comments, bundles'
+ * headers) is ignored. A string is the problem: unreadable, no certificate, or an invalid one.
+ */
+export function readCaFile(path: string): string[] | string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return `cannot read the CA file "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+  }
+  const certs = text.match(PEM_CERTIFICATE) ?? [];
+  if (certs.length === 0) return `no PEM certificate ("-----BEGIN CERTIFICATE-----") in the CA file "${path}"`;
+  for (const [i, pem] of certs.entries()) {
+    try {
+      new X509Certificate(pem);
+    } catch (err) {
+      return `certificate ${i + 1} of the CA file "${path}" is invalid: ${(err as Error).message}`;
+    }
+  }
+  return certs;
+}
+
 function parseBlockResponse(text: string): BlockResponse | null {
   switch (text) {
     case 'nxdomain': return { kind: 'nxdomain' };
@@ -68,11 +95,17 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
     if (hp === null || isIP(hp.host) === 0) issues.push({ path: ['dns', 'listen', i], message: `invalid listen address "${text}": expected IP:port, such as "0.0.0.0:53" or "[::]:53"` });
     else listen.push(hp);
   });
+  let extraCa: string[] | null = null;
+  if (dns.upstreamCaFile !== undefined) {
+    const certs = readCaFile(isAbsolute(dns.upstreamCaFile) ? dns.upstreamCaFile : resolve(baseDir, dns.upstreamCaFile));
+    if (typeof certs === 'string') issues.push({ path: ['dns', 'upstreamCaFile'], message: certs });
+    else extraCa = certs;
+  }
   const upstreams: UpstreamSpec[] = [];
   (dns.upstreams ?? []).forEach((text, i) => {
     const u = parseUpstream(text);
     if (u === null) issues.push({ path: ['dns', 'upstreams', i], message: `invalid upstream "${text}": expected udp://IP:port, tcp://IP:port or tls://IP:port#server-name` });
-    else upstreams.push(u);
+    else upstreams.push(u.protocol === 'tls' && extraCa !== null ? { ...u, extraCa } : u);
   });
   let blockResponse: BlockResponse = { kind: 'nxdomain' };
   if (dns.blockResponse !== undefined) {

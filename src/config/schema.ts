@@ -65,6 +65,7 @@ export const DnsSchema = Type.Object({
   }, Strict)),
   workers: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'DNS threads reading the same sockets' })),
   udpBatch: Type.Optional(Type.Boolean({ description: 'Read and answer UDP in batches (recvmmsg/sendmmsg) where the native reader is built; default true' })),
+  upstreamCaFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of CA certificates trusted for tls:// upstreams besides the default roots; relative to the config file' })),
 }, Strict);
 
 export const WebSchema = Type.Object({

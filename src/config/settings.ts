@@ -19,6 +19,11 @@ export interface UpstreamSpec {
   serverName: string | null;
   /** The text the user wrote, for logs and metrics. */
   label: string;
+  /**
+   * For tls:// upstreams: PEM certificates (`dns.upstreamCaFile`) trusted in addition to the
+   * default roots. Absent: the default roots only.
+   */
+  extraCa?: readonly string[];
 }
 
 export interface DnsSettings {

@@ -266,6 +266,8 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
 
   async function stop(): Promise<void> {
     running = false;
+    // Pooled TCP/TLS upstream connections end here; queries still waiting on them fail.
+    forwarder?.close();
     for (const s of sessions) s.close();
     sessions.clear();
     for (const reader of batchReaders.splice(0)) reader.close();

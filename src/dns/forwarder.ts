@@ -1,7 +1,8 @@
 /**
  * Sends questions to the upstream resolvers: fastest healthy upstream first, failover on timeout,
  * error or a refusing rcode, a retry over TCP when a UDP answer is truncated, and a hard deadline
- * so that the caller can always answer SERVFAIL in time.
+ * so that the caller can always answer SERVFAIL in time. UDP takes a fresh socket per query
+ * (RFC 5452); TCP and TLS reuse pooled connections (RFC 7766, RFC 7858), closed by `close()`.
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -11,7 +12,8 @@ import type { DnsStats } from './dns-stats.js';
 import { makeOpt } from './edns.js';
 import { encodeMessage, type DecodedMessage, type Question } from './message-codec.js';
 import { FLAG, RCODE } from './rcodes.js';
-import { exchangeStream, exchangeUdp, randomId, type Expected } from './upstream-exchange.js';
+import { exchangeUdp, randomId, type Expected } from './upstream-exchange.js';
+import { StreamUpstream, type StreamUpstreamOptions } from './upstream-stream.js';
 
 export interface ForwarderOptions {
   upstreams: readonly UpstreamSpec[];
@@ -21,6 +23,8 @@ export interface ForwarderOptions {
   udpSize: number;
   stats: DnsStats;
   logger: Logger;
+  /** Limits of the tcp:// and tls:// connection pools; see upstream-stream.ts for the defaults. */
+  streams?: Omit<StreamUpstreamOptions, 'onMismatch'>;
 }
 
 /** What the forwarder knows about one upstream. */
@@ -59,6 +63,10 @@ export class Forwarder {
   readonly #stats: DnsStats;
   readonly #log: Logger;
   readonly #onMismatch: () => void;
+  readonly #streamOptions: StreamUpstreamOptions;
+  /** Connection pools of the tcp:// and tls:// upstreams, and of UDP ones retried over TCP. */
+  readonly #streams = new Map<string, StreamUpstream>();
+  #closed = false;
 
   constructor(options: ForwarderOptions) {
     if (options.upstreams.length === 0) throw new RambuError(ERROR_CODES.NO_UPSTREAM, 'no upstream DNS resolver configured');
@@ -68,6 +76,28 @@ export class Forwarder {
     this.#stats = options.stats;
     this.#log = options.logger;
     this.#onMismatch = () => { this.#stats.upstreamMismatches++; };
+    this.#streamOptions = { ...options.streams, onMismatch: this.#onMismatch };
+  }
+
+  /**
+   * Close the pooled connections, failing the queries waiting on them; later tcp:// and tls://
+   * attempts fail at once. UDP sockets live for one query and need no closing.
+   */
+  close(): void {
+    this.#closed = true;
+    for (const pool of this.#streams.values()) pool.close();
+    this.#streams.clear();
+  }
+
+  #stream(spec: UpstreamSpec): StreamUpstream {
+    if (this.#closed) throw new RambuError(ERROR_CODES.UPSTREAM_FAILED, `upstream ${spec.label} failed: the forwarder is closed`);
+    const key = `${spec.protocol}|${spec.host}|${spec.port}|${spec.serverName ?? ''}`;
+    let pool = this.#streams.get(key);
+    if (pool === undefined) {
+      pool = new StreamUpstream(spec, this.#streamOptions);
+      this.#streams.set(key, pool);
+    }
+    return pool;
   }
 
   health(): UpstreamHealth[] {
@@ -138,14 +168,12 @@ export class Forwarder {
       authorities: [],
       additionals: [makeOpt(this.#udpSize, dnssecOk)],
     });
-    if (spec.protocol !== 'udp') return exchangeStream(spec, query, expected, timeoutMs, this.#onMismatch);
+    if (spec.protocol !== 'udp') return this.#stream(spec).exchange(question, query, timeoutMs);
     const reply = await exchangeUdp(spec, query, expected, timeoutMs, this.#onMismatch);
     if ((reply.flags & FLAG.TC) === 0) return reply;
-    // Truncated: ask the same server over TCP (RFC 7766 §5), with a fresh ID.
+    // Truncated: ask the same server over TCP (RFC 7766 §5); the connection draws a fresh ID.
     const left = deadline - performance.now();
     if (left < 20) throw new RambuError(ERROR_CODES.UPSTREAM_FAILED, `upstream ${spec.label} truncated and no time is left for TCP`);
-    const tcpExpected: Expected = { id: randomId(), question };
-    query.writeUInt16BE(tcpExpected.id, 0);
-    return exchangeStream({ ...spec, protocol: 'tcp' }, query, tcpExpected, left, this.#onMismatch);
+    return this.#stream({ ...spec, protocol: 'tcp' }).exchange(question, query, left);
   }
 }

@@ -1,12 +1,12 @@
 /**
- * One query to one upstream over UDP, TCP or TLS. A reply is accepted only when it comes from the
- * address and port asked, carries the random ID sent, and repeats the question; anything else is
- * counted and ignored while the exchange keeps waiting (an off-path spoofer cannot end it early).
+ * One query to one upstream over UDP, and what every transport shares: random IDs and the reply
+ * check. A reply is accepted only when it comes from the address and port asked, carries the random
+ * ID sent, and repeats the question; anything else is counted and ignored while the exchange keeps
+ * waiting (an off-path spoofer cannot end it early). TCP and TLS go through upstream-stream.ts.
  */
 import { randomFillSync } from 'node:crypto';
 import { createSocket, type RemoteInfo } from 'node:dgram';
-import { connect as netConnect, isIP, isIPv6, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { isIPv6 } from 'node:net';
 import type { UpstreamSpec } from '../config/index.js';
 import { ERROR_CODES, RambuError } from '../errors.js';
 import { normalizeName } from './domain-name.js';
@@ -47,7 +47,8 @@ function sameAddress(a: string, b: string): boolean {
   return false;
 }
 
-function failure(spec: UpstreamSpec, detail: string, cause?: unknown): RambuError {
+/** UPSTREAM_FAILED naming the upstream, with `detail` after a colon. */
+export function upstreamFailure(spec: UpstreamSpec, detail: string, cause?: unknown): RambuError {
   return new RambuError(ERROR_CODES.UPSTREAM_FAILED, `upstream ${spec.label} failed: ${detail}`, cause === undefined ? undefined : { cause });
 }
 
@@ -64,8 +65,8 @@ export function exchangeUdp(spec: UpstreamSpec, query: Buffer, expected: Expecte
       if (err !== null) reject(err);
       else resolve(msg!);
     };
-    const timer = setTimeout(() => finish(failure(spec, `no answer within ${timeoutMs} ms`)), timeoutMs);
-    sock.on('error', (err) => finish(failure(spec, err.message, err)));
+    const timer = setTimeout(() => finish(upstreamFailure(spec, `no answer within ${timeoutMs} ms`)), timeoutMs);
+    sock.on('error', (err) => finish(upstreamFailure(spec, err.message, err)));
     sock.on('message', (buf: Buffer, rinfo: RemoteInfo) => {
       if (rinfo.port !== spec.port || !sameAddress(rinfo.address, spec.host)) { onMismatch(); return; }
       let msg: DecodedMessage;
@@ -81,57 +82,7 @@ export function exchangeUdp(spec: UpstreamSpec, query: Buffer, expected: Expecte
     // Connecting binds a random ephemeral port and lets ICMP unreachable fail the attempt at once.
     sock.connect(spec.port, spec.host, () => {
       if (done) return;
-      sock.send(query, (err) => { if (err) finish(failure(spec, err.message, err)); });
-    });
-  });
-}
-
-/** Send `query` over a new TCP or TLS connection (RFC 7766 framing) and wait for a matching reply. */
-export function exchangeStream(spec: UpstreamSpec, query: Buffer, expected: Expected, timeoutMs: number, onMismatch: () => void): Promise<DecodedMessage> {
-  return new Promise((resolve, reject) => {
-    let sock: Socket;
-    if (spec.protocol === 'tls') {
-      const servername = spec.serverName ?? (isIP(spec.host) === 0 ? spec.host : undefined);
-      sock = tlsConnect({ host: spec.host, port: spec.port, ...(servername === undefined ? {} : { servername }) });
-    } else {
-      sock = netConnect({ host: spec.host, port: spec.port });
-    }
-    let done = false;
-    let pending: Buffer = Buffer.alloc(0);
-    const finish = (err: Error | null, msg?: DecodedMessage): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.destroy();
-      if (err !== null) reject(err);
-      else resolve(msg!);
-    };
-    const timer = setTimeout(() => finish(failure(spec, `no answer within ${timeoutMs} ms`)), timeoutMs);
-    sock.on('error', (err) => finish(failure(spec, err.message, err)));
-    sock.on('close', () => finish(failure(spec, 'connection closed before an answer')));
-    sock.on(spec.protocol === 'tls' ? 'secureConnect' : 'connect', () => {
-      const frame = Buffer.allocUnsafe(query.length + 2);
-      frame.writeUInt16BE(query.length, 0);
-      query.copy(frame, 2);
-      sock.write(frame);
-    });
-    sock.on('data', (chunk: Buffer) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      while (pending.length >= 2) {
-        const len = pending.readUInt16BE(0);
-        if (pending.length < len + 2) break;
-        const frame = pending.subarray(2, len + 2);
-        pending = pending.subarray(len + 2);
-        let msg: DecodedMessage;
-        try {
-          msg = decodeMessage(frame);
-        } catch {
-          onMismatch();
-          continue;
-        }
-        if (isReplyTo(msg, expected)) { finish(null, msg); return; }
-        onMismatch();
-      }
+      sock.send(query, (err) => { if (err) finish(upstreamFailure(spec, err.message, err)); });
     });
   });
 }
