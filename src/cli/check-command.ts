@@ -58,6 +58,8 @@ export async function runCheck(args: { config: string; json: boolean }, io: CliI
   }
   for (const b of loaded.blocklists) out.push(`blocklist ${b.name}: ${b.added} domains from ${b.path}${b.skipped > 0 ? `, ${b.skipped} lines skipped` : ''}`);
   out.push('', `dns: listen ${settings.dns.listen.map((l) => `${l.host}:${l.port}`).join(', ')}; upstreams ${settings.dns.upstreams.length === 0 ? 'from /etc/resolv.conf' : settings.dns.upstreams.map((u) => u.label).join(', ')}; block response ${settings.dns.blockResponse.kind}`);
+  const extraCa = settings.dns.upstreams.find((u) => u.extraCa !== undefined)?.extraCa;
+  if (extraCa !== undefined) out.push(`  tls:// upstreams also trust ${extraCa.length} CA certificate${extraCa.length === 1 ? '' : 's'} from ${loaded.config.dns?.upstreamCaFile ?? 'dns.upstreamCaFile'}`);
   out.push(`web: ${settings.web.enabled ? `http://${settings.web.listen.host}:${settings.web.listen.port}/` : 'disabled'}; storage: ${settings.storage.path}`);
   if (loaded.warnings.length > 0) out.push('', `warnings (${loaded.warnings.length}):`, ...loaded.warnings.map((w) => `  ${w}`));
   write(io.stdout, out.join('\n'));

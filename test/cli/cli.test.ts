@@ -36,6 +36,18 @@ test('check accepts the circular and summarises it', () => {
   assert.match(r.stdout, /siaran-langsung-humas: allow youtube for diskominfo-humas/);
 });
 
+test('check names the extra CA certificates of tls:// upstreams', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rambu-cli-'));
+  const ca = fileURLToPath(new URL('../../../test/fixtures/upstream-tls-cert.pem', import.meta.url));
+  const file = join(dir, 'rambu.yaml');
+  writeFileSync(file, `dns:\n  upstreams: ["tls://192.0.2.53#dns.test"]\n  upstreamCaFile: ${JSON.stringify(ca)}\n`);
+  const r = rambu('check', '--config', file);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /upstreams tls:\/\/192\.0\.2\.53/);
+  assert.ok(r.stdout.includes(`tls:// upstreams also trust 1 CA certificate from ${ca}`), r.stdout);
+  assert.doesNotMatch(rambu('check', '--config', EXAMPLE).stdout, /also trust/);
+});
+
 test('check refuses a broken file with every problem, file and line, exit 1', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rambu-cli-'));
   const file = join(dir, 'bad.yaml');
