@@ -15,7 +15,10 @@ import { isReplyTo, randomId } from './upstream-exchange.js';
 /** A query handed to the pool, from the forwarder's call until it is answered, fails or times out. */
 export interface PendingQuery {
   question: Question;
-  /** The encoded query; its ID is replaced by the one drawn for each connection it is sent on. */
+  /**
+   * The encoded query as sent (for tls://, padded); its ID is replaced by the one drawn for each
+   * connection it is sent on.
+   */
   query: Buffer;
   /** ID on the current connection. */
   id: number;

@@ -3,10 +3,13 @@
  * RFC 7858 §3.4): a query goes on an open connection with room, several at once, instead of paying
  * a connection (and a TLS handshake) each. Connections are opened on demand up to a small limit,
  * queries beyond every connection's limit wait in a bounded line, idle connections are closed.
+ * Queries to a tls:// upstream are padded to a multiple of 128 bytes (RFC 7830, RFC 8467), so that
+ * their length does not give their name away; tcp:// ones, carried in the clear, are not.
  */
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import type { UpstreamSpec } from '../config/index.js';
 import type { DecodedMessage, Question } from './message-codec.js';
+import { padMessage } from './padding.js';
 import { UpstreamConnection, type ConnectionEvents, type ConnectionOptions, type PendingQuery } from './upstream-connection.js';
 import { upstreamFailure } from './upstream-exchange.js';
 
@@ -78,15 +81,22 @@ export class StreamUpstream {
   }
 
   /**
-   * Send `query` (any ID; each connection it goes on gets a fresh one) and wait for the answer to
-   * `question` (name normalized). Rejects with UPSTREAM_FAILED after `timeoutMs`, when the
-   * connection cannot be made or breaks, or when too many queries are already waiting.
+   * Send `query` (any ID; each connection it goes on gets a fresh one; padded for tls://) and wait
+   * for the answer to `question` (name normalized). Rejects with UPSTREAM_FAILED after
+   * `timeoutMs`, when the connection cannot be made or breaks, or when too many queries are
+   * already waiting.
    */
   exchange(question: Question, query: Buffer, timeoutMs: number): Promise<DecodedMessage> {
     if (this.#closed) return Promise.reject(upstreamFailure(this.#spec, 'the forwarder is closed'));
+    let wire: Buffer;
+    try {
+      wire = this.#spec.protocol === 'tls' ? padMessage(query) : query;
+    } catch (err) {
+      return Promise.reject(upstreamFailure(this.#spec, `the query cannot be padded: ${(err as Error).message}`, err));
+    }
     return new Promise((resolve, reject) => {
       const p: PendingQuery = {
-        question, query, id: 0, conn: null, retried: false, sentAt: 0, done: false,
+        question, query: wire, id: 0, conn: null, retried: false, sentAt: 0, done: false,
         settle: (err, msg) => {
           if (p.done) return;
           p.done = true;

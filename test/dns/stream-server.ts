@@ -3,13 +3,17 @@
  * 0. It counts the connections it accepts and the queries outstanding on each, and hands every query
  * to `onQuery`, which may answer at once, later, out of order, with junk first, or close the
  * connection. The TLS one presents the test-only certificate of test/fixtures for 127.0.0.1 and
- * dns.test.
+ * dns.test. Every query's length and EDNS Padding option are recorded; a query over TLS that is not
+ * padded to a multiple of 128 bytes, or one over TCP that is padded at all, is also listed in
+ * `paddingErrors`. Padded queries get answers padded to a multiple of 468 bytes, as resolvers do
+ * (RFC 8467 §4.1).
  */
 import { readFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import type { UpstreamSpec } from '../../src/config/index.js';
-import { decodeMessage, encodeMessage, FLAG, normalizeName, RR_TYPE, type DecodedMessage } from '../../src/dns/index.js';
+import { decodeMessage, encodeMessage, FLAG, makeOpt, normalizeName, readEdns, RR_TYPE, type DecodedMessage } from '../../src/dns/index.js';
+import { EDNS_OPTION_PADDING, padMessage, QUERY_PADDING_BLOCK, readEdnsOptions } from '../../src/dns/padding.js';
 import { rr } from './fake-upstream.js';
 
 const FIXTURES = new URL('../../../test/fixtures/', import.meta.url);
@@ -27,6 +31,17 @@ export interface StreamQuery {
   name: string;
 }
 
+/** Block size of padded answers (RFC 8467 §4.1). */
+export const RESPONSE_PADDING_BLOCK = 468;
+
+/** Length of the EDNS Padding option of `msg`, or null when it has none (or no OPT). */
+export function paddingOf(msg: DecodedMessage): number | null {
+  const opt = msg.additionals.find((rr) => rr.type === RR_TYPE.OPT);
+  if (opt === undefined || !Buffer.isBuffer(opt.data)) return null;
+  const padding = readEdnsOptions(opt.data).find((o) => o.code === EDNS_OPTION_PADDING);
+  return padding === undefined ? null : padding.data.length;
+}
+
 /** The address the server gives `q<N>.example`: 198.51.100.N (N < 256). */
 export function addressFor(name: string): string {
   const n = /^q(\d+)\./.exec(name)?.[1];
@@ -39,18 +54,23 @@ export function frame(message: Buffer): Buffer {
   return Buffer.concat([len, message]);
 }
 
-/** The right answer to `query`: one A record from {@link addressFor}; `id` and `name` may be forged. */
+/**
+ * The right answer to `query`: one A record from {@link addressFor}, with an OPT when the query had
+ * one, padded when the query was; `id` and `name` may be forged.
+ */
 export function answerTo(query: DecodedMessage, over: { id?: number; name?: string; address?: string } = {}): Buffer {
   const q = query.questions[0]!;
   const name = over.name ?? q.name;
-  return encodeMessage({
+  const edns = readEdns(query);
+  const answer = encodeMessage({
     id: over.id ?? query.id,
     flags: FLAG.QR | FLAG.RA | FLAG.RD,
     questions: [{ ...q, name }],
     answers: [rr(name, RR_TYPE.A, 300, over.address ?? addressFor(normalizeName(q.name)))],
     authorities: [],
-    additionals: [],
+    additionals: edns === null ? [] : [makeOpt(1232, edns.dnssecOk)],
   });
+  return paddingOf(query) === null ? answer : padMessage(answer, RESPONSE_PADDING_BLOCK);
 }
 
 export class StreamServer {
@@ -60,7 +80,10 @@ export class StreamServer {
   accepted = 0;
   /** Numbers of the connections the client closed or that went away. */
   readonly closed: number[] = [];
-  readonly seen: { conn: number; id: number; name: string }[] = [];
+  /** Every query: `length` without the length prefix, `padding` the Padding option's length or null. */
+  readonly seen: { conn: number; id: number; name: string; length: number; padding: number | null }[] = [];
+  /** Queries padded wrongly for the transport: over TLS, unpadded; over TCP, padded. */
+  readonly paddingErrors: string[] = [];
   /** TLS connections that resumed an earlier session. */
   resumed = 0;
   /** Most unanswered queries seen on one connection at once. */
@@ -136,7 +159,13 @@ export class StreamServer {
         pending = pending.subarray(body.length + 2);
         const query = decodeMessage(body);
         const name = normalizeName(query.questions[0]!.name);
-        this.seen.push({ conn, id: query.id, name });
+        const padding = paddingOf(query);
+        this.seen.push({ conn, id: query.id, name, length: body.length, padding });
+        if (this.tls && (padding === null || body.length % QUERY_PADDING_BLOCK !== 0)) {
+          this.paddingErrors.push(`${name}: ${body.length} bytes over TLS, padding ${padding ?? 'none'}`);
+        } else if (!this.tls && padding !== null) {
+          this.paddingErrors.push(`${name}: padded to ${body.length} bytes over TCP`);
+        }
         const outstanding = (this.#outstanding.get(socket) ?? 0) + 1;
         this.#outstanding.set(socket, outstanding);
         this.maxOutstanding = Math.max(this.maxOutstanding, outstanding);

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, test } from 'node:test';
+import { createSocket } from 'node:dgram';
+import { after, afterEach, test } from 'node:test';
 import { ERROR_CODES } from '../../src/errors.js';
-import { encodeMessage, FLAG, RR_CLASS, RR_TYPE, type DecodedMessage } from '../../src/dns/index.js';
+import { decodeMessage, encodeMessage, FLAG, readEdns, RR_CLASS, RR_TYPE, type DecodedMessage } from '../../src/dns/index.js';
 import { createDnsStats } from '../../src/dns/dns-stats.js';
 import { Forwarder } from '../../src/dns/forwarder.js';
 import { STREAM_MAX_CONNECTIONS, STREAM_MAX_IN_FLIGHT, StreamUpstream, type StreamUpstreamOptions } from '../../src/dns/upstream-stream.js';
 import { FakePolicy } from './fake-policy.js';
 import { silentLogger, sleep, startGateway, testSettings, udpQuery } from './dns-test-kit.js';
-import { addressFor, answerTo, OTHER_CA, StreamServer, TEST_CERT, type StreamQuery } from './stream-server.js';
+import { addressFor, answerTo, OTHER_CA, paddingOf, StreamServer, TEST_CERT, type StreamQuery } from './stream-server.js';
 
 const servers: StreamServer[] = [];
 const pools: StreamUpstream[] = [];
@@ -16,6 +17,11 @@ const pools: StreamUpstream[] = [];
 after(async () => {
   for (const p of pools) p.close();
   await Promise.all(servers.map((s) => s.stop()));
+});
+
+// Whatever a test is about, every query over TLS is padded and none over TCP is.
+afterEach(() => {
+  assert.deepEqual(servers.flatMap((s) => s.paddingErrors.splice(0)), [], 'queries padded wrongly for their transport');
 });
 
 async function server(tls: boolean): Promise<StreamServer> {
@@ -67,6 +73,9 @@ async function fiftyAtOnce(tls: boolean): Promise<void> {
     const ids = s.seen.filter((q) => q.conn === c).map((q) => q.id);
     assert.equal(new Set(ids).size, ids.length, `IDs on connection ${c} are unique`);
   }
+  // Unpadded, these queries are 28 (q0..q9) or 29 bytes.
+  assert.deepEqual(new Set(s.seen.map((q) => q.length)), tls ? new Set([128]) : new Set([28, 29]));
+  assert.ok(s.seen.every((q) => (q.padding !== null) === tls), tls ? 'padded over TLS' : 'not padded over TCP');
   assert.equal(mismatches(), 0);
   // The connections stay for the next queries.
   s.onQuery = (q) => s.answer(q);
@@ -87,8 +96,76 @@ test('tls:// answers through the gateway when its certificate is trusted with dn
       const replies = await Promise.all([1, 2, 3].map((i) => udpQuery(gw.port, `q${i}.example`, RR_TYPE.A)));
       replies.forEach((r, i) => assert.deepEqual(r.answers.map((a) => a.data), [addressFor(`q${i + 1}.example`)]));
       assert.equal(s.seen.length - before, 3);
+      assert.ok(s.seen.slice(before).every((q) => q.length === 128 && q.padding !== null), 'padded to 128 bytes');
     } finally { await gw.stop(); }
   }
+});
+
+/** Client query names from 10 to 202 characters; `q<N>.` first for {@link addressFor}. */
+const VARIED_NAMES = [
+  ...Array.from({ length: 8 }, (_, i) => `q${i + 1}.${'x'.repeat(i * 8 + 1)}.example`),
+  `q9.${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.example`,
+];
+
+test('queries to a tls:// upstream are padded to 128-byte blocks, keeping their EDNS flags; tcp:// ones are not', async () => {
+  for (const tls of [true, false]) {
+    const s = await server(tls);
+    const got: DecodedMessage[] = [];
+    s.onQuery = (q) => { got.push(q.query); s.answer(q); };
+    const gw = await startGateway(testSettings([s.spec(tls ? { extraCa: [TEST_CERT] } : {})]), new FakePolicy());
+    try {
+      for (const [i, name] of VARIED_NAMES.entries()) {
+        const dnssecOk = i % 2 === 0;
+        const reply = await udpQuery(gw.port, name, RR_TYPE.A, { edns: 1232, dnssecOk });
+        assert.deepEqual(reply.answers.map((a) => a.data), [addressFor(name)], name);
+        // The upstream pads its answers to padded queries; the client gets our own, bare OPT.
+        assert.equal(paddingOf(reply), null, `${name}: no padding passed on to the client`);
+        assert.deepEqual(reply.additionals.map((rr) => rr.data), [Buffer.alloc(0)]);
+        assert.equal(readEdns(got[i]!)?.dnssecOk, dnssecOk, `${name}: DO bit kept`);
+      }
+    } finally { await gw.stop(); }
+    const lengths = s.seen.map((q) => q.length);
+    assert.equal(lengths.length, VARIED_NAMES.length);
+    if (tls) {
+      assert.ok(lengths.every((n) => n % 128 === 0), `lengths ${lengths.join(', ')}`);
+      assert.deepEqual([...new Set(lengths)].sort((a, b) => a - b), [128, 256], 'names of different lengths look alike');
+      assert.ok(s.seen.every((q) => q.padding !== null));
+    } else {
+      assert.equal(new Set(lengths).size, VARIED_NAMES.length, 'unpadded: every length differs');
+      assert.ok(s.seen.every((q) => q.padding === null));
+    }
+  }
+});
+
+test('a padded answer from a tls:// upstream is used as is', async () => {
+  const s = await server(true);
+  const { pool: p } = pool(s, { extraCa: [TEST_CERT] });
+  const reply = await ask(p, 'q1.example');
+  assert.equal(addressOf(reply), addressFor('q1.example'));
+  assert.ok(paddingOf(reply) !== null, 'the answer carried a Padding option');
+  assert.equal(s.seen[0]!.padding, 128 - 28 - 11 - 4, 'a query without OPT gets one, padded');
+});
+
+test('a UDP query retried over TCP after a truncated answer is not padded', async () => {
+  const s = await server(false);
+  const udp = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => { udp.once('error', reject); udp.bind(s.port, '127.0.0.1', () => resolve()); });
+  let truncated = 0;
+  udp.on('message', (msg, from) => {
+    const q = decodeMessage(msg);
+    truncated++;
+    udp.send(encodeMessage({ id: q.id, flags: FLAG.QR | FLAG.RA | FLAG.RD | FLAG.TC, questions: q.questions, answers: [], authorities: [], additionals: [] }), from.port, from.address);
+  });
+  const fwd = new Forwarder({ upstreams: [{ ...s.spec(), protocol: 'udp', label: `udp://127.0.0.1:${s.port}` }], timeoutMs: 2000, udpSize: 1232, stats: createDnsStats(), logger: silentLogger });
+  try {
+    const { response } = await fwd.resolve({ name: 'q1.example', type: RR_TYPE.A, class: RR_CLASS.IN }, true, false);
+    assert.equal(addressOf(response), addressFor('q1.example'));
+  } finally {
+    fwd.close();
+    udp.close();
+  }
+  assert.equal(truncated, 1);
+  assert.deepEqual(s.seen.map((q) => [q.name, q.padding]), [['q1.example', null]]);
 });
 
 test('tls:// refuses a certificate that does not name the server', async () => {
