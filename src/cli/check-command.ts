@@ -36,7 +36,7 @@ export async function runCheck(args: { config: string; json: boolean }, io: CliI
   const used = new Set(policy.rules.flatMap((r) => r.services).concat(policy.exemptions.flatMap((e) => e.allow)));
   const own = policy.services.filter((s) => !s.builtin || used.has(s.name));
   out.push('', `services: ${policy.services.length} (${policy.services.filter((s) => s.builtin).length} built in); used or defined here:`);
-  for (const s of own) out.push(`  ${s.name}: ${s.domains} domains${s.kind === 'blocklist' ? ` (blocklist ${s.source})` : s.builtin ? '' : ' (defined here)'}`);
+  for (const s of own) out.push(`  ${s.name}: ${s.domains} domain${s.domains === 1 ? '' : 's'}${s.kind === 'blocklist' ? ` (blocklist ${s.source})` : s.builtin ? '' : ' (defined here)'}`);
   const others = policy.services.filter((s) => s.builtin && !used.has(s.name)).map((s) => s.name);
   if (others.length > 0) out.push(`  also built in: ${others.join(', ')}`);
   out.push('', `schedules (${policy.schedules.length}):`);

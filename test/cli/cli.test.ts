@@ -29,7 +29,7 @@ test('check accepts the circular and summarises it', () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /time zone: Asia\/Jakarta/);
   assert.match(r.stdout, /youtube: \d+ domains/);
-  assert.match(r.stdout, /si-jaja: 1 domains \(defined here\)/);
+  assert.match(r.stdout, /si-jaja: 1 domain \(defined here\)/);
   assert.match(r.stdout, /1\. blokir-streaming-jam-kerja: block youtube, vidio, vimeo for semua during jam-kerja/);
   assert.match(r.stdout, /jam-kerja: mon,tue,wed,thu,fri 07:00-16:00/);
   assert.match(r.stdout, /\d{4}-\d{2}-\d{2} 07:00:00 WIB {2}starts/);
