@@ -135,3 +135,15 @@ test('dns.upstreamCaFile: a missing, empty or corrupt file is refused, naming th
     });
   }
 });
+
+test('dns.cache.serveStale: one day by default, 0 turns it off, and it is bounded', () => {
+  assert.equal(parseConfigText(DEFAULT_CONFIG_YAML, '/tmp/rambu.yaml').settings.dns.cache.serveStale, 86_400);
+  const set = (value: string): string => `dns:\n  upstreams: ["udp://192.0.2.53:53"]\n  cache:\n    serveStale: ${value}\n`;
+  const off = parseConfigText(set('0'), join(tmpdir(), 'rambu.yaml'));
+  assert.equal(off.settings.dns.cache.serveStale, 0);
+  assert.equal(off.settings.dns.cache.size, 100_000, 'the other cache keys keep their defaults');
+  assert.equal(parseConfigText(set('259200'), join(tmpdir(), 'rambu.yaml')).settings.dns.cache.serveStale, 259_200);
+  for (const bad of ['-1', '604801', '1.5']) {
+    assert.ok(problems(set(bad)).some((p) => p.key === 'dns.cache.serveStale'), bad);
+  }
+});

@@ -16,7 +16,7 @@ export const DEFAULTS = {
   webListen: '127.0.0.1:8080',
   blockTtl: 10,
   timeoutMs: 3000,
-  cache: { size: 100_000, minTtl: 0, maxTtl: 86_400, negativeMaxTtl: 900 },
+  cache: { size: 100_000, minTtl: 0, maxTtl: 86_400, negativeMaxTtl: 900, serveStale: 86_400 },
   rateLimit: { qps: 200, burst: 400, action: 'refused' as const },
   storagePath: 'data',
   retentionDays: 30,

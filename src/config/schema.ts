@@ -56,6 +56,7 @@ export const DnsSchema = Type.Object({
     minTtl: Type.Optional(Type.Integer({ minimum: 0 })),
     maxTtl: Type.Optional(Type.Integer({ minimum: 1 })),
     negativeMaxTtl: Type.Optional(Type.Integer({ minimum: 0 })),
+    serveStale: Type.Optional(Type.Integer({ minimum: 0, maximum: 604_800, description: 'Seconds past expiry an answer is kept, to be served stale when no upstream answers (RFC 8767); 0 disables' })),
   }, Strict)),
   allowFrom: Type.Optional(Type.Array(Type.String(), { description: 'Client networks that get answers; default: loopback and private networks' })),
   rateLimit: Type.Optional(Type.Object({

@@ -34,7 +34,8 @@ export interface DnsSettings {
   /** TTL and SOA minimum of block answers, seconds (0..10). */
   blockTtl: number;
   timeoutMs: number;
-  cache: { size: number; minTtl: number; maxTtl: number; negativeMaxTtl: number };
+  /** `serveStale`: seconds an expired answer is kept to be served when no upstream answers; 0 for none. */
+  cache: { size: number; minTtl: number; maxTtl: number; negativeMaxTtl: number; serveStale: number };
   /** CIDRs whose clients get answers; everyone else gets REFUSED. */
   allowFrom: string[];
   rateLimit: { qps: number; burst: number; action: 'refused' | 'drop' };

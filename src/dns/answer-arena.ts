@@ -9,11 +9,13 @@
  * fragmentation beyond the gaps, and the order of the ring doubles as the eviction order. Records
  * are added at the head and taken at the tail. While the ring has not wrapped, records run from the
  * tail to the head; once the head has gone back to 0 they run from the tail to `end`, then from 0
- * to the head. Taking the record at the tail drops a gap or an expired entry, moves an entry that
- * was referenced since the tail last passed it to the head with its bit cleared (second chance:
- * CLOCK over the ring), and evicts any other. The order is insertion order with hot entries requeued.
+ * to the head. Taking the record at the tail drops a gap or a spent entry (expired and past the
+ * stale window `staleMs`), moves an entry that was referenced since the tail last passed it to the
+ * head with its bit cleared (second chance: CLOCK over the ring), and evicts any other. The order is
+ * insertion order with hot entries requeued. An entry expired but within the stale window is kept to
+ * be served stale and is taken like any live one.
  *
- * When there is no room at the head, gaps and expired entries at the tail are dropped first. At a
+ * When there is no room at the head, gaps and spent entries at the tail are dropped first. At a
  * live entry, if the live records fill less than 7/8 of the arena the gaps are closed by copying
  * the live records to a new buffer of the same size (compaction) rather than evicting; otherwise
  * the arena grows by copying them to a larger one: by a quarter, or, once it holds a few hundred
@@ -39,7 +41,7 @@ export interface ArenaOwner {
   unreference(id: number): boolean;
   /** Entry `id` now starts at `at`. */
   moved(id: number, at: number): void;
-  /** Entry `id` was evicted or has expired: its record is gone. */
+  /** Entry `id` was evicted or is spent: its record is gone. */
   dropped(id: number): void;
 }
 
@@ -67,6 +69,8 @@ export class AnswerArena {
   #wrapped = false;
   #liveBytes = 0;
   #records = 0;
+  /** Milliseconds past its expiry an entry is kept, to be served stale; 0 keeps none. */
+  staleMs = 0;
 
   constructor(size: ArenaSize, owner: ArenaOwner) {
     this.#size = size;
@@ -113,9 +117,12 @@ export class AnswerArena {
     return this.#words[(at >>> 2) - 3]! >>> 0;
   }
 
-  /** Whether the entry at `at` has expired at `now`: the rule of `isExpired`. */
-  expired(at: number, now: number): boolean {
-    return now - this.storedAt(at) >= this.cacheTtl(at) * 1000;
+  /**
+   * Whether the entry at `at` is spent at `now`: expired by the rule of `isExpired`, and past the
+   * stale window too, so that it cannot even be served stale.
+   */
+  spent(at: number, now: number): boolean {
+    return now - this.storedAt(at) >= this.cacheTtl(at) * 1000 + this.staleMs;
   }
 
   /**
@@ -147,7 +154,7 @@ export class AnswerArena {
     }
   }
 
-  /** Evict one entry: the first at the tail that is expired or not referenced since last passed. */
+  /** Evict one entry: the first at the tail that is spent or not referenced since last passed. */
   evictOne(now: number): void {
     const records = this.#records;
     while (this.#records === records) this.#takeTail(now);
@@ -168,7 +175,7 @@ export class AnswerArena {
     }
     const id = header;
     const length = this.#owner.recordLength(id);
-    if (this.expired(this.#tail + RECORD_HEADER, now) || !this.#owner.unreference(id)) {
+    if (this.spent(this.#tail + RECORD_HEADER, now) || !this.#owner.unreference(id)) {
       this.#liveBytes -= length;
       this.#records--;
       this.#owner.dropped(id);
@@ -225,7 +232,7 @@ export class AnswerArena {
         break;
       }
       const header = this.#words[this.#tail >>> 2]!;
-      if (header >= 0 && !this.expired(this.#tail + RECORD_HEADER, now)) {
+      if (header >= 0 && !this.spent(this.#tail + RECORD_HEADER, now)) {
         if (this.#liveBytes + length <= capacity - (capacity >>> 3)) {
           this.#rebuild(capacity, now);
           continue;
@@ -255,7 +262,7 @@ export class AnswerArena {
     return Math.min(this.#size.maxBytes, roundUp4(next));
   }
 
-  /** Copy the live, unexpired records in ring order to the start of a new buffer of `capacity` bytes. */
+  /** Copy the live, unspent records in ring order to the start of a new buffer of `capacity` bytes. */
   #rebuild(capacity: number, now: number): void {
     const to = new Uint8Array(capacity);
     let at = this.#copyRecords(to, 0, this.#tail, this.#wrapped ? this.#end : this.#head, now);
@@ -267,7 +274,7 @@ export class AnswerArena {
     this.#wrapped = false;
   }
 
-  /** Copy the live, unexpired records in `[start, stop)` to `to` from `at`, a run at a time; returns the end. */
+  /** Copy the live, unspent records in `[start, stop)` to `to` from `at`, a run at a time; returns the end. */
   #copyRecords(to: Uint8Array, at: number, start: number, stop: number, now: number): number {
     const from = this.#bytes;
     const words = this.#words;
@@ -277,7 +284,7 @@ export class AnswerArena {
     let pos = start;
     while (pos < stop) {
       const header = words[pos >>> 2]!;
-      if (header >= 0 && !this.expired(pos + RECORD_HEADER, now)) {
+      if (header >= 0 && !this.spent(pos + RECORD_HEADER, now)) {
         const length = owner.recordLength(header);
         owner.moved(header, at + RECORD_HEADER);
         at += length;

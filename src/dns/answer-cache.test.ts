@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { AnswerCache, type AnswerCacheOptions } from './answer-cache.js';
-import { createAnswerEntry, isExpired, renderAnswer, type AnswerEntry, type RenderRequest } from './answer-entry.js';
-import { encodeMessage, type DnsMessage, type ResourceRecord } from './message-codec.js';
+import { createAnswerEntry, isExpired, renderAnswer, renderStaleAnswer, type AnswerEntry, type RenderRequest } from './answer-entry.js';
+import { decodeMessage, encodeMessage, type DnsMessage, type ResourceRecord } from './message-codec.js';
 import { writeQuestionKey } from './question-key.js';
 import { FLAG, RCODE } from './rcodes.js';
 import { RR_CLASS, RR_TYPE } from './rr-types.js';
@@ -44,6 +44,11 @@ const KEY = Buffer.alloc(259);
 function get(cache: AnswerCache, name: string, now: number, type: number = RR_TYPE.A, dnssecOk = false): AnswerEntry | undefined {
   const length = writeQuestionKey(KEY, name, type, RR_CLASS.IN);
   return cache.get(KEY, length, dnssecOk, now);
+}
+
+function getStale(cache: AnswerCache, name: string, now: number, type: number = RR_TYPE.A, dnssecOk = false): AnswerEntry | undefined {
+  const length = writeQuestionKey(KEY, name, type, RR_CLASS.IN);
+  return cache.getStale(KEY, length, dnssecOk, now);
 }
 
 /** The entry's own bytes: the response and its TTL offsets. */
@@ -272,6 +277,117 @@ test('negative answers keep their rcode', () => {
   assert.equal(hit.rcode, RCODE.NXDOMAIN);
   assert.equal(render(hit, 29_999), render(nx, 29_999));
   assert.equal(get(cache, 'gone.example', 30_000), undefined);
+});
+
+test('with serveStale, an expired entry is a miss but is kept for the window, then dropped', () => {
+  const cache = new AnswerCache(10, { serveStale: 60 });
+  const stored = entry({ name: 'a.example', ttl: 10, at: 1_000, cname: 'b.example' });
+  cache.set(stored, false);
+  assert.ok(get(cache, 'a.example', 10_999));
+  assert.equal(get(cache, 'a.example', 11_000), undefined, 'expired: a miss');
+  assert.equal(cache.size, 1, 'kept');
+  const stale = getStale(cache, 'a.example', 11_000);
+  assert.ok(stale);
+  assert.deepEqual(fields(stale), fields(stored));
+  assert.equal(getStale(cache, 'a.example', 11_000, RR_TYPE.A, true), undefined, 'the DO bit is part of the key');
+  assert.equal(getStale(cache, 'a.example', 11_000, RR_TYPE.AAAA), undefined);
+  assert.ok(getStale(cache, 'a.example', 70_999), 'last millisecond of the window');
+  assert.equal(get(cache, 'a.example', 70_999), undefined);
+  assert.equal(cache.size, 1);
+  assert.equal(getStale(cache, 'a.example', 71_000), undefined, 'past the window');
+  assert.equal(get(cache, 'a.example', 71_000), undefined);
+  assert.equal(cache.size, 0, 'a lookup past the window drops the entry');
+  assert.equal(getStale(cache, 'a.example', 20_000), undefined, 'gone, not merely hidden');
+});
+
+test('getStale returns a fresh entry as well, and a new answer replaces a stale one', () => {
+  const cache = new AnswerCache(10, { serveStale: 60 });
+  cache.set(entry({ name: 'a.example', ttl: 10, at: 0, upstream: 'old' }), false);
+  assert.equal(getStale(cache, 'a.example', 5_000)!.upstream, 'old');
+  cache.set(entry({ name: 'a.example', ttl: 10, at: 20_000, upstream: 'new' }), false);
+  assert.equal(cache.size, 1);
+  assert.equal(get(cache, 'a.example', 20_000)!.upstream, 'new');
+  assert.equal(getStale(cache, 'a.example', 20_000)!.upstream, 'new');
+});
+
+test('serveStale 0 drops an entry as soon as it expires and serves nothing stale', () => {
+  const cache = new AnswerCache(10, { serveStale: 0 });
+  assert.equal(cache.serveStale, 0);
+  cache.set(entry({ name: 'a.example', ttl: 10, at: 1_000 }), false);
+  assert.ok(getStale(cache, 'a.example', 10_999) === undefined, 'off: not even a fresh entry');
+  assert.equal(get(cache, 'a.example', 11_000), undefined);
+  assert.equal(cache.size, 0);
+});
+
+test('serveStale can be changed later; lowered, entries past the new window go', () => {
+  const cache = new AnswerCache(10);
+  assert.equal(cache.serveStale, 0);
+  cache.serveStale = 3600;
+  assert.equal(cache.serveStale, 3600);
+  cache.set(entry({ name: 'a.example', ttl: 10, at: 0 }), false);
+  assert.equal(get(cache, 'a.example', 100_000), undefined);
+  assert.equal(cache.size, 1);
+  assert.ok(getStale(cache, 'a.example', 100_000));
+  cache.serveStale = 60;
+  assert.equal(getStale(cache, 'a.example', 100_000), undefined);
+  assert.equal(get(cache, 'a.example', 100_000), undefined);
+  assert.equal(cache.size, 0);
+});
+
+test('stale entries count against size and are evicted by second chance like any other', () => {
+  const cache = new AnswerCache(3, { serveStale: 3600 });
+  cache.set(entry({ name: 'a.example', ttl: 100 }), false);
+  cache.set(entry({ name: 'short.example', ttl: 1 }), false);
+  cache.set(entry({ name: 'c.example', ttl: 100 }), false);
+  for (const n of ['a', 'short', 'c']) assert.ok(get(cache, `${n}.example`, 0));
+  // At 5 s short.example has expired but is in its window: every entry was referenced, so each is
+  // requeued once and the oldest, a.example, goes; without the window short.example would have.
+  cache.set(entry({ name: 'd.example', ttl: 100, at: 5_000 }), false);
+  assert.equal(cache.size, 3);
+  assert.equal(get(cache, 'a.example', 5_000), undefined);
+  assert.ok(getStale(cache, 'short.example', 5_000));
+  // Past its window it is spent and goes first, referenced or not.
+  cache.set(entry({ name: 'e.example', ttl: 10_000, at: 3_602_000 }), false);
+  assert.equal(cache.size, 3);
+  assert.equal(getStale(cache, 'short.example', 3_602_000), undefined);
+  assert.ok(getStale(cache, 'c.example', 3_602_000));
+  assert.ok(getStale(cache, 'd.example', 3_602_000));
+});
+
+test('with serveStale, expired entries still leave room: size and arena stay bounded', () => {
+  const cache = new AnswerCache(50, { serveStale: 86_400, initialArenaBytes: 1024, maxArenaBytes: 8192 });
+  for (let i = 0; i < 2000; i++) {
+    cache.set(entry({ name: `s${i}.example`, ttl: 1, records: 1 + (i % 4), at: i * 2_000 }), false);
+    assert.ok(cache.size <= 50);
+    assert.ok(cache.arenaBytes <= 8192);
+  }
+  const now = 2000 * 2_000;
+  // Every entry has expired; the most recent ones are still there to be served stale.
+  assert.equal(get(cache, 's1999.example', now), undefined);
+  assert.ok(getStale(cache, 's1999.example', now));
+  assert.equal(getStale(cache, 's0.example', now), undefined, 'evicted long ago');
+  let kept = 0;
+  for (let i = 0; i < 2000; i++) if (getStale(cache, `s${i}.example`, now) !== undefined) kept++;
+  assert.equal(kept, cache.size);
+  assert.ok(kept > 5, `${kept} kept`);
+});
+
+test('a stale answer renders with every TTL set, and a truncated one with no records', () => {
+  const cache = new AnswerCache(10, { serveStale: 3600 });
+  cache.set(entry({ name: 'www.example', records: 3, cname: 'cdn.example', ttl: 10, at: 0 }), false);
+  const stale = getStale(cache, 'www.example', 50_000)!;
+  const query = encodeMessage({ id: 0x4242, flags: FLAG.RD, questions: [{ name: 'WWW.example', type: RR_TYPE.A, class: RR_CLASS.IN }], answers: [], authorities: [], additionals: [] });
+  const req: RenderRequest = { query, queryQuestionEnd: -1, ednsSize: 1232, dnssecOk: false, maxSize: 1232, ourUdpSize: 1232, now: 50_000, ttlCap: Infinity };
+  assert.deepEqual(decodeMessage(renderAnswer(stale, req)).answers.map((r) => r.ttl), [0, 0, 0, 0], 'counted down to 0');
+  const out = decodeMessage(renderStaleAnswer(stale, req, 30));
+  assert.equal(out.id, 0x4242);
+  assert.deepEqual(out.answers.map((r) => r.ttl), [30, 30, 30, 30]);
+  assert.deepEqual(out.answers.map((r) => r.data), ['cdn.example', '192.0.2.1', '192.0.2.2', '192.0.2.3']);
+  assert.equal(out.additionals.length, 1, 'OPT for an EDNS client');
+  const truncated = decodeMessage(renderStaleAnswer(stale, { ...req, maxSize: 40 }, 30));
+  assert.notEqual(truncated.flags & FLAG.TC, 0);
+  assert.equal(truncated.answers.length, 0);
+  assert.equal(truncated.questions[0]!.name, 'www.example');
 });
 
 type Command =

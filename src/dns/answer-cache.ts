@@ -1,6 +1,7 @@
 /**
  * The answer cache: at most `size` entries, each dropped once its TTL has run out on the injected
- * clock, about the least recently used evicted first. It keeps no JavaScript object per entry, so
+ * clock (or, with `serveStale`, that many seconds later: until then an expired entry is kept to be
+ * served stale when the upstreams fail, RFC 8767), about the least recently used evicted first. It keeps no JavaScript object per entry, so
  * that a large cache costs little memory and gives the garbage collector nothing to trace:
  *
  * - The arena ({@link AnswerArena}): every entry's bytes in one ring buffer, behind a small header
@@ -45,6 +46,11 @@ export interface AnswerCacheOptions {
    * @default size × 512, at least 1 MiB
    */
   maxArenaBytes?: number;
+  /**
+   * Seconds an entry is kept past its expiry, for {@link AnswerCache.getStale}; 0 drops it at once.
+   * @default 0
+   */
+  serveStale?: number;
 }
 
 const ARENA_BYTES_PER_ENTRY = 512;
@@ -112,6 +118,7 @@ export class AnswerCache {
   #mask = 0;
   #upstreams: (string | null)[] = [null];
   readonly #upstreamIds = new Map<string, number>();
+  #staleMs = 0;
 
   constructor(size: number, options: AnswerCacheOptions = {}) {
     this.#size = Math.max(0, Math.floor(size));
@@ -129,6 +136,7 @@ export class AnswerCache {
       dropped: (id) => this.#forget(id),
     });
     this.#resizeIds(Math.min(this.#size, INITIAL_IDS));
+    this.serveStale = options.serveStale ?? 0;
   }
 
   /** Entries held. */
@@ -142,8 +150,22 @@ export class AnswerCache {
   }
 
   /**
+   * Seconds an entry is kept past its expiry (see {@link AnswerCacheOptions.serveStale}). Lowered,
+   * entries already past the new window go at their next lookup or eviction.
+   */
+  get serveStale(): number {
+    return this.#staleMs / 1000;
+  }
+
+  set serveStale(seconds: number) {
+    this.#staleMs = Math.max(0, Math.floor(seconds)) * 1000;
+    this.#arena.staleMs = this.#staleMs;
+  }
+
+  /**
    * The entry for the question `key[0, keyLength)` (see {@link writeQuestionKey}) and DO bit, unless
    * it has expired at `now`. The entry returned is a view valid until the next call on the cache.
+   * An expired entry is a miss; it is dropped unless it is within the stale window.
    */
   get(key: Uint8Array, keyLength: number, dnssecOk: boolean, now: number): AnswerEntry | undefined {
     if (this.#count === 0) return undefined;
@@ -156,7 +178,7 @@ export class AnswerCache {
     const storedAt = arena.storedAt(at);
     const cacheTtl = arena.cacheTtl(at);
     if (now - storedAt >= cacheTtl * 1000) {
-      this.#remove(id);
+      if (now - storedAt >= cacheTtl * 1000 + this.#staleMs) this.#remove(id);
       return undefined;
     }
     const info = meta[m + M_INFO]!;
@@ -177,6 +199,17 @@ export class AnswerCache {
     hit.upstream = this.#upstreams[info >>> 24] ?? null;
     hit.pointNames(arena.text, (flags & F_NAMES) === 0 ? -1 : at + hit.wireLength + 2 * hit.ttlCount);
     return hit;
+  }
+
+  /**
+   * Like {@link get}, but an entry expired at `now` by at most `serveStale` seconds is returned too,
+   * to answer stale when no upstream answers. A stale entry's TTLs have run out: the caller sets
+   * them (see {@link renderStaleAnswer}). Undefined when serving stale is off.
+   */
+  getStale(key: Uint8Array, keyLength: number, dnssecOk: boolean, now: number): AnswerEntry | undefined {
+    // An entry within the window at `now` is one that was fresh `serveStale` seconds earlier. The
+    // lookup at that time drops nothing the window still holds: its drop test is offset the same way.
+    return this.#staleMs === 0 ? undefined : this.get(key, keyLength, dnssecOk, now - this.#staleMs);
   }
 
   /**

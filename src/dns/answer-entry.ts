@@ -221,6 +221,21 @@ export function renderAnswer(entry: AnswerEntry, req: RenderRequest): Buffer {
   return out;
 }
 
+/**
+ * The response for one client from an entry whose TTLs have run out, served stale (RFC 8767 §4):
+ * as {@link renderAnswer}, with every TTL set to `ttl`. Off the hot path: it patches the TTLs again.
+ */
+export function renderStaleAnswer(entry: AnswerEntry, req: RenderRequest, ttl: number): Buffer {
+  const out = renderAnswer(entry, req);
+  // Truncated (TC, which a stored entry never has): header, question and OPT only, no TTL to set.
+  if ((out[2]! & (FLAG.TC >>> 8)) !== 0) return out;
+  const bytes = entry.bytes;
+  for (let p = entry.offset + entry.wireLength, end = p + 2 * entry.ttlCount; p < end; p += 2) {
+    out.writeUInt32BE(ttl, (bytes[p]! << 8) | bytes[p + 1]!);
+  }
+  return out;
+}
+
 /** Copy the client's question (its letter case) over the stored one; a byte loop, as it is short. */
 function copyQuestion(query: Buffer, out: Buffer, qEnd: number): void {
   for (let i = HEADER_SIZE; i < qEnd; i++) out[i] = query[i]!;

@@ -160,7 +160,7 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
   const log = options.logger.child({ subsystem: 'dns' });
   const now = options.now ?? Date.now;
   const maxUdpSize = options.maxUdpSize ?? DEFAULT_UDP_SIZE;
-  const cache = new AnswerCache(settings.cache.size);
+  const cache = new AnswerCache(settings.cache.size, { serveStale: settings.cache.serveStale });
   const clients = new ClientFilter(settings.allowFrom);
   const rateLimiter = new RateLimiter({ qps: settings.rateLimit.qps, burst: settings.rateLimit.burst });
   if (options.registry !== undefined) registerDnsMetrics(stats, options.registry);

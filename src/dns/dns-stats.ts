@@ -55,6 +55,8 @@ export interface DnsStats {
   /** Upstream packets ignored because ID, question or source did not match. */
   upstreamMismatches: number;
   servfail: number;
+  /** Answers served stale from the cache because no upstream answered (RFC 8767). */
+  staleAnswers: number;
   rateLimited: number;
   malformed: number;
   /** REFUSED for clients outside `allowFrom`. */
@@ -71,7 +73,7 @@ export interface DnsStats {
 export function createDnsStats(): DnsStats {
   return {
     queries: 0, udpQueries: 0, tcpQueries: 0, blocked: 0, allowed: 0, cacheHits: 0, cacheMisses: 0,
-    upstreamQueries: 0, upstreamFailures: 0, upstreamMismatches: 0, servfail: 0, rateLimited: 0,
+    upstreamQueries: 0, upstreamFailures: 0, upstreamMismatches: 0, servfail: 0, staleAnswers: 0, rateLimited: 0,
     malformed: 0, refused: 0, udpDropped: 0, udpOversize: 0, tcpConnections: 0, upstreamLatency: new LatencySamples(),
   };
 }
@@ -90,6 +92,7 @@ const COUNTERS: Record<CounterKey, string> = {
   upstreamFailures: 'Upstream queries that got no usable answer',
   upstreamMismatches: 'Upstream packets ignored for a wrong ID, question or source',
   servfail: 'SERVFAIL answers sent',
+  staleAnswers: 'Expired cached answers sent because no upstream answered',
   rateLimited: 'DNS queries refused or dropped by the per-client rate limit',
   malformed: 'DNS packets that could not be decoded',
   refused: 'DNS queries refused because the client is not in allowFrom',

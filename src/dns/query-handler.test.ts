@@ -73,7 +73,7 @@ function settings(blockResponse: BlockResponse, qps = 0, action: 'refused' | 'dr
     blockResponse,
     blockTtl: 7,
     timeoutMs: 1000,
-    cache: { size: 1000, minTtl: 0, maxTtl: 86400, negativeMaxTtl: 3600 },
+    cache: { size: 1000, minTtl: 0, maxTtl: 86400, negativeMaxTtl: 3600, serveStale: 86400 },
     allowFrom: ['127.0.0.0/8', '::1/128'],
     rateLimit: { qps, burst: 3, action },
     workers: 1,
@@ -88,7 +88,7 @@ function side(s: DnsSettings, clock: { now: number }, fastPath: boolean): Side {
   const stats = createDnsStats();
   const handler = new QueryHandler({
     settings: s, getPolicy: () => policy, now: () => clock.now, onQuery: (e) => log.push(e), logger: pino({ level: 'silent' }),
-    stats, forwarder: fakeForwarder, cache: new AnswerCache(s.cache.size), clients: new ClientFilter(s.allowFrom),
+    stats, forwarder: fakeForwarder, cache: new AnswerCache(s.cache.size, { serveStale: s.cache.serveStale }), clients: new ClientFilter(s.allowFrom),
     rateLimiter: new RateLimiter({ qps: s.rateLimit.qps, burst: s.rateLimit.burst }), maxUdpSize: 1232, fastPath,
   });
   return { handler, log, stats };

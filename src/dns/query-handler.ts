@@ -1,6 +1,7 @@
 /**
  * The decision pipeline for one query: decode, who may ask, rate limit, bypass signals, policy,
- * ANY, cache, upstream, CNAME-chain check, schedule-aware TTLs, render, log. It returns the
+ * ANY, cache, upstream (or a stale cached answer when it fails), CNAME-chain check, schedule-aware
+ * TTLs, render, log. It returns the
  * response bytes (synchronously on the cache and block paths), null to drop, or a promise.
  */
 import { performance } from 'node:perf_hooks';
@@ -9,7 +10,7 @@ import type { DnsSettings } from '../config/index.js';
 import { ERROR_CODES, RambuError } from '../errors.js';
 import type { Decision, Policy } from '../policy/index.js';
 import type { AnswerCache } from './answer-cache.js';
-import { createAnswerEntry, renderAnswer, type AnswerEntry, type RenderRequest, type TtlLimits } from './answer-entry.js';
+import { createAnswerEntry, renderAnswer, renderStaleAnswer, type AnswerEntry, type RenderRequest, type TtlLimits } from './answer-entry.js';
 import type { ClientFilter } from './client-filter.js';
 import type { DnsStats } from './dns-stats.js';
 import { isSubdomain, normalizeName } from './domain-name.js';
@@ -77,6 +78,10 @@ interface Ctx extends LogSubject {
 const NO_DECISION: Decision = { action: 'allow', service: null, rule: null, exemption: null, until: null };
 const EMPTY = Buffer.alloc(0);
 const UNSUPPORTED_TYPES = new Set<number>([RR_TYPE.AXFR, RR_TYPE.IXFR, RR_TYPE.MAILA, RR_TYPE.MAILB, RR_TYPE.OPT]);
+/** TTL of every record in a stale answer (RFC 8767 §4), unless the policy caps it lower. */
+const STALE_TTL = 30;
+/** The query log's `upstream` of a stale answer: no upstream answered it. */
+const STALE_UPSTREAM = 'stale';
 
 function ttlCap(until: number | null, now: number): number {
   return until === null ? Infinity : Math.max(0, Math.ceil((until - now) / 1000));
@@ -341,6 +346,13 @@ export class QueryHandler {
       const entry = await pending;
       return this.#answer(ctx, q, decision, entry, false);
     } catch (err) {
+      // Every upstream failed or timed out: an expired answer beats SERVFAIL (RFC 8767). Not with
+      // CD set, as the cached answer was validated and the client asked for unvalidated data.
+      if (!cd && err instanceof RambuError && err.code === ERROR_CODES.UPSTREAM_FAILED) {
+        const keyLength = writeQuestionKey(this.#key, ctx.name, q.type, q.class);
+        const stale = this.#o.cache.getStale(this.#key, keyLength, dnssecOk, ctx.time);
+        if (stale !== undefined) return this.#answer(ctx, q, decision, stale, true, true);
+      }
       return this.#fail(ctx, err);
     }
   }
@@ -353,8 +365,11 @@ export class QueryHandler {
     return entry;
   }
 
-  /** Check every name in the answer against the policy, then render with clamped TTLs. */
-  #answer(ctx: Ctx, q: Question, decision: Decision, entry: AnswerEntry, cached: boolean): Buffer {
+  /**
+   * Check every name in the answer against the policy, then render with clamped TTLs; a `stale`
+   * entry with every TTL at {@link STALE_TTL}, clamped the same way.
+   */
+  #answer(ctx: Ctx, q: Question, decision: Decision, entry: AnswerEntry, cached: boolean, stale = false): Buffer {
     const policy = ctx.policy!;
     let cap = ttlCap(decision.until, ctx.time);
     for (const name of entry.names) {
@@ -364,7 +379,7 @@ export class QueryHandler {
       if (c < cap) cap = c;
     }
     this.#o.stats.allowed++;
-    const wire = renderAnswer(entry, {
+    const req: RenderRequest = {
       query: ctx.packet,
       queryQuestionEnd: ctx.msg.questionEnd,
       ednsSize: ctx.local.ednsSize,
@@ -373,7 +388,14 @@ export class QueryHandler {
       ourUdpSize: this.#o.maxUdpSize,
       now: ctx.time,
       ttlCap: cap,
-    });
+    };
+    if (stale) {
+      this.#o.stats.staleAnswers++;
+      const wire = renderStaleAnswer(entry, req, Math.min(STALE_TTL, cap));
+      this.#log(ctx, 'allow', decision, rcodeName(entry.rcode), STALE_UPSTREAM, cached);
+      return wire;
+    }
+    const wire = renderAnswer(entry, req);
     this.#log(ctx, 'allow', decision, rcodeName(entry.rcode), entry.upstream, cached);
     return wire;
   }

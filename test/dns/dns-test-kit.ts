@@ -27,7 +27,7 @@ export function testSettings(upstreams: UpstreamSpec[], over: Partial<DnsSetting
     blockResponse: { kind: 'nxdomain' },
     blockTtl: 10,
     timeoutMs: 1000,
-    cache: { size: 1000, minTtl: 0, maxTtl: 86400, negativeMaxTtl: 3600 },
+    cache: { size: 1000, minTtl: 0, maxTtl: 86400, negativeMaxTtl: 3600, serveStale: 86400 },
     allowFrom: ['127.0.0.0/8', '::1/128'],
     rateLimit: { qps: 0, burst: 100, action: 'refused' },
     workers: 1,
