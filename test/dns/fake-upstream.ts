@@ -70,17 +70,31 @@ export class FakeUpstream {
     this.#tcp = createServer((sock) => this.#onTcp(sock));
   }
 
+  /**
+   * UDP and TCP on one port number. The UDP port is the kernel's choice; TCP may already hold that
+   * number (an outgoing connection's local port, say), so a pair that cannot be had is given back
+   * and another tried, rather than failing the test or leaving a socket that keeps it running.
+   */
   static async start(): Promise<FakeUpstream> {
-    const f = new FakeUpstream();
-    await new Promise<void>((resolve) => f.#udp.bind(0, '127.0.0.1', resolve));
-    await new Promise<void>((resolve) => f.#spoofer.bind(0, '127.0.0.1', resolve));
-    f.port = f.#udp.address().port;
-    await new Promise<void>((resolve, reject) => {
-      f.#tcp.once('error', reject);
-      f.#tcp.listen(f.port, '127.0.0.1', resolve);
-    });
-    f.#udp.on('message', (msg, rinfo) => f.#onUdp(msg, rinfo));
-    return f;
+    for (let attempt = 1; ; attempt++) {
+      const f = new FakeUpstream();
+      try {
+        await new Promise<void>((resolve) => f.#udp.bind(0, '127.0.0.1', resolve));
+        await new Promise<void>((resolve) => f.#spoofer.bind(0, '127.0.0.1', resolve));
+        f.port = f.#udp.address().port;
+        await new Promise<void>((resolve, reject) => {
+          f.#tcp.once('error', reject);
+          f.#tcp.listen(f.port, '127.0.0.1', resolve);
+        });
+      } catch (err) {
+        f.#udp.close();
+        f.#spoofer.close();
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw err;
+        continue;
+      }
+      f.#udp.on('message', (msg, rinfo) => f.#onUdp(msg, rinfo));
+      return f;
+    }
   }
 
   spec(protocol: 'udp' | 'tcp' = 'udp'): UpstreamSpec {
