@@ -26,10 +26,16 @@ function present(p) {
   return p.file !== undefined ? existsSync(p.file) : have(p.cmd);
 }
 
-function run(cmd, args, env = {}) {
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+function run(cmd, args, env = {}, timeoutMs = undefined) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env }, timeout: timeoutMs, killSignal: 'SIGKILL' });
+  if (r.error?.code === 'ETIMEDOUT') console.error(`\n${cmd} did not finish within ${timeoutMs / 60_000} minutes and was stopped (a test left a socket or a timer open?)`);
   return r.status ?? 1;
 }
+
+/** A test that runs longer fails; the whole suite takes about two minutes. */
+const TEST_TIMEOUT_MS = 5 * 60_000;
+/** A suite still running after this is stopped: a leaked handle keeps node --test alive after its tests. */
+const SUITE_TIMEOUT_MS = 20 * 60_000;
 
 const missing = PACKAGES.filter((p) => !present(p));
 if (missing.length > 0) {
@@ -76,7 +82,7 @@ const suites = [
 for (const suite of suites) {
   if (suite.files.length === 0) continue;
   console.log(`\n== ${suite.name}: ${suite.files.length} files`);
-  const code = run(process.execPath, ['--test', '--test-concurrency=1', ...suite.files], suite.env);
+  const code = run(process.execPath, ['--test', '--test-concurrency=1', `--test-timeout=${TEST_TIMEOUT_MS}`, ...suite.files], suite.env, SUITE_TIMEOUT_MS);
   if (code !== 0) failed++;
 }
 process.exit(failed === 0 ? 0 : 1);
