@@ -54,7 +54,15 @@ interface AuditItem { user: string; action: string; target: string; after: unkno
 
 const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
 
-const isFocused = (l: Locator) => l.evaluate((el) => el === el.ownerDocument.activeElement);
+/** Whether `l` has the focus, waiting up to 2 s for it: focus moves after a dialog closes may take a task. */
+async function isFocused(l: Locator): Promise<boolean> {
+  const deadline = Date.now() + 2_000;
+  for (;;) {
+    if (await l.evaluate((el) => el === el.ownerDocument.activeElement)) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 /** Reload until `ready` holds: the query log reaches the database in batches, off the DNS path. */
 async function reloadUntil(page: Page, ready: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
