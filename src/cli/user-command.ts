@@ -1,12 +1,10 @@
 /** `rambu user add|list|remove|passwd`: manage console users in the data directory's database. */
-import { ROLES, StoreError, openStore } from '../store/index.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES, StoreError, openStore } from '../store/index.js';
 import type { Role, SqliteStore } from '../store/index.js';
 import { formatTable } from './log-command.js';
 
 /** The same rules as the console's user API. */
 const USERNAME = /^[a-z0-9._-]{1,64}$/;
-const MIN_PASSWORD = 8;
-const MAX_PASSWORD = 1024;
 /** Who the audit log names for changes made from the command line. */
 const CLI_USER = 'cli';
 
@@ -22,12 +20,12 @@ async function withStore<T>(dataDir: string, fn: (store: SqliteStore) => Promise
 function checkPassword(password: string, err: NodeJS.WritableStream, cmd: string): boolean {
   // Counted in characters (code points), as the console's API counts them: one emoji is one.
   const length = [...password].length;
-  if (length < MIN_PASSWORD) {
-    err.write(`rambu user ${cmd}: the password is too short: at least ${MIN_PASSWORD} characters\n`);
+  if (length < MIN_PASSWORD_LENGTH) {
+    err.write(`rambu user ${cmd}: the password is too short: at least ${MIN_PASSWORD_LENGTH} characters\n`);
     return false;
   }
-  if (length > MAX_PASSWORD) {
-    err.write(`rambu user ${cmd}: the password is too long: at most ${MAX_PASSWORD} characters\n`);
+  if (length > MAX_PASSWORD_LENGTH) {
+    err.write(`rambu user ${cmd}: the password is too long: at most ${MAX_PASSWORD_LENGTH} characters\n`);
     return false;
   }
   return true;

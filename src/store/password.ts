@@ -1,5 +1,12 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
+/**
+ * A console password's length, in characters (code points, as the API's JSON schema counts them:
+ * one emoji is one), the same for the API and `rambu user`.
+ */
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 1024;
+
 /** scrypt cost: N=2^15, r=8 needs 32 MiB per hash, ~50-100 ms on a server core. */
 export const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;

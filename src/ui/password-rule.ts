@@ -1,6 +1,6 @@
 /**
- * The server's rule for a new password (`MIN_PASSWORD_LENGTH` and the `Password` schema in
- * src/web/routes/users.ts): 8 to 1024 characters. Its JSON schema counts code points, not UTF-16 units,
+ * The server's rule for a new password (`MIN_PASSWORD_LENGTH` and `MAX_PASSWORD_LENGTH` in
+ * src/store/password.ts): 8 to 1024 characters. Its JSON schema counts code points, not UTF-16 units,
  * so a password of four emoji is four characters there and here, though `String.length` says eight.
  */
 import type { MessageKey } from './i18n.js';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { StoreError } from '../../store/index.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, StoreError } from '../../store/index.js';
 import type { User } from '../../store/index.js';
 import { ApiError } from '../api-error.js';
 import { authOf } from '../auth.js';
@@ -10,8 +10,7 @@ import type { WebContext } from '../web-context.js';
 
 /** Usernames: lowercase letters, digits, `.`, `_`, `-`. */
 export const USERNAME_PATTERN = '^[a-z0-9._-]{1,64}$';
-export const MIN_PASSWORD_LENGTH = 8;
-const Password = Type.String({ minLength: MIN_PASSWORD_LENGTH, maxLength: 1024 });
+const Password = Type.String({ minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_LENGTH });
 
 const CreateBody = Type.Object({
   username: Type.String({ pattern: USERNAME_PATTERN }),
