@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { DnsStats } from './dns-stats.js';
 import type { QueryHandler } from './query-handler.js';
+import { FrameReader } from './stream-frames.js';
 
 export interface TcpSessionOptions {
   /** Close the connection after this long without a query or an answer in progress. */
@@ -21,7 +22,7 @@ export class TcpSession {
   readonly #stats: DnsStats;
   readonly #log: Logger;
   readonly #client: string;
-  #pending: Buffer = Buffer.alloc(0);
+  readonly #frames = new FrameReader();
   #inflight = 0;
   #paused = false;
 
@@ -46,16 +47,9 @@ export class TcpSession {
   }
 
   #onData(chunk: Buffer): void {
-    let buf = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
-    while (buf.length >= 2) {
-      const len = buf.readUInt16BE(0);
-      if (buf.length < len + 2) break;
-      const frame = buf.subarray(2, len + 2);
-      buf = buf.subarray(len + 2);
-      this.#query(frame);
-    }
-    // Keep a copy so the partial message does not pin a large chunk.
-    this.#pending = buf.length === 0 ? Buffer.alloc(0) : Buffer.from(buf);
+    const frames = this.#frames;
+    frames.push(chunk);
+    for (let frame = frames.next(); frame !== null; frame = frames.next()) this.#query(frame);
     if (this.#inflight >= this.#options.maxPipeline && !this.#paused) {
       this.#paused = true;
       this.#socket.pause();

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, type SecureContext } from 'node:tls';
 import type { UpstreamSpec } from '../config/index.js';
 import { decodeMessage, type DecodedMessage, type Question } from './message-codec.js';
+import { FrameReader, frameMessage } from './stream-frames.js';
 import { isReplyTo, randomId } from './upstream-exchange.js';
 
 /** A query handed to the pool, from the forwarder's call until it is answered, fails or times out. */
@@ -69,7 +70,7 @@ export class UpstreamConnection {
   #live = 0;
   #state: 'connecting' | 'open' | 'draining' | 'closed' = 'connecting';
   #established = false;
-  #buf: Buffer = Buffer.alloc(0);
+  readonly #frames = new FrameReader();
   #lastReadAt = Number.NEGATIVE_INFINITY;
   #idleTimer: NodeJS.Timeout | null = null;
   #error: Error | null = null;
@@ -178,22 +179,20 @@ export class UpstreamConnection {
   }
 
   #write(p: PendingQuery): void {
-    const frame = Buffer.allocUnsafe(p.query.length + 2);
-    frame.writeUInt16BE(p.query.length, 0);
-    p.query.copy(frame, 2);
+    const frame = frameMessage(p.query);
+    // The query's ID on this connection, after the length.
     frame.writeUInt16BE(p.id, 2);
     this.#sock.write(frame);
   }
 
   #onData(chunk: Buffer): void {
     this.#lastReadAt = performance.now();
-    this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
     // At most one partial frame (under 64 KiB) stays buffered between reads.
-    while (this.#buf.length >= 2 && this.#state !== 'closed') {
-      const len = this.#buf.readUInt16BE(0);
-      if (this.#buf.length < len + 2) break;
-      const body = this.#buf.subarray(2, len + 2);
-      this.#buf = this.#buf.subarray(len + 2);
+    const frames = this.#frames;
+    frames.push(chunk);
+    while (this.#state !== 'closed') {
+      const body = frames.next();
+      if (body === null) break;
       this.#onFrame(body);
     }
   }

@@ -6,6 +6,7 @@
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { UpstreamSpec } from '../../src/config/index.js';
+import { FrameReader, frameMessage } from '../../src/dns/stream-frames.js';
 import {
   decodeMessage, encodeMessage, FLAG, normalizeName, RCODE, readEdns, RR_CLASS, RR_TYPE,
   type DecodedMessage, type Question, type ResourceRecord,
@@ -179,12 +180,10 @@ export class FakeUpstream {
     this.#conns.add(sock);
     sock.on('close', () => this.#conns.delete(sock));
     sock.on('error', () => undefined);
-    let pending = Buffer.alloc(0);
+    const frames = new FrameReader();
     sock.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 2 && pending.length >= pending.readUInt16BE(0) + 2) {
-        const frame = pending.subarray(2, pending.readUInt16BE(0) + 2);
-        pending = pending.subarray(frame.length + 2);
+      frames.push(chunk);
+      for (let frame = frames.next(); frame !== null; frame = frames.next()) {
         let query: DecodedMessage;
         try { query = decodeMessage(frame); } catch { continue; }
         const q = this.#record(query, 'tcp', (sock.address() as AddressInfo).port);
@@ -192,10 +191,7 @@ export class FakeUpstream {
         const b = this.#behavior(q);
         if (b.silent === true) continue;
         const write = (buf: Buffer): void => {
-          if (sock.destroyed) return;
-          const len = Buffer.alloc(2);
-          len.writeUInt16BE(buf.length);
-          sock.write(Buffer.concat([len, buf]));
+          if (!sock.destroyed) sock.write(frameMessage(buf));
         };
         for (const s of this.#spoofs(query, b)) write(s);
         this.#later(b.delayMs ?? 0, () => write(this.#reply(query, b, false)));

@@ -14,6 +14,7 @@ import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import type { UpstreamSpec } from '../../src/config/index.js';
 import { decodeMessage, encodeMessage, FLAG, makeOpt, normalizeName, readEdns, RR_TYPE, type DecodedMessage } from '../../src/dns/index.js';
 import { EDNS_OPTION_PADDING, padMessage, QUERY_PADDING_BLOCK, readEdnsOptions } from '../../src/dns/padding.js';
+import { FrameReader, frameMessage } from '../../src/dns/stream-frames.js';
 import { rr } from './fake-upstream.js';
 
 const FIXTURES = new URL('../../../test/fixtures/', import.meta.url);
@@ -46,12 +47,6 @@ export function paddingOf(msg: DecodedMessage): number | null {
 export function addressFor(name: string): string {
   const n = /^q(\d+)\./.exec(name)?.[1];
   return `198.51.100.${n ?? 0}`;
-}
-
-export function frame(message: Buffer): Buffer {
-  const len = Buffer.alloc(2);
-  len.writeUInt16BE(message.length);
-  return Buffer.concat([len, message]);
 }
 
 /**
@@ -139,7 +134,7 @@ export class StreamServer {
 
   /** Send `message` framed, without counting it as an answer. */
   send(socket: Socket, message: Buffer): void {
-    if (!socket.destroyed) socket.write(frame(message));
+    if (!socket.destroyed) socket.write(frameMessage(message));
   }
 
   async stop(): Promise<void> {
@@ -151,12 +146,10 @@ export class StreamServer {
     const conn = ++this.#served;
     if (socket instanceof TLSSocket && socket.isSessionReused()) this.resumed++;
     socket.on('close', () => this.closed.push(conn));
-    let pending = Buffer.alloc(0);
+    const frames = new FrameReader();
     socket.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 2 && pending.length >= pending.readUInt16BE(0) + 2) {
-        const body = pending.subarray(2, pending.readUInt16BE(0) + 2);
-        pending = pending.subarray(body.length + 2);
+      frames.push(chunk);
+      for (let body = frames.next(); body !== null; body = frames.next()) {
         const query = decodeMessage(body);
         const name = normalizeName(query.questions[0]!.name);
         const padding = paddingOf(query);
