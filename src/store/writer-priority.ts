@@ -4,7 +4,8 @@
  * answers: at 10,000 queries/s the average answer took 0.080 to 0.107 ms with the writer at the
  * default priority, 0.060 to 0.063 ms under SCHED_IDLE, 0.065 to 0.072 ms at nice 10 or 19, and
  * 0.056 to 0.059 ms with a writer that wrote nothing (bench:dns's data, dnsperf -Q 10000). Under
- * SCHED_IDLE the writer runs only on an otherwise idle core; rows wait in memory meanwhile, bounded
+ * SCHED_IDLE the writer runs mostly on an otherwise idle core (the scheduler still gives it a slice now
+ * and then while DNS waits: docs/performance.md); rows wait in memory meanwhile, bounded
  * by the log's `maxBuffer` (beyond it they are dropped and counted), which at sustained full load
  * favours answering over logging.
  */
