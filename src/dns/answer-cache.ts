@@ -118,7 +118,6 @@ export class AnswerCache {
   #mask = 0;
   #upstreams: (string | null)[] = [null];
   readonly #upstreamIds = new Map<string, number>();
-  #staleMs = 0;
 
   constructor(size: number, options: AnswerCacheOptions = {}) {
     this.#size = Math.max(0, Math.floor(size));
@@ -154,12 +153,11 @@ export class AnswerCache {
    * entries already past the new window go at their next lookup or eviction.
    */
   get serveStale(): number {
-    return this.#staleMs / 1000;
+    return this.#arena.staleMs / 1000;
   }
 
   set serveStale(seconds: number) {
-    this.#staleMs = Math.max(0, Math.floor(seconds)) * 1000;
-    this.#arena.staleMs = this.#staleMs;
+    this.#arena.staleMs = Math.max(0, Math.floor(seconds)) * 1000;
   }
 
   /**
@@ -178,7 +176,7 @@ export class AnswerCache {
     const storedAt = arena.storedAt(at);
     const cacheTtl = arena.cacheTtl(at);
     if (now - storedAt >= cacheTtl * 1000) {
-      if (now - storedAt >= cacheTtl * 1000 + this.#staleMs) this.#remove(id);
+      if (arena.spent(at, now)) this.#remove(id);
       return undefined;
     }
     const info = meta[m + M_INFO]!;
@@ -209,7 +207,8 @@ export class AnswerCache {
   getStale(key: Uint8Array, keyLength: number, dnssecOk: boolean, now: number): AnswerEntry | undefined {
     // An entry within the window at `now` is one that was fresh `serveStale` seconds earlier. The
     // lookup at that time drops nothing the window still holds: its drop test is offset the same way.
-    return this.#staleMs === 0 ? undefined : this.get(key, keyLength, dnssecOk, now - this.#staleMs);
+    const staleMs = this.#arena.staleMs;
+    return staleMs === 0 ? undefined : this.get(key, keyLength, dnssecOk, now - staleMs);
   }
 
   /**
