@@ -7,6 +7,16 @@
  *     that writing the log never delays a DNS answer (src/store/writer-priority.ts). Any thread may
  *     lower itself to SCHED_IDLE without privileges.
  *
+ *   shortSlice(nanoseconds) -> the slice now in effect in nanoseconds, 0 where the kernel has none,
+ *                               or a negative errno
+ *     Asks the scheduler for a short time slice for the calling thread (sched_setattr(2) with the
+ *     thread's own policy and nice value, and sched_runtime set). On EEVDF kernels (Linux 6.12 and
+ *     later) a thread with a shorter slice gets an earlier deadline, so when it wakes it preempts a
+ *     running thread with a longer slice instead of waiting for that slice to end. The DNS threads
+ *     use it (src/dns/dns-priority.ts): an answer is a few microseconds of work after a wakeup.
+ *     The weight, and so the thread's share of the CPU, does not change; no privilege is needed.
+ *     Older kernels accept the call and ignore the value, which reads back as 0.
+ *
  *   fixMmapThreshold(bytes) -> true if set
  *     Allocations of `bytes` and more get their own mapping, returned to the system when freed.
  *     glibc otherwise raises that threshold each time a large block is freed (up to 32 MiB), after
@@ -21,6 +31,10 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <node_api.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -43,6 +57,47 @@ static napi_value idle_thread(napi_env env, napi_callback_info info) {
   struct sched_param param = { .sched_priority = 0 };
   /* pid 0 is the calling thread: Linux schedules threads, not processes. */
   return int_value(env, sched_setscheduler(0, SCHED_IDLE, &param) == 0 ? 0 : errno);
+}
+
+/* struct sched_attr of sched_setattr(2), declared here: glibc has no wrapper before 2.41. */
+struct thread_sched_attr {
+  uint32_t size;
+  uint32_t sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime;
+  uint64_t sched_deadline;
+  uint64_t sched_period;
+};
+
+static napi_value short_slice(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int64_t ns = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_int64(env, argv[0], &ns) != napi_ok || ns <= 0) {
+    napi_throw_type_error(env, NULL, "shortSlice(nanoseconds) needs a positive duration");
+    return NULL;
+  }
+#if defined(SYS_sched_setattr) && defined(SYS_sched_getattr)
+  struct thread_sched_attr attr;
+  memset(&attr, 0, sizeof attr);
+  /* tid 0 is the calling thread. Keep its policy and nice value; only a normal thread is changed. */
+  if (syscall(SYS_sched_getattr, 0, &attr, (unsigned)sizeof attr, 0u) != 0) return int_value(env, -errno);
+  if (attr.sched_policy != SCHED_OTHER && attr.sched_policy != SCHED_BATCH) return int_value(env, -EPERM);
+  attr.size = sizeof attr;
+  attr.sched_flags = 0;
+  attr.sched_runtime = (uint64_t)ns;
+  if (syscall(SYS_sched_setattr, 0, &attr, 0u) != 0) return int_value(env, -errno);
+  memset(&attr, 0, sizeof attr);
+  if (syscall(SYS_sched_getattr, 0, &attr, (unsigned)sizeof attr, 0u) != 0) return int_value(env, -errno);
+  napi_value result;
+  if (napi_create_int64(env, (int64_t)attr.sched_runtime, &result) != napi_ok) return NULL;
+  return result;
+#else
+  return int_value(env, -ENOSYS);
+#endif
 }
 
 static napi_value fix_mmap_threshold(napi_env env, napi_callback_info info) {
@@ -73,6 +128,7 @@ static napi_value release_free_memory(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
     { "idleThread", NULL, idle_thread, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "shortSlice", NULL, short_slice, NULL, NULL, NULL, napi_enumerable, NULL },
     { "fixMmapThreshold", NULL, fix_mmap_threshold, NULL, NULL, NULL, napi_enumerable, NULL },
     { "releaseFreeMemory", NULL, release_free_memory, NULL, NULL, NULL, napi_enumerable, NULL },
   };

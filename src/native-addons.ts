@@ -41,6 +41,7 @@ export function loadAddon<T>(name: AddonName): LoadedAddon<T> {
 /** native/process.c */
 export interface ProcessAddon {
   idleThread(): number;
+  shortSlice(nanoseconds: number): number;
   fixMmapThreshold(bytes: number): boolean;
   releaseFreeMemory(): boolean;
 }

@@ -12,6 +12,7 @@ import { ERROR_CODES, RambuError } from '../errors.js';
 import type { Policy } from '../policy/index.js';
 import { AnswerCache } from './answer-cache.js';
 import { ClientFilter } from './client-filter.js';
+import { shortenSlice } from './dns-priority.js';
 import { createDnsStats, registerDnsMetrics, type DnsStats } from './dns-stats.js';
 import { DEFAULT_UDP_SIZE } from './edns.js';
 import { Forwarder, type UpstreamHealth } from './forwarder.js';
@@ -304,7 +305,11 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
         forwarder, cache, clients, rateLimiter, maxUdpSize,
       });
       running = true;
+      // This thread answers DNS from now on: let it preempt longer-running threads when it wakes.
+      const slice = shortenSlice();
+      const sliceText = slice.kind === 'short' ? `${slice.ns / 1000} µs` : `default (${slice.reason})`;
       if (options.attachUdpFds !== undefined) {
+        log.debug({ slice: sliceText }, 'dns thread reading the shared sockets');
         try {
           for (const shared of options.attachUdpFds) {
             if (serveBatched(shared.fd, handler)) continue;
@@ -332,6 +337,7 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
       log.info({
         listen: settings.listen, upstreams: upstreams.map((u) => u.label),
         udp: batchReaders.length > 0 ? 'batched (recvmmsg/sendmmsg)' : `node:dgram${batch.reason === null ? '' : ` (${batch.reason})`}`,
+        slice: sliceText,
       }, 'dns gateway listening');
       return {
         udp: udpSockets.map((s) => s.address()),

@@ -4,7 +4,9 @@
  */
 import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { release } from 'node:os';
 import { pino } from 'pino';
 import type { DnsSettings, UpstreamSpec } from '../../src/config/index.js';
 import {
@@ -158,3 +160,16 @@ export function dig(port: number, args: string[]): Promise<DigResult> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Linux from 6.12 on gives each thread its own scheduler slice (sched_setattr's sched_runtime). */
+export function kernelHasSlices(): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release());
+  return m !== null && (Number(m[1]) > 6 || (Number(m[1]) === 6 && Number(m[2]) >= 12));
+}
+
+/** A thread's scheduler slice in ns, from its /proc `sched` file (such as /proc/thread-self/sched). */
+export function sliceIn(schedFile: string): number {
+  const m = /^se\.slice\s*:\s*(\d+)/m.exec(readFileSync(schedFile, 'utf8'));
+  if (m === null) throw new Error(`${schedFile} has no se.slice`);
+  return Number(m[1]);
+}

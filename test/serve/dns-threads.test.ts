@@ -9,8 +9,9 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { DNS_SLICE_NS } from '../../src/dns/dns-priority.js';
 import { decodeMessage, RCODE, rcodeOf, RR_TYPE } from '../../src/dns/index.js';
-import { buildQuery, tcpExchange, udpQuery } from '../dns/dns-test-kit.js';
+import { buildQuery, kernelHasSlices, sliceIn, tcpExchange, udpQuery } from '../dns/dns-test-kit.js';
 import { digShort, digUntil } from '../e2e/kit/dig.js';
 import { ROOT, startProduct, type Product } from '../e2e/kit/product.js';
 import { BLOCK_CONTOH, POLICY } from './serve-policy.js';
@@ -69,6 +70,8 @@ test('dns.workers 2: two threads on one socket, UDP and TCP, reload and exemptio
   try {
     assert.match(product.output(), new RegExp(`rambu: dns: listening on 127\\.0\\.0\\.1:${product.dnsPort} \\(udp and tcp, 2 threads\\)`));
     assert.ok(threadCount(product.pid) > 2);
+    // The main thread answers DNS too: it asked for the short slice (src/dns/dns-priority.ts).
+    if (kernelHasSlices()) assert.equal(sliceIn(`/proc/${product.pid}/task/${product.pid}/sched`), DNS_SLICE_NS);
 
     // UDP and TCP on the one port.
     assert.deepEqual(await digShort(product.dnsPort, 'www.tiktok.com'), []);
