@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import type { Database } from 'better-sqlite3';
 import type { QueryLogEntry } from '../../src/store/index.js';
 import { BatchEncoder, batchViews } from '../../src/store/query-log-batch.js';
-import { QueryLogWriter } from '../../src/store/query-log-writer.js';
+import { INLINE_NAMES_RATE, QueryLogWriter } from '../../src/store/query-log-writer.js';
 import type { QueryLogWriterOptions } from '../../src/store/query-log-writer.js';
 import { entry, T0, tempStore } from './temp-store.js';
 
@@ -260,11 +260,12 @@ describe('query log writer', () => {
     const { store, cleanup } = tempStore();
     try {
       const feed = new Feed(store.db, { capacity: 5000 });
-      // 16,000 a second over 250 ms is 4,000 rows: one fewer, at one instant, is a slow batch.
-      feed.batch(Array.from({ length: 3999 }, () => entry({ time: T0, name: 'same.example' })));
+      // The rate over 250 ms is a quarter of it in rows: one fewer, at one instant, is a slow batch.
+      const quarter = INLINE_NAMES_RATE / 4;
+      feed.batch(Array.from({ length: quarter - 1 }, () => entry({ time: T0, name: 'same.example' })));
       assert.deepEqual(new Set(forms(store.db).slice(1)), new Set(['integer']));
-      feed.batch(Array.from({ length: 4000 }, () => entry({ time: T0 + 10_000, name: 'same.example' })));
-      assert.deepEqual(new Set(forms(store.db).slice(3999)), new Set(['blob']));
+      feed.batch(Array.from({ length: quarter }, () => entry({ time: T0 + 10_000, name: 'same.example' })));
+      assert.deepEqual(new Set(forms(store.db).slice(quarter - 1)), new Set(['blob']));
       assert.equal(forms(store.db)[0], 'blob');
     } finally {
       await cleanup();
