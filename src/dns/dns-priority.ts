@@ -9,10 +9,11 @@
  * Measured with bench:dns's data at a fixed 10,000 queries/s (dnsperf -Q 10000, 150,000 answers a
  * run, four interleaved pairs on 2 cores, query log on): the average answer took 0.060 to 0.081 ms
  * with a 0.1 ms slice against 0.067 to 0.085 ms with the default, better in every pair, and the 99th
- * percentile 0.22 to 0.52 ms against 0.33 to 0.63. Saturated throughput did not change (122,000 to
- * 137,000 queries/s either way). The slice does not change the thread's weight: it gets no larger
- * share of the CPU, only shorter and more frequent turns. Threads this thread starts afterwards
- * inherit the slice (the extra DNS threads of dns.workers, and libuv's pool if it starts late).
+ * percentile 0.22 to 0.52 ms against 0.33 to 0.63. Saturated throughput stayed where it was
+ * (113,000 to 131,000 queries/s in five bench:dns runs). The slice does not change the thread's
+ * weight: it gets no larger share of the CPU, only shorter and more frequent turns. Threads this
+ * thread starts afterwards inherit the slice (the extra DNS threads of dns.workers, and libuv's pool
+ * if it starts late).
  */
 import { loadAddon, type ProcessAddon } from '../native-addons.js';
 
