@@ -1,10 +1,10 @@
 /** `rambu user add|list|remove|passwd`: manage console users in the data directory's database. */
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES, StoreError, openStore } from '../store/index.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES, StoreError, USERNAME_PATTERN, openStore } from '../store/index.js';
 import type { Role, SqliteStore } from '../store/index.js';
 import { formatTable } from './log-command.js';
 
 /** The same rules as the console's user API. */
-const USERNAME = /^[a-z0-9._-]{1,64}$/;
+const USERNAME = new RegExp(USERNAME_PATTERN);
 /** Who the audit log names for changes made from the command line. */
 const CLI_USER = 'cli';
 

@@ -14,4 +14,4 @@ export { DATABASE_FILE, openStore } from './open-store.js';
 export type { OpenStoreOptions, SqliteStore } from './open-store.js';
 export type { SqliteQueryLog, SqliteQueryLogOptions } from './sqlite-query-log.js';
 export { SCHEMA_VERSION } from './migrations.js';
-export { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './password.js';
+export { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USERNAME_PATTERN, verifyPassword } from './password.js';

@@ -26,7 +26,11 @@ export interface QueryLogEntry {
   rcode: string;
   /** Time from receiving the query to having the answer, ms. */
   latencyMs: number;
-  /** Label of the upstream that answered, or null (cache, block, local answer). */
+  /**
+   * Label of the upstream that answered: for a cache hit (`cached`), the upstream whose answer was
+   * cached; `stale` for an expired answer served while every upstream failed (RFC 8767); null when
+   * no upstream was involved (block, refusal, local answer).
+   */
   upstream: string | null;
   /** Whether the answer came from the cache. */
   cached: boolean;

@@ -1,15 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, StoreError } from '../../store/index.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, StoreError, USERNAME_PATTERN } from '../../store/index.js';
 import type { User } from '../../store/index.js';
 import { ApiError } from '../api-error.js';
 import { authOf } from '../auth.js';
 import { ERROR_RESPONSES, RoleSchema, UserBody, iso } from '../schemas.js';
 import type { WebContext } from '../web-context.js';
 
-/** Usernames: lowercase letters, digits, `.`, `_`, `-`. */
-export const USERNAME_PATTERN = '^[a-z0-9._-]{1,64}$';
 const Password = Type.String({ minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_LENGTH });
 
 const CreateBody = Type.Object({
