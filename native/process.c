@@ -83,11 +83,13 @@ static napi_value short_slice(napi_env env, napi_callback_info info) {
 #if defined(SYS_sched_setattr) && defined(SYS_sched_getattr)
   struct thread_sched_attr attr;
   memset(&attr, 0, sizeof attr);
-  /* tid 0 is the calling thread. Keep its policy and nice value; only a normal thread is changed. */
+  /* tid 0 is the calling thread. Keep its policy and nice value; only a normal (or batch) thread is
+     changed: -EPERM for another policy. */
   if (syscall(SYS_sched_getattr, 0, &attr, (unsigned)sizeof attr, 0u) != 0) return int_value(env, -errno);
   if (attr.sched_policy != SCHED_OTHER && attr.sched_policy != SCHED_BATCH) return int_value(env, -EPERM);
   attr.size = sizeof attr;
-  attr.sched_flags = 0;
+  /* Keep SCHED_FLAG_RESET_ON_FORK; the utilisation clamps need a larger struct than this one. */
+  attr.sched_flags &= 0x01;
   attr.sched_runtime = (uint64_t)ns;
   if (syscall(SYS_sched_setattr, 0, &attr, 0u) != 0) return int_value(env, -errno);
   memset(&attr, 0, sizeof attr);

@@ -33,7 +33,7 @@ export function shortenSlice(ns: number = DNS_SLICE_NS): SliceResult {
   const addon = loadAddon<ProcessAddon>('process');
   if (addon.binding === null) return { kind: 'unavailable', reason: addon.reason ?? 'native addon not loaded' };
   const now = addon.binding.shortSlice(ns);
-  if (now < 0) return { kind: 'unavailable', reason: `sched_setattr failed (errno ${-now})` };
+  if (now < 0) return { kind: 'unavailable', reason: `sched_setattr refused (errno ${-now}; the thread must run under the normal policy)` };
   if (now === 0) return { kind: 'unavailable', reason: 'this kernel has no per-thread slices (Linux 6.12 or later has)' };
   return { kind: 'short', ns: now };
 }
