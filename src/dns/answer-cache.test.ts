@@ -454,3 +454,34 @@ test('random commands agree with a Map: a small cache in a small arena, with col
     runModel(200, { hash: weakHash }, commands, true);
   }), { numRuns: 200 });
 });
+
+test('the no-list mark: held by the entry the last lookup returned, per policy generation, gone with the entry', () => {
+  const cache = new AnswerCache(2);
+  cache.set(entry({ name: 'a.example' }), false);
+  cache.set(entry({ name: 'b.example' }), false);
+  assert.ok(get(cache, 'a.example', 0) !== undefined);
+  assert.equal(cache.unmatchedUnder(3), false);
+  cache.markUnmatched(3);
+  assert.equal(cache.unmatchedUnder(3), true);
+  assert.equal(cache.unmatchedUnder(4), false, 'another policy');
+  assert.ok(get(cache, 'b.example', 0) !== undefined);
+  assert.equal(cache.unmatchedUnder(3), false, 'another entry');
+  assert.equal(get(cache, 'c.example', 0), undefined);
+  cache.markUnmatched(3);
+  assert.equal(cache.unmatchedUnder(3), false, 'a miss marks nothing');
+  assert.ok(get(cache, 'a.example', 0) !== undefined);
+  assert.equal(cache.unmatchedUnder(3), true, 'the mark stays with its entry');
+  // A new answer for the same question is a new entry: not marked.
+  cache.set(entry({ name: 'a.example', records: 2 }), false);
+  assert.ok(get(cache, 'a.example', 0) !== undefined);
+  assert.equal(cache.unmatchedUnder(3), false);
+  // Nor is an entry that reuses the id of an evicted one.
+  cache.markUnmatched(3);
+  for (const name of ['c.example', 'd.example', 'e.example']) cache.set(entry({ name }), false);
+  for (const name of ['c.example', 'd.example', 'e.example']) {
+    if (get(cache, name, 0) !== undefined) assert.equal(cache.unmatchedUnder(3), false, name);
+  }
+  // Past its TTL the entry is a miss, whatever its mark.
+  assert.equal(get(cache, 'e.example', 10_000), undefined);
+  assert.equal(cache.unmatchedUnder(3), false);
+});

@@ -114,6 +114,10 @@ export class AnswerCache {
   #nextId = 0;
   #freeId = -1;
   #meta = new Int32Array(0);
+  /** Per id, the policy generation under which the entry's names match no list; 0: not known. */
+  #unmatched = new Int32Array(0);
+  /** The id {@link get} last returned, -1 after a miss. */
+  #lastHit = -1;
   #table = new Int32Array(1).fill(-1);
   #mask = 0;
   #upstreams: (string | null)[] = [null];
@@ -166,6 +170,7 @@ export class AnswerCache {
    * An expired entry is a miss; it is dropped unless it is within the stale window.
    */
   get(key: Uint8Array, keyLength: number, dnssecOk: boolean, now: number): AnswerEntry | undefined {
+    this.#lastHit = -1;
     if (this.#count === 0) return undefined;
     const id = this.#find(key, 0, keyLength, dnssecOk, this.#hash(key, 0, keyLength, dnssecOk) | 0);
     if (id < 0) return undefined;
@@ -196,7 +201,22 @@ export class AnswerCache {
     hit.authenticData = (flags & F_AD) !== 0;
     hit.upstream = this.#upstreams[info >>> 24] ?? null;
     hit.pointNames(arena.text, (flags & F_NAMES) === 0 ? -1 : at + hit.wireLength + 2 * hit.ttlCount);
+    this.#lastHit = id;
     return hit;
+  }
+
+  /**
+   * Whether the entry the last {@link get} returned was marked by {@link markUnmatched} under policy
+   * `generation` (see Policy.generation): then none of its names, the question's or the answer's,
+   * is on any list of that policy, and `decide()` would allow them all without a rule or a limit.
+   */
+  unmatchedUnder(generation: number): boolean {
+    return this.#lastHit >= 0 && this.#unmatched[this.#lastHit] === generation;
+  }
+
+  /** Mark the entry the last {@link get} returned as matching no list under policy `generation`. */
+  markUnmatched(generation: number): void {
+    if (this.#lastHit >= 0) this.#unmatched[this.#lastHit] = generation;
   }
 
   /**
@@ -243,6 +263,7 @@ export class AnswerCache {
     if (dnssecOk) flags |= F_DO;
     if (names !== 0) flags |= F_NAMES;
     const m = id * STRIDE;
+    this.#unmatched[id] = 0;
     this.#meta[m + M_AT] = at;
     this.#meta[m + M_HASH] = hash;
     this.#meta[m + M_LENGTHS] = entry.wireLength | (entry.ttlCount << 16);
@@ -252,6 +273,7 @@ export class AnswerCache {
   }
 
   clear(): void {
+    this.#lastHit = -1;
     this.#arena.reset();
     this.#count = 0;
     this.#nextId = 0;
@@ -344,6 +366,9 @@ export class AnswerCache {
     const meta = new Int32Array(capacity * STRIDE);
     meta.set(this.#meta.subarray(0, used));
     this.#meta = meta;
+    const unmatched = new Int32Array(capacity);
+    unmatched.set(this.#unmatched.subarray(0, this.#nextId));
+    this.#unmatched = unmatched;
     let slots = 1;
     while (slots < capacity * 2) slots *= 2;
     this.#table = new Int32Array(slots).fill(-1);
@@ -370,6 +395,7 @@ export class AnswerCache {
   /** Drop entry `id` from the index and free its id; its record is the arena's. */
   #forget(id: number): void {
     this.#unindex(id);
+    if (this.#lastHit === id) this.#lastHit = -1;
     const m = id * STRIDE;
     this.#meta[m + M_INFO] = 0;
     this.#meta[m + M_AT] = this.#freeId;

@@ -54,7 +54,10 @@ function matches(name: string, zone: string): boolean {
   return name === zone || name.endsWith(`.${zone}`);
 }
 
+// With a generation, as a compiled policy has: the fast path may skip decide() for cached answers on
+// no list, and must still answer as the full path does.
 const policy = {
+  generation: 1,
   decide(_client: string, name: string, at: number): Decision {
     if (matches(name, 'blocked.example')) return { action: 'block', service: 'ads', rule: 'block-ads', exemption: null, until: null };
     if (matches(name, 'later.example')) {
@@ -83,11 +86,11 @@ function settings(blockResponse: BlockResponse, qps = 0, action: 'refused' | 'dr
 
 interface Side { handler: QueryHandler; log: QueryLogEntry[]; stats: DnsStats }
 
-function side(s: DnsSettings, clock: { now: number }, fastPath: boolean): Side {
+function side(s: DnsSettings, clock: { now: number }, fastPath: boolean, getPolicy: () => Policy = () => policy): Side {
   const log: QueryLogEntry[] = [];
   const stats = createDnsStats();
   const handler = new QueryHandler({
-    settings: s, getPolicy: () => policy, now: () => clock.now, onQuery: (e) => log.push(e), logger: pino({ level: 'silent' }),
+    settings: s, getPolicy, now: () => clock.now, onQuery: (e) => log.push(e), logger: pino({ level: 'silent' }),
     stats, forwarder: fakeForwarder, cache: new AnswerCache(s.cache.size, { serveStale: s.cache.serveStale }), clients: new ClientFilter(s.allowFrom),
     rateLimiter: new RateLimiter({ qps: s.rateLimit.qps, burst: s.rateLimit.burst }), maxUdpSize: 1232, fastPath,
   });
@@ -187,4 +190,48 @@ test('fast and full paths agree on malformed and unusual packets', async () => {
     packet({ name: 'www.example', type: RR_TYPE.A, flags: FLAG.RD | (2 << 11) }, 4),
   ];
   await compare(settings({ kind: 'nxdomain' }), raws.map((raw) => ({ name: 'raw', type: 0, raw })), [0]);
+});
+
+test('a cached answer whose names are on no list skips decide() while the policy stays; another policy asks again', async () => {
+  const asked: string[] = [];
+  const counting = (generation: number | undefined): Policy => ({
+    generation,
+    decide(client: string, name: string, at: number): Decision {
+      asked.push(name);
+      return policy.decide(client, name, at);
+    },
+  }) as unknown as Policy;
+  let current = counting(7);
+  const clock = { now: T0 + 10_000 };
+  const { handler, log } = side(settings({ kind: 'nxdomain' }), clock, true, () => current);
+  const ask = async (name: string): Promise<string[]> => {
+    asked.length = 0;
+    await handler.handle(packet({ name, type: RR_TYPE.A }, 1), '127.0.0.1', 'udp');
+    return [...asked];
+  };
+  // Forwarded, then a cache hit that finds the name on no list, then hits that skip decide().
+  assert.deepEqual(await ask('www.example'), ['www.example']);
+  assert.deepEqual(await ask('www.example'), ['www.example']);
+  assert.deepEqual(await ask('www.example'), []);
+  assert.deepEqual(await ask('WWW.example'), []);
+  assert.deepEqual(log.slice(-2).map((e) => [e.action, e.service, e.cached]), [['allow', null, true], ['allow', null, true]]);
+  // A name on a list (allowed until LATER_UNTIL), or an answer naming one, is asked about every time.
+  await ask('www.later.example');
+  assert.deepEqual(await ask('www.later.example'), ['www.later.example']);
+  assert.deepEqual(await ask('www.later.example'), ['www.later.example']);
+  await ask('via-later.example');
+  assert.deepEqual(await ask('via-later.example'), ['via-later.example', 'www.later.example']);
+  assert.deepEqual(await ask('via-later.example'), ['via-later.example', 'www.later.example']);
+  assert.deepEqual(await ask('blocked.example'), ['blocked.example']);
+  assert.deepEqual(await ask('blocked.example'), ['blocked.example']);
+  // Another policy is asked again, once; a policy without a generation every time.
+  current = counting(8);
+  assert.deepEqual(await ask('www.example'), ['www.example']);
+  assert.deepEqual(await ask('www.example'), []);
+  current = counting(undefined);
+  assert.deepEqual(await ask('www.example'), ['www.example']);
+  assert.deepEqual(await ask('www.example'), ['www.example']);
+  // Back to the policy the entry was marked under: it still holds.
+  current = counting(8);
+  assert.deepEqual(await ask('www.example'), []);
 });

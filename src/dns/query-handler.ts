@@ -166,9 +166,14 @@ export class QueryHandler {
     subject.name = view.name;
     subject.type = view.type;
     const policy = o.getPolicy();
-    const decision = policy.decide(client, view.name, time);
+    const generation = policy.generation;
+    const cache = o.cache;
+    const entry = cache.get(view.key, view.keyLength, view.dnssecOk, time);
+    // A cached answer whose names this very policy put on no list: allowed as before, for anyone,
+    // at any time, with no limit on its TTLs (an immutable policy says the same again).
+    const unmatched = entry !== undefined && generation !== undefined && cache.unmatchedUnder(generation);
+    const decision = unmatched ? NO_DECISION : policy.decide(client, view.name, time);
     if (decision.action === 'block') return this.#fastBlock(packet, maxSize, decision);
-    const entry = o.cache.get(view.key, view.keyLength, view.dnssecOk, time);
     if (entry === undefined) {
       stats.cacheMisses++;
       const ctx = this.#decoded(packet, client, transport, t0, time);
@@ -177,12 +182,17 @@ export class QueryHandler {
     }
     stats.cacheHits++;
     let cap = ttlCap(decision.until, time);
-    const names = entry.names;
-    for (let i = 0; i < names.length; i++) {
-      const d = policy.decide(client, names[i]!, time);
-      if (d.action === 'block') return this.#fastBlock(packet, maxSize, d);
-      const c = ttlCap(d.until, time);
-      if (c < cap) cap = c;
+    if (!unmatched) {
+      let onNoList = decision.service === null && decision.until === null;
+      const names = entry.names;
+      for (let i = 0; i < names.length; i++) {
+        const d = policy.decide(client, names[i]!, time);
+        if (d.action === 'block') return this.#fastBlock(packet, maxSize, d);
+        const c = ttlCap(d.until, time);
+        if (c < cap) cap = c;
+        if (d.service !== null || d.until !== null) onNoList = false;
+      }
+      if (onNoList && generation !== undefined) cache.markUnmatched(generation);
     }
     stats.allowed++;
     const req = this.#render;

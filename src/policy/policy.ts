@@ -49,6 +49,14 @@ export interface Policy {
   readonly services: readonly ServiceInfo[];
   readonly rules: readonly RuleInfo[];
   readonly exemptions: readonly ExemptionInfo[];
+  /**
+   * Tells this policy apart from every other policy compiled in this thread (a positive integer).
+   * A policy never changes, so what `decide()` said about a name under one generation holds for as
+   * long as that generation is in force: the DNS answer cache remembers which cached answers name
+   * nothing any list matches, and skips `decide()` for them (src/dns/query-handler.ts). A policy
+   * without one (a test's stand-in) is asked every time.
+   */
+  readonly generation?: number;
   decide(client: string, name: string, at: number): Decision;
   /** The same policy with `exemptions` in place of the console's exemptions (config ones stay). */
   withConsoleExemptions(exemptions: readonly ExemptionInput[]): Policy;
@@ -124,8 +132,11 @@ interface CompiledExemption { name: string; mask: Uint8Array; groups: readonly n
 const MAX_MATCHES = 128;
 const MAX_CLIENTS_CACHED = 65_536;
 const UNMATCHED: Decision = Object.freeze({ action: 'allow', service: null, rule: null, exemption: null, until: null });
+/** The last {@link Policy.generation} handed out in this thread. */
+let generations = 0;
 
 class CompiledPolicy implements Policy {
+  readonly generation = ++generations;
   readonly timezone: string;
   readonly holidays: readonly string[];
   readonly holidayNames: Readonly<Record<string, string>>;

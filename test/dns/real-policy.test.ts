@@ -81,3 +81,25 @@ test('Saturday is not a working day', async () => {
   gw.clock.now = Date.parse('2026-06-06T10:00:00+07:00');
   assert.equal((await dig(gw.port, ['www.vidio.com', 'A'])).status, 'NOERROR');
 });
+
+test('a cached answer for a name on no list is blocked at once when a reloaded policy lists it', async () => {
+  gw.clock.now = MON_0700 + 3600_000;
+  const name = 'berita.contoh-kota.example';
+  // Forwarded and cached, then twice from the cache: the second hit skips the policy's lookup.
+  for (let i = 0; i < 3; i++) assert.equal((await dig(gw.port, [name, 'A'])).status, 'NOERROR');
+  assert.equal(gw.log.at(-1)!.cached, true);
+  const original = gw.policy.current;
+  const listed = parseConfigText(yaml
+    .replace('  si-jaja: [', '  berita: ["contoh-kota.example"]\n  si-jaja: [')
+    .replace('block: [youtube, vidio, vimeo]', 'block: [youtube, vidio, vimeo, berita]'), 'pasuruan.yaml').policy;
+  gw.policy.current = listed;
+  try {
+    assert.equal((await dig(gw.port, [name, 'A'])).status, 'NXDOMAIN');
+    assert.deepEqual([gw.log.at(-1)!.action, gw.log.at(-1)!.service], ['block', 'berita']);
+  } finally {
+    gw.policy.current = original;
+  }
+  const back = await dig(gw.port, [name, 'A']);
+  assert.equal(back.status, 'NOERROR');
+  assert.deepEqual([gw.log.at(-1)!.action, gw.log.at(-1)!.service, gw.log.at(-1)!.cached], ['allow', null, true]);
+});
