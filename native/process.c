@@ -52,6 +52,18 @@ static napi_value bool_value(napi_env env, bool value) {
   return result;
 }
 
+/* The call's one argument as a positive integer into *out; false (with a TypeError thrown) otherwise. */
+static bool positive_arg(napi_env env, napi_callback_info info, int64_t *out, const char *message) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_int64(env, argv[0], out) != napi_ok || *out <= 0) {
+    napi_throw_type_error(env, NULL, message);
+    return false;
+  }
+  return true;
+}
+
 static napi_value idle_thread(napi_env env, napi_callback_info info) {
   (void)info;
   struct sched_param param = { .sched_priority = 0 };
@@ -72,14 +84,8 @@ struct thread_sched_attr {
 };
 
 static napi_value short_slice(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int64_t ns = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      napi_get_value_int64(env, argv[0], &ns) != napi_ok || ns <= 0) {
-    napi_throw_type_error(env, NULL, "shortSlice(nanoseconds) needs a positive duration");
-    return NULL;
-  }
+  if (!positive_arg(env, info, &ns, "shortSlice(nanoseconds) needs a positive duration")) return NULL;
 #if defined(SYS_sched_setattr) && defined(SYS_sched_getattr)
   struct thread_sched_attr attr;
   memset(&attr, 0, sizeof attr);
@@ -103,16 +109,15 @@ static napi_value short_slice(napi_env env, napi_callback_info info) {
 }
 
 static napi_value fix_mmap_threshold(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  int32_t bytes = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      napi_get_value_int32(env, argv[0], &bytes) != napi_ok || bytes <= 0) {
-    napi_throw_type_error(env, NULL, "fixMmapThreshold(bytes) needs a positive size");
+  const char *message = "fixMmapThreshold(bytes) needs a positive size below 2 GiB";
+  int64_t bytes = 0;
+  if (!positive_arg(env, info, &bytes, message)) return NULL;
+  if (bytes > INT32_MAX) {
+    napi_throw_type_error(env, NULL, message);
     return NULL;
   }
 #ifdef __GLIBC__
-  return bool_value(env, mallopt(M_MMAP_THRESHOLD, bytes) == 1);
+  return bool_value(env, mallopt(M_MMAP_THRESHOLD, (int)bytes) == 1);
 #else
   return bool_value(env, false);
 #endif

@@ -83,6 +83,11 @@ const STALE_TTL = 30;
 /** The query log's `upstream` of a stale answer: no upstream answered it. */
 const STALE_UPSTREAM = 'stale';
 
+/** Whether `d` is the decision for a name no list of the policy has: no service, no change coming. */
+function onNoListOf(d: Decision): boolean {
+  return d.service === null && d.until === null;
+}
+
 function ttlCap(until: number | null, now: number): number {
   return until === null ? Infinity : Math.max(0, Math.ceil((until - now) / 1000));
 }
@@ -183,14 +188,14 @@ export class QueryHandler {
     stats.cacheHits++;
     let cap = ttlCap(decision.until, time);
     if (!unmatched) {
-      let onNoList = decision.service === null && decision.until === null;
+      let onNoList = onNoListOf(decision);
       const names = entry.names;
       for (let i = 0; i < names.length; i++) {
         const d = policy.decide(client, names[i]!, time);
         if (d.action === 'block') return this.#fastBlock(packet, maxSize, d);
         const c = ttlCap(d.until, time);
         if (c < cap) cap = c;
-        if (d.service !== null || d.until !== null) onNoList = false;
+        if (!onNoListOf(d)) onNoList = false;
       }
       if (onNoList && generation !== undefined) cache.markUnmatched(generation);
     }

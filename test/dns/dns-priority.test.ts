@@ -14,9 +14,11 @@ const ownSlice = (): number => sliceIn('/proc/thread-self/sched');
 async function inWorker(): Promise<{ result: { kind: string; ns?: number; reason?: string }; before: number; after: number }> {
   const worker = new Worker(`
     const { parentPort } = require('node:worker_threads');
-    const { readFileSync } = require('node:fs');
-    const slice = () => Number(/^se\\.slice\\s*:\\s*(\\d+)/m.exec(readFileSync('/proc/thread-self/sched', 'utf8'))[1]);
-    import(${JSON.stringify(new URL('../../src/dns/dns-priority.js', import.meta.url).href)}).then((m) => {
+    Promise.all([
+      import(${JSON.stringify(new URL('../../src/dns/dns-priority.js', import.meta.url).href)}),
+      import(${JSON.stringify(new URL('./dns-test-kit.js', import.meta.url).href)}),
+    ]).then(([m, kit]) => {
+      const slice = () => kit.sliceIn('/proc/thread-self/sched');
       const before = slice();
       const result = m.shortenSlice();
       parentPort.postMessage({ result, before, after: slice() });
