@@ -1,6 +1,7 @@
 /**
  * The error catalogue. Every error rambu raises on purpose is a {@link RambuError} with a stable
- * `code`; tests and callers branch on the code, never on the message text. docs/errors.md lists them.
+ * `code`, except the store's own two, which are a StoreError (src/store/store-error.ts); tests and
+ * callers branch on the code, never on the message text. docs/errors.md lists them all.
  */
 export const ERROR_CODES = {
   /** The configuration file is missing, unreadable, not YAML, or fails the schema. */

@@ -1,8 +1,10 @@
 /**
  * The decision pipeline for one query: decode, who may ask, rate limit, bypass signals, policy,
  * ANY, cache, upstream (or a stale cached answer when it fails), CNAME-chain check, schedule-aware
- * TTLs, render, log. It returns the
- * response bytes (synchronously on the cache and block paths), null to drop, or a promise.
+ * TTLs, render, log. It returns the response bytes (synchronously on the cache and block paths),
+ * null to drop, or a promise. Common queries take a fast path read straight from their bytes
+ * ({@link QueryView}); the rest are decoded into a {@link QueryContext}. Upstream exchanges are
+ * shared and cached by {@link UpstreamFetch}.
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -10,29 +12,30 @@ import type { DnsSettings } from '../config/index.js';
 import { ERROR_CODES, RambuError } from '../errors.js';
 import type { Decision, Policy } from '../policy/index.js';
 import type { AnswerCache } from './answer-cache.js';
-import { createAnswerEntry, renderAnswer, renderStaleAnswer, type AnswerEntry, type RenderRequest, type TtlLimits } from './answer-entry.js';
+import { renderAnswer, renderStaleAnswer, type AnswerEntry, type RenderRequest } from './answer-entry.js';
 import type { ClientFilter } from './client-filter.js';
 import type { DnsStats } from './dns-stats.js';
-import { isSubdomain, normalizeName } from './domain-name.js';
+import { isSubdomain } from './domain-name.js';
 import { MIN_UDP_SIZE, readEdns, type Edns } from './edns.js';
 import type { Forwarder } from './forwarder.js';
 import { unmapIPv4 } from './ip-address.js';
 import { BlockWriter, sharesBlockZone } from './block-writer.js';
-import { anyAnswer, blockAnswer, formerrFromHeader, localResponse, type LocalQuery } from './local-answer.js';
+import { anyAnswer, blockAnswer, formerrFromHeader, localResponse } from './local-answer.js';
 import { decodeMessage, type DecodedMessage, type Question } from './message-codec.js';
 import { MAX_QUESTION_KEY, writeQuestionKey } from './question-key.js';
+import { queryContext, type LogSubject, type QueryContext, type Transport } from './query-context.js';
+export type { Transport } from './query-context.js';
 import { QueryView } from './query-view.js';
 import type { QueryAction, QueryLogEntry } from './query-log-entry.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { FLAG, OPCODE, opcodeOf, RCODE, rcodeName } from './rcodes.js';
 import { RR_CLASS, RR_TYPE, typeName } from './rr-types.js';
+import { UpstreamFetch } from './upstream-fetch.js';
 import { MAX_MESSAGE_SIZE } from './wire-writer.js';
 
 /** Names answered NXDOMAIN whatever the policy: they tell browsers and phones to keep using us. */
 export const BYPASS_SIGNAL_NAMES = ['use-application-dns.net', 'mask.icloud.com', 'mask-h2.icloud.com'] as const;
 export const BYPASS_SERVICE = 'doh-bypass';
-
-export type Transport = 'udp' | 'tcp';
 
 export interface QueryHandlerOptions {
   settings: DnsSettings;
@@ -55,26 +58,6 @@ export interface QueryHandlerOptions {
   fastPath?: boolean;
 }
 
-/** What a query-log entry says about the query itself. */
-interface LogSubject {
-  t0: number;
-  time: number;
-  client: string;
-  name: string;
-  /** The question type, or -1 when there is no question. */
-  type: number;
-}
-
-/** One query in flight through the full pipeline. */
-interface Ctx extends LogSubject {
-  packet: Buffer;
-  msg: DecodedMessage;
-  question: Question | null;
-  edns: Edns | null;
-  local: LocalQuery;
-  policy: Policy | null;
-}
-
 const NO_DECISION: Decision = { action: 'allow', service: null, rule: null, exemption: null, until: null };
 const EMPTY = Buffer.alloc(0);
 const UNSUPPORTED_TYPES = new Set<number>([RR_TYPE.AXFR, RR_TYPE.IXFR, RR_TYPE.MAILA, RR_TYPE.MAILB, RR_TYPE.OPT]);
@@ -94,9 +77,8 @@ function ttlCap(until: number | null, now: number): number {
 
 export class QueryHandler {
   readonly #o: QueryHandlerOptions;
-  readonly #limits: TtlLimits;
   readonly #blockTtl: number;
-  readonly #inflight = new Map<string, Promise<AnswerEntry>>();
+  readonly #upstream: UpstreamFetch;
   readonly #fastPath: boolean;
   readonly #blockWriter: BlockWriter;
   // Reused by the synchronous fast path: one query at a time goes through them.
@@ -111,7 +93,8 @@ export class QueryHandler {
   constructor(options: QueryHandlerOptions) {
     this.#o = options;
     const c = options.settings.cache;
-    this.#limits = { minTtl: c.minTtl, maxTtl: c.maxTtl, negativeMaxTtl: c.negativeMaxTtl };
+    const limits = { minTtl: c.minTtl, maxTtl: c.maxTtl, negativeMaxTtl: c.negativeMaxTtl };
+    this.#upstream = new UpstreamFetch(options.forwarder, options.cache, options.now, limits);
     this.#blockTtl = Math.max(0, Math.min(10, options.settings.blockTtl));
     this.#fastPath = options.fastPath ?? true;
     this.#blockWriter = new BlockWriter(options.settings.blockResponse, this.#blockTtl, options.maxUdpSize);
@@ -249,7 +232,7 @@ export class QueryHandler {
     stats.queries++;
     if (transport === 'udp') stats.udpQueries++;
     else stats.tcpQueries++;
-    const ctx = this.#context(packet, msg, edns, unmapIPv4(address), transport, t0, this.#o.now());
+    const ctx = queryContext(packet, msg, edns, unmapIPv4(address), transport, t0, this.#o.now(), this.#o.maxUdpSize);
     try {
       return this.#route(ctx);
     } catch (err) {
@@ -258,42 +241,13 @@ export class QueryHandler {
   }
 
   /** The full pipeline state of a query the fast path read (so it decodes without error). */
-  #decoded(transient: Buffer, client: string, transport: Transport, t0: number, time: number): Ctx {
+  #decoded(transient: Buffer, client: string, transport: Transport, t0: number, time: number): QueryContext {
     const packet = Buffer.from(transient);
     const msg = decodeMessage(packet);
-    return this.#context(packet, msg, readEdns(msg), client, transport, t0, time);
+    return queryContext(packet, msg, readEdns(msg), client, transport, t0, time, this.#o.maxUdpSize);
   }
 
-  /** The pipeline state of a decoded query. */
-  #context(packet: Buffer, msg: DecodedMessage, edns: Edns | null, client: string, transport: Transport, t0: number, time: number): Ctx {
-    const question = msg.questions.length === 1 ? msg.questions[0]! : null;
-    const maxSize = transport === 'tcp'
-      ? MAX_MESSAGE_SIZE
-      : edns === null ? MIN_UDP_SIZE : Math.max(MIN_UDP_SIZE, Math.min(edns.udpSize, this.#o.maxUdpSize));
-    return {
-      t0,
-      time,
-      client,
-      packet,
-      msg,
-      question,
-      name: question === null ? '' : normalizeName(question.name),
-      type: question === null ? -1 : question.type,
-      edns,
-      local: {
-        id: msg.id,
-        flags: msg.flags,
-        question,
-        ednsSize: edns === null ? null : edns.udpSize,
-        dnssecOk: edns !== null && edns.dnssecOk,
-        maxSize,
-        ourUdpSize: this.#o.maxUdpSize,
-      },
-      policy: null,
-    };
-  }
-
-  #limited(ctx: Ctx): Buffer | null {
+  #limited(ctx: QueryContext): Buffer | null {
     const o = this.#o;
     o.stats.rateLimited++;
     if (o.settings.rateLimit.action === 'drop') {
@@ -303,7 +257,7 @@ export class QueryHandler {
     return this.#local(ctx, RCODE.REFUSED, 'ratelimited');
   }
 
-  #route(ctx: Ctx): Buffer | null | Promise<Buffer | null> {
+  #route(ctx: QueryContext): Buffer | null | Promise<Buffer | null> {
     const o = this.#o;
     if (!o.clients.allows(ctx.client)) {
       o.stats.refused++;
@@ -345,20 +299,11 @@ export class QueryHandler {
     return this.#forward(ctx, q, decision);
   }
 
-  async #forward(ctx: Ctx, q: Question, decision: Decision): Promise<Buffer | null> {
+  async #forward(ctx: QueryContext, q: Question, decision: Decision): Promise<Buffer | null> {
     const dnssecOk = ctx.local.dnssecOk;
     const cd = (ctx.msg.flags & FLAG.CD) !== 0;
-    // Queries for the same question, DO and CD bits share one upstream exchange.
-    const flightKey = `${ctx.name}|${q.type}|${q.class}|${dnssecOk ? 1 : 0}${cd ? '|cd' : ''}`;
-    let pending = this.#inflight.get(flightKey);
-    if (pending === undefined) {
-      pending = this.#fetch({ name: ctx.name, type: q.type, class: q.class }, dnssecOk, cd);
-      this.#inflight.set(flightKey, pending);
-      const done = (): void => { this.#inflight.delete(flightKey); };
-      pending.then(done, done);
-    }
     try {
-      const entry = await pending;
+      const entry = await this.#upstream.get({ name: ctx.name, type: q.type, class: q.class }, dnssecOk, cd);
       return this.#answer(ctx, q, decision, entry, false);
     } catch (err) {
       // Every upstream failed or timed out: an expired answer beats SERVFAIL (RFC 8767). Not with
@@ -372,19 +317,11 @@ export class QueryHandler {
     }
   }
 
-  async #fetch(q: Question, dnssecOk: boolean, cd: boolean): Promise<AnswerEntry> {
-    const fwd = await this.#o.forwarder.resolve(q, dnssecOk, cd);
-    const entry = createAnswerEntry(fwd.response, q, this.#o.now(), this.#limits, fwd.upstream);
-    // Answers fetched with checking disabled may be bogus: serve them, never cache them.
-    if (!cd) this.#o.cache.set(entry, dnssecOk);
-    return entry;
-  }
-
   /**
    * Check every name in the answer against the policy, then render with clamped TTLs; a `stale`
    * entry with every TTL at {@link STALE_TTL}, clamped the same way.
    */
-  #answer(ctx: Ctx, q: Question, decision: Decision, entry: AnswerEntry, cached: boolean, stale = false): Buffer {
+  #answer(ctx: QueryContext, q: Question, decision: Decision, entry: AnswerEntry, cached: boolean, stale = false): Buffer {
     const policy = ctx.policy!;
     let cap = ttlCap(decision.until, ctx.time);
     for (const name of entry.names) {
@@ -415,19 +352,19 @@ export class QueryHandler {
     return wire;
   }
 
-  #block(ctx: Ctx, q: Question, decision: Decision): Buffer {
+  #block(ctx: QueryContext, q: Question, decision: Decision): Buffer {
     this.#o.stats.blocked++;
     const { wire, rcode } = blockAnswer({ ...ctx.local, question: q }, this.#o.settings.blockResponse, this.#blockTtl);
     this.#log(ctx, 'block', decision, rcodeName(rcode), null, false);
     return wire;
   }
 
-  #local(ctx: Ctx, rcode: number, action: QueryAction): Buffer {
+  #local(ctx: QueryContext, rcode: number, action: QueryAction): Buffer {
     this.#log(ctx, action, NO_DECISION, rcodeName(rcode), null, false);
     return localResponse(ctx.local, rcode);
   }
 
-  #fail(ctx: Ctx, err: unknown): Buffer | null {
+  #fail(ctx: QueryContext, err: unknown): Buffer | null {
     this.#o.stats.servfail++;
     const expected = err instanceof RambuError && err.code === ERROR_CODES.UPSTREAM_FAILED;
     if (expected) this.#o.logger.debug({ err: err.message, name: ctx.name }, 'answering SERVFAIL');
