@@ -33,6 +33,16 @@ export interface QueryContext extends LogSubject {
 }
 
 /**
+ * The largest answer for a query over `transport` whose EDNS UDP size is `ednsSize` (-1 without
+ * EDNS): 512 bytes without EDNS (RFC 1035), the client's size within 512..`maxUdpSize` with it, a
+ * whole message over TCP.
+ */
+export function answerSizeLimit(transport: Transport, ednsSize: number, maxUdpSize: number): number {
+  if (transport === 'tcp') return MAX_MESSAGE_SIZE;
+  return ednsSize < 0 ? MIN_UDP_SIZE : Math.max(MIN_UDP_SIZE, Math.min(ednsSize, maxUdpSize));
+}
+
+/**
  * The pipeline state of a decoded query from `client`, received at `t0` (performance.now()) and
  * `time` (the policy clock). UDP answers fit the client's EDNS size within `maxUdpSize`.
  */
@@ -40,9 +50,7 @@ export function queryContext(
   packet: Buffer, msg: DecodedMessage, edns: Edns | null, client: string, transport: Transport, t0: number, time: number, maxUdpSize: number,
 ): QueryContext {
   const question = msg.questions.length === 1 ? msg.questions[0]! : null;
-  const maxSize = transport === 'tcp'
-    ? MAX_MESSAGE_SIZE
-    : edns === null ? MIN_UDP_SIZE : Math.max(MIN_UDP_SIZE, Math.min(edns.udpSize, maxUdpSize));
+  const maxSize = answerSizeLimit(transport, edns === null ? -1 : edns.udpSize, maxUdpSize);
   return {
     t0,
     time,

@@ -16,15 +16,14 @@ import { renderAnswer, renderStaleAnswer, type AnswerEntry, type RenderRequest }
 import type { ClientFilter } from './client-filter.js';
 import type { DnsStats } from './dns-stats.js';
 import { isSubdomain } from './domain-name.js';
-import { MIN_UDP_SIZE, readEdns, type Edns } from './edns.js';
+import { readEdns, type Edns } from './edns.js';
 import type { Forwarder } from './forwarder.js';
 import { unmapIPv4 } from './ip-address.js';
 import { BlockWriter, sharesBlockZone } from './block-writer.js';
 import { anyAnswer, blockAnswer, formerrFromHeader, localResponse } from './local-answer.js';
 import { decodeMessage, type DecodedMessage, type Question } from './message-codec.js';
 import { MAX_QUESTION_KEY, writeQuestionKey } from './question-key.js';
-import { queryContext, type LogSubject, type QueryContext, type Transport } from './query-context.js';
-export type { Transport } from './query-context.js';
+import { answerSizeLimit, queryContext, type LogSubject, type QueryContext, type Transport } from './query-context.js';
 import { QueryView } from './query-view.js';
 import type { QueryAction, QueryLogEntry } from './query-log-entry.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -32,6 +31,8 @@ import { FLAG, OPCODE, opcodeOf, RCODE, rcodeName } from './rcodes.js';
 import { RR_CLASS, RR_TYPE, typeName } from './rr-types.js';
 import { UpstreamFetch } from './upstream-fetch.js';
 import { MAX_MESSAGE_SIZE } from './wire-writer.js';
+
+export type { Transport } from './query-context.js';
 
 /** Names answered NXDOMAIN whatever the policy: they tell browsers and phones to keep using us. */
 export const BYPASS_SIGNAL_NAMES = ['use-application-dns.net', 'mask.icloud.com', 'mask-h2.icloud.com'] as const;
@@ -144,9 +145,7 @@ export class QueryHandler {
       const ctx = this.#decoded(packet, client, transport, t0, time);
       return this.#limited(ctx);
     }
-    const maxSize = transport === 'tcp'
-      ? MAX_MESSAGE_SIZE
-      : view.ednsSize < 0 ? MIN_UDP_SIZE : Math.max(MIN_UDP_SIZE, Math.min(view.ednsSize, o.maxUdpSize));
+    const maxSize = answerSizeLimit(transport, view.ednsSize, o.maxUdpSize);
     const subject = this.#subject;
     subject.t0 = t0;
     subject.time = time;
