@@ -151,12 +151,17 @@ test('eviction gives referenced entries a second chance: the least recently used
   assert.ok(get(cache, 'f.example', 0));
 });
 
-test('an expired entry is evicted before a live one, referenced or not', () => {
-  const cache = new AnswerCache(3);
+/** Fill a cache of three with a.example and c.example (100 s) around short.example (1 s), all referenced. */
+function fillReferenced(cache: AnswerCache): void {
   cache.set(entry({ name: 'a.example', ttl: 100 }), false);
   cache.set(entry({ name: 'short.example', ttl: 1 }), false);
   cache.set(entry({ name: 'c.example', ttl: 100 }), false);
   for (const n of ['a', 'short', 'c']) assert.ok(get(cache, `${n}.example`, 0));
+}
+
+test('an expired entry is evicted before a live one, referenced or not', () => {
+  const cache = new AnswerCache(3);
+  fillReferenced(cache);
   cache.set(entry({ name: 'd.example', ttl: 100, at: 5_000 }), false);
   assert.equal(cache.size, 3);
   for (const n of ['a', 'c', 'd']) assert.ok(get(cache, `${n}.example`, 5_000), n);
@@ -336,10 +341,7 @@ test('serveStale can be changed later; lowered, entries past the new window go',
 
 test('stale entries count against size and are evicted by second chance like any other', () => {
   const cache = new AnswerCache(3, { serveStale: 3600 });
-  cache.set(entry({ name: 'a.example', ttl: 100 }), false);
-  cache.set(entry({ name: 'short.example', ttl: 1 }), false);
-  cache.set(entry({ name: 'c.example', ttl: 100 }), false);
-  for (const n of ['a', 'short', 'c']) assert.ok(get(cache, `${n}.example`, 0));
+  fillReferenced(cache);
   // At 5 s short.example has expired but is in its window: every entry was referenced, so each is
   // requeued once and the oldest, a.example, goes; without the window short.example would have.
   cache.set(entry({ name: 'd.example', ttl: 100, at: 5_000 }), false);

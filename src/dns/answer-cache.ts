@@ -1,8 +1,9 @@
 /**
  * The answer cache: at most `size` entries, each dropped once its TTL has run out on the injected
  * clock (or, with `serveStale`, that many seconds later: until then an expired entry is kept to be
- * served stale when the upstreams fail, RFC 8767), about the least recently used evicted first. It keeps no JavaScript object per entry, so
- * that a large cache costs little memory and gives the garbage collector nothing to trace:
+ * served stale when the upstreams fail, RFC 8767), about the least recently used evicted first. It
+ * keeps no JavaScript object per entry, so that a large cache costs little memory and gives the
+ * garbage collector nothing to trace:
  *
  * - The arena ({@link AnswerArena}): every entry's bytes in one ring buffer, behind a small header
  *   with its cacheTtl and storedAt. The bytes are the {@link AnswerEntry} layout (the response with

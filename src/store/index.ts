@@ -14,4 +14,5 @@ export { DATABASE_FILE, openStore } from './open-store.js';
 export type { OpenStoreOptions, SqliteStore } from './open-store.js';
 export type { SqliteQueryLog, SqliteQueryLogOptions } from './sqlite-query-log.js';
 export { SCHEMA_VERSION } from './migrations.js';
-export { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USERNAME_PATTERN, verifyPassword } from './password.js';
+export { hashPassword, verifyPassword } from './password.js';
+export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USERNAME_PATTERN } from './account-rules.js';

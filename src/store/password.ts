@@ -1,18 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
-/**
- * A console password's length, in characters (code points, as the API's JSON schema counts them:
- * one emoji is one), the same for the API and `rambu user`.
- */
-export const MIN_PASSWORD_LENGTH = 8;
-export const MAX_PASSWORD_LENGTH = 1024;
-
-/**
- * A console username: 1 to 64 of lowercase letters, digits, dot, underscore and hyphen, the same for
- * the API (as a JSON-schema pattern) and `rambu user`.
- */
-export const USERNAME_PATTERN = '^[a-z0-9._-]{1,64}$';
-
 /** scrypt cost: N=2^15, r=8 needs 32 MiB per hash, ~50-100 ms on a server core. */
 export const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;

@@ -1,5 +1,6 @@
 /** Users and roles, for admins: add, change role, reset password, disable or enable, delete. */
 import { useState } from 'preact/hooks';
+import { USERNAME_CHARS } from '../../store/account-rules.js';
 import { api } from '../api.js';
 import { ROLES, type Role, type UserRow } from '../api-types.js';
 import { useApp } from '../app-context.js';
@@ -43,7 +44,7 @@ function AddUser(props: { onDone(message: { ok: boolean; text: string }): void }
     <form class="form-grid form-grid-3" onSubmit={submit} data-testid="user-form">
       <label class="field">
         <span>{t('users.username')}</span>
-        <input name="username" required pattern="[a-z0-9._\-]{1,64}" autocapitalize="none" spellcheck={false} autocomplete="off"
+        <input name="username" required pattern={USERNAME_CHARS} autocapitalize="none" spellcheck={false} autocomplete="off"
           value={username} onInput={(e) => setUsername(e.currentTarget.value.toLowerCase())} />
       </label>
       <label class="field">
