@@ -4,7 +4,8 @@
  * the config text the main thread validated, over the main thread's domain index in shared memory,
  * and reads the main thread's UDP sockets by their file descriptors.
  */
-import type { DnsStatsSnapshot, QueryLogColumns, SharedUdpSocket } from '../dns/index.js';
+import type { DnsStatsSnapshot, SharedUdpSocket } from '../dns/index.js';
+import type { EncodedBatch } from '../store/index.js';
 import type { ExemptionInput, PolicyLists } from '../policy/index.js';
 
 /** `workerData` of a DNS thread. */
@@ -32,10 +33,8 @@ export type FromDnsThread =
   | { type: 'listening' }
   /** Start-up failed; `code` is the RambuError code when there is one. */
   | { type: 'failed'; message: string; code: string | null }
-  | { type: 'log'; columns: QueryLogColumns }
-  /**
-   * Counters so far (the thread's whole life), query-log entries it dropped, and upstream
-   * round-trip samples (ms, upstream label) since the previous message.
-   */
-  | { type: 'stats'; stats: DnsStatsSnapshot; logDropped: number; latencyMs: number[]; latencyUpstream: string[] }
+  /** A query-log batch in the writer's format, with its own dictionary (its buffer is transferred). */
+  | { type: 'log'; batch: EncodedBatch }
+  /** Counters so far (the thread's whole life) and upstream round-trip samples (ms, upstream label) since the previous message. */
+  | { type: 'stats'; stats: DnsStatsSnapshot; latencyMs: number[]; latencyUpstream: string[] }
   | { type: 'stopped' };

@@ -11,25 +11,29 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pino, { type Logger } from 'pino';
 import { ConfigError, formatIssue } from '../errors.js';
 import { type LoadedConfig, parseConfigText } from '../config/index.js';
-import { createDnsServer, QueryLogBatch, snapshotDnsStats, type DnsServer, type QueryLogEntry } from '../dns/index.js';
+import { createDnsServer, snapshotDnsStats, type DnsServer, type QueryLogEntry } from '../dns/index.js';
+import { BatchEncoder } from '../store/index.js';
 import type { ExemptionInput, Policy, PolicyLists } from '../policy/index.js';
 import type { DnsThreadData, FromDnsThread, ToDnsThread } from './dns-thread-protocol.js';
 
-/** A batch leaves at this size or after LOG_FLUSH_MS, whichever comes first. */
+/**
+ * A batch leaves at this size or after LOG_FLUSH_MS, whichever comes first, encoded here in the
+ * writer's own format (with its own dictionary), and goes to the writer untouched.
+ */
 const LOG_BATCH_ROWS = 2_000;
 const LOG_FLUSH_MS = 100;
 const STATS_MS = 1_000;
 const LATENCY_SAMPLES_MAX = 1_024;
 
 function runThread(port: NonNullable<typeof parentPort>, data: DnsThreadData): void {
-  const send = (message: FromDnsThread): void => port.postMessage(message);
+  const send = (message: FromDnsThread, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
   let logger: Logger = pino({ level: 'info' }, pino.destination(2)).child({ dnsThread: data.number });
   let exemptions: ExemptionInput[] = data.exemptions;
   let base: Policy | null = null;
   let current: Policy | null = null;
   let dns: DnsServer | null = null;
   let stopping = false;
-  const batch = new QueryLogBatch();
+  const encoder = new BatchEncoder({ capacity: LOG_BATCH_ROWS });
   let flushTimer: NodeJS.Timeout | null = null;
   let statsTimer: NodeJS.Timeout | null = null;
   const latencyMs: number[] = [];
@@ -50,17 +54,20 @@ function runThread(port: NonNullable<typeof parentPort>, data: DnsThreadData): v
 
   const flushLog = (): void => {
     if (flushTimer !== null) { clearTimeout(flushTimer); flushTimer = null; }
-    const columns = batch.take();
-    if (columns !== null) send({ type: 'log', columns });
+    const batch = encoder.take();
+    if (batch !== null) send({ type: 'log', batch }, [batch.buffer]);
   };
   const onQuery = (entry: QueryLogEntry): void => {
-    batch.push(entry);
-    if (batch.size >= LOG_BATCH_ROWS) flushLog();
+    if (!encoder.encode(entry)) {
+      flushLog();
+      encoder.encode(entry);
+    }
+    if (encoder.count >= encoder.capacity) flushLog();
     else if (flushTimer === null) flushTimer = setTimeout(flushLog, LOG_FLUSH_MS);
   };
   const sendStats = (): void => {
     if (dns === null) return;
-    send({ type: 'stats', stats: snapshotDnsStats(dns.stats), logDropped: batch.dropped, latencyMs: latencyMs.splice(0), latencyUpstream: latencyUpstream.splice(0) });
+    send({ type: 'stats', stats: snapshotDnsStats(dns.stats), latencyMs: latencyMs.splice(0), latencyUpstream: latencyUpstream.splice(0) });
   };
 
   const start = async (): Promise<void> => {

@@ -9,7 +9,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { DnsStatsSnapshot, LatencySamples, QueryLogColumns, SharedUdpSocket } from '../dns/index.js';
+import type { DnsStatsSnapshot, LatencySamples, SharedUdpSocket } from '../dns/index.js';
+import type { EncodedBatch } from '../store/index.js';
 import { emptyDnsStatsSnapshot } from '../dns/index.js';
 import type { ExemptionInput, PolicyLists } from '../policy/index.js';
 import type { DnsThreadData, FromDnsThread, ToDnsThread } from './dns-thread-protocol.js';
@@ -32,8 +33,8 @@ export interface DnsThreadsOptions {
   lists: PolicyLists;
   exemptions: ExemptionInput[];
   sockets: SharedUdpSocket[];
-  /** Called with each query-log batch a thread sends. */
-  onLog: (columns: QueryLogColumns) => void;
+  /** Called with each query-log batch a thread sends (encoded, with its own dictionary). */
+  onLog: (batch: EncodedBatch) => void;
   /** Where the threads' upstream round-trip samples go (the main thread's, for /metrics). */
   upstreamLatency: LatencySamples;
   /** A thread ended without being asked to. */
@@ -50,8 +51,6 @@ export interface DnsThreads {
   snapshots(): DnsStatsSnapshot[];
   /** Threads that read the sockets now. */
   listening(): number;
-  /** Query-log entries the threads dropped because their buffer was full. */
-  logDropped(): number;
   /** Asks every thread to stop reading and send what it holds, then ends them. */
   stop(): Promise<void>;
 }
@@ -61,7 +60,6 @@ interface Slot {
   worker: Worker;
   listening: boolean;
   stats: DnsStatsSnapshot;
-  logDropped: number;
   stopped: (() => void) | null;
 }
 
@@ -82,11 +80,10 @@ export function createDnsThreads(options: DnsThreadsOptions): DnsThreads {
         if (starting !== null) { starting.reject(Object.assign(new Error(message.message), { code: message.code })); starting = null; }
         break;
       case 'log':
-        options.onLog(message.columns);
+        options.onLog(message.batch);
         break;
       case 'stats':
         slot.stats = message.stats;
-        slot.logDropped = message.logDropped;
         for (let i = 0; i < message.latencyMs.length; i++) options.upstreamLatency.add(message.latencyMs[i]!, message.latencyUpstream[i] ?? 'unknown');
         break;
       case 'stopped':
@@ -100,7 +97,7 @@ export function createDnsThreads(options: DnsThreadsOptions): DnsThreads {
       number, file: options.file, text: options.configText, lists: options.lists, exemptions: options.exemptions, sockets: options.sockets,
     };
     const worker = new Worker(WORKER_URL, { workerData: data, stdout: false, stderr: false, resourceLimits: THREAD_LIMITS });
-    const slot: Slot = { number, worker, listening: false, stats: emptyDnsStatsSnapshot(), logDropped: 0, stopped: null };
+    const slot: Slot = { number, worker, listening: false, stats: emptyDnsStatsSnapshot(), stopped: null };
     slots.push(slot);
     worker.on('message', (message: FromDnsThread) => onMessage(slot, message));
     worker.on('error', (err) => log.error({ err, thread: number }, 'dns thread failed'));
@@ -146,7 +143,6 @@ export function createDnsThreads(options: DnsThreadsOptions): DnsThreads {
     exemptionsChanged: (list) => post({ type: 'exemptions', list }),
     snapshots: () => slots.map((s) => s.stats),
     listening: () => slots.filter((s) => s.listening).length,
-    logDropped: () => slots.reduce((n, s) => n + s.logDropped, 0),
     async stop() {
       stopping = true;
       starting = null;

@@ -16,7 +16,7 @@ import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { ConfigError, formatIssue } from '../errors.js';
 import { DEFAULT_CONFIG_YAML, type LoadedConfig, loadConfigFile, parseConfigText } from '../config/index.js';
-import { createDnsServer, createDnsStats, forEachQueryLogEntry, registerDnsMetrics, snapshotDnsStats, sumDnsStatsInto } from '../dns/index.js';
+import { createDnsServer, createDnsStats, registerDnsMetrics, snapshotDnsStats, sumDnsStatsInto } from '../dns/index.js';
 import type { ExemptionInput, Policy } from '../policy/index.js';
 import { openStore } from '../store/index.js';
 import { buildApp, ensureAdmin, LOG_REDACT_PATHS, type PolicyEditor, toPolicyExemptions } from '../web/index.js';
@@ -62,16 +62,16 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   for (const w of loaded.warnings) logger.warn(w);
 
   const store = openStore({ dir: settings.storage.path, retentionDays: settings.storage.retentionDays, logger });
+  // Test hook, off unless asked for (test/serve/query-log-topology.test.ts): SIGUSR2 ends the query
+  // log's writer thread as a crash would, to show that the log survives it.
+  if ((process.env['RAMBU_TEST_HOOKS'] ?? '').split(',').includes('writer-kill')) process.on('SIGUSR2', () => { void store.queryLog.killWriter(); });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rambu_' });
   const queryLogGauge = new Gauge({
     name: 'rambu_query_log_rows', help: 'Query-log rows by state: buffered (not yet written), written, dropped (buffer full), failed (write errors)',
     labelNames: ['state'], registers: [registry],
     collect() {
-      const s = store.queryLog.stats();
-      // Entries DNS threads dropped before they reached the store count as dropped too.
-      const workerDropped = threads?.logDropped() ?? 0;
-      for (const [state, value] of Object.entries(s)) queryLogGauge.set({ state }, state === 'dropped' ? value + workerDropped : value);
+      for (const [state, value] of Object.entries(store.queryLog.stats())) queryLogGauge.set({ state }, value);
     },
   });
 
@@ -189,7 +189,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       } else {
         threads = createDnsThreads({
           threads: settings.dns.workers - 1, file, configText: loaded.text, lists: base.lists(), exemptions, sockets,
-          onLog: (columns) => forEachQueryLogEntry(columns, (entry) => store.queryLog.append(entry)),
+          onLog: (batch) => store.queryLog.appendBatch(batch),
           upstreamLatency: dnsTotal.upstreamLatency, onFatal: (message) => fatal?.(message), logger,
         });
         await threads.start();

@@ -19,7 +19,5 @@ export type { Edns } from './edns.js';
 export { RR_TYPE, RR_CLASS, typeName, typeFromName } from './rr-types.js';
 export { FLAG, OPCODE, RCODE, rcodeName, rcodeOf, opcodeOf } from './rcodes.js';
 export { normalizeName, isSubdomain, MAX_NAME_LENGTH, MAX_LABEL_LENGTH } from './domain-name.js';
-export { QueryLogBatch, forEachQueryLogEntry, queryLogColumnsLength } from './query-log-columns.js';
-export type { QueryLogColumns, QueryLogBatchOptions } from './query-log-columns.js';
 export { addDnsStats, emptyDnsStatsSnapshot, snapshotDnsStats, sumDnsStatsInto } from './dns-stats-snapshot.js';
 export type { DnsStatsSnapshot } from './dns-stats-snapshot.js';

@@ -38,6 +38,15 @@ export interface SqliteStore extends Store {
   readonly file: string;
 }
 
+/** Throws when `db` is not empty and not rambu's: no rambu schema version but tables of its own. */
+function refuseForeign(db: Database): void {
+  // Reading the schema also makes SQLite read the header, so a file that is no database fails here.
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+  if ((db.pragma('user_version', { simple: true }) as number) === 0 && tables.length > 0) {
+    throw new Error(`not a rambu database (no schema version, tables ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', ...' : ''}): left as it is`);
+  }
+}
+
 /**
  * Open (creating and migrating as needed) `rambu.db` in `dir`. Throws RambuError `STORAGE_FAILED`
  * when the directory or the database cannot be used.
@@ -50,6 +59,9 @@ export function openStore(options: OpenStoreOptions): SqliteStore {
   try {
     mkdirSync(options.dir, { recursive: true });
     db = new BetterSqlite3(file);
+    // Before anything writes: a file that is not rambu's (corrupt, or another program's database) is
+    // refused as it is, never turned into rambu's.
+    refuseForeign(db);
     db.pragma('journal_mode = WAL');
     // NORMAL is durable across process crashes in WAL mode; only a power cut may lose the last commits.
     db.pragma('synchronous = NORMAL');

@@ -1,13 +1,17 @@
 import type { QueryAction, QueryLogEntry } from './types.js';
 
 /**
- * The columnar batch in which query-log entries travel from the DNS thread to the writer thread: one
- * ArrayBuffer per batch, transferred (not copied) both ways and reused. Low-cardinality strings
- * (type, service, rule, exemption, rcode, upstream) become small integer codes of a per-process
- * dictionary whose new words ride along with the batch that first uses them. Clients and names are
- * too many to intern here: the batch keeps the caller's strings (no copy, no hashing) and joins them
- * into one string when it is handed over, with their lengths in the buffer. `append` thus allocates
- * nothing and costs a few array stores and map lookups.
+ * The one format in which query-log entries travel from every DNS thread (the main thread's and the
+ * extra ones of `dns.workers`) to the writer thread: one ArrayBuffer per batch, transferred (not
+ * copied). Low-cardinality strings (type, service, rule, exemption, rcode, upstream) become small
+ * integer codes of the batch's own dictionary, which travels with it: a batch is decoded from
+ * itself alone, so no two threads have to agree on a dictionary, and a writer that restarts, or a
+ * batch from another encoder, cannot read a code with the wrong words. (Each batch's dictionary is a
+ * few dozen words; when two dictionaries lived on two threads and learned words batch by batch, one
+ * word shipped twice shifted every later code, and blocked rows read `TYPE NXDOMAIN`.) Clients and
+ * names are too many to intern here: the batch keeps the caller's strings (no copy, no hashing) and
+ * joins them into one string when it is handed over, with their lengths in the buffer. `encode`
+ * thus allocates nothing and costs a few array stores and map lookups.
  */
 
 /** Storage codes of the actions; stable (they are in the database). The common one is 0. */
@@ -66,25 +70,25 @@ export function batchViews(buffer: ArrayBuffer, capacity: number): BatchViews {
   };
 }
 
-/** A batch ready to hand to the writer. */
+/** A batch ready to hand to the writer: everything needed to decode it is in it. */
 export interface EncodedBatch {
   buffer: ArrayBuffer;
+  /** Entries the buffer is laid out for (see {@link batchViews}). */
+  capacity: number;
   count: number;
   /** Every entry's client then name, joined. */
   text: string;
-  /** Dictionary words first used by this batch, in code order. */
+  /** The batch's dictionary: code -> word, for every code its entries use. */
   strings: string[];
-  /** The dictionary starts over after this batch (it reached its bound). */
-  resetStrings: boolean;
 }
 
 export interface BatchEncoderOptions {
   /** Entries per batch. */
   capacity: number;
   /**
-   * Dictionary words before it starts over. It holds types, services, rules, exemptions, rcodes and
-   * upstreams, a few dozen words; the bound matters only when one of them churns (random `TYPE<n>`
-   * queries), and keeps the copies on both threads to a few hundred KB. @default 4096
+   * Dictionary words a batch holds at most: a batch whose dictionary reaches it is full. It holds
+   * types, services, rules, exemptions, rcodes and upstreams, a few dozen words; the bound matters
+   * only when one of them churns (random `TYPE<n>` queries). @default 4096
    */
   maxStrings?: number | undefined;
 }
@@ -93,23 +97,22 @@ export interface BatchEncoderOptions {
 export class BatchEncoder {
   readonly capacity: number;
   readonly #maxStrings: number;
+  /** The open batch's dictionary: word -> code, and code -> word. */
   readonly #codes = new Map<string, number>();
   #strings: string[] = [];
-  /** Words handed out with earlier batches of this dictionary generation. */
-  #shipped = 0;
-  #resetPending = false;
   #views: BatchViews | null = null;
   #count = 0;
   /** Client and name of each entry, held until the batch is handed over. */
   readonly #text: string[];
   readonly #spare: ArrayBuffer[] = [];
-  /** Per field, the last word coded and its code. */
+  /** Per field, the last word coded in the open batch and its code. */
   readonly #lastWord: (string | null)[] = new Array<string | null>(STRING_FIELDS).fill(null);
   readonly #lastCode = new Int32Array(STRING_FIELDS);
 
   constructor(options: BatchEncoderOptions) {
     this.capacity = Math.max(1, Math.floor(options.capacity));
-    this.#maxStrings = options.maxStrings ?? 4096;
+    // Room for one entry's words past the bound: an entry is never split across dictionaries.
+    this.#maxStrings = Math.max(1, Math.floor(options.maxStrings ?? 4096));
     this.#text = new Array<string>(this.capacity * 2).fill('');
   }
 
@@ -118,18 +121,14 @@ export class BatchEncoder {
     return this.#count;
   }
 
-  /** The words a fresh writer must learn before the next batch: those handed out so far. */
-  shippedStrings(): string[] {
-    return this.#strings.slice(0, this.#shipped);
-  }
-
   /**
-   * Add `e` to the open batch. False (and nothing written) when the batch is full or its dictionary
-   * must start over: `take()` it and call again, which then succeeds. Never false for an empty batch.
+   * Add `e` to the open batch. False (and nothing written) when the batch is full, by its capacity
+   * or its dictionary's bound: `take()` it and call again, which then succeeds. Never false for an
+   * empty batch.
    */
   encode(e: QueryLogEntry): boolean {
     const i = this.#count;
-    if (i >= this.capacity || this.#resetPending) return false;
+    if (i >= this.capacity || this.#strings.length >= this.#maxStrings) return false;
     const v = this.#views ?? this.#open();
     const client = typeof e.client === 'string' ? e.client : '';
     const name = typeof e.name === 'string' ? e.name : '';
@@ -152,26 +151,21 @@ export class BatchEncoder {
     return true;
   }
 
-  /** Close the open batch and hand it over, or null when it is empty. */
+  /** Close the open batch and hand it over, or null when it is empty. The next batch starts a new dictionary. */
   take(): EncodedBatch | null {
     const v = this.#views;
     if (v === null || this.#count === 0) return null;
     const n = this.#count;
     const text = this.#text;
     const batch: EncodedBatch = {
-      buffer: v.buffer, count: n, text: (n === this.capacity ? text : text.slice(0, 2 * n)).join(''),
-      strings: this.#strings.slice(this.#shipped), resetStrings: this.#resetPending,
+      buffer: v.buffer, capacity: this.capacity, count: n,
+      text: (n === this.capacity ? text : text.slice(0, 2 * n)).join(''), strings: this.#strings,
     };
     // Keep no caller's string alive past the hand-over.
     text.fill('', 0, 2 * n);
-    this.#shipped = this.#strings.length;
-    if (this.#resetPending) {
-      this.#lastWord.fill(null);
-      this.#codes.clear();
-      this.#strings = [];
-      this.#shipped = 0;
-      this.#resetPending = false;
-    }
+    this.#lastWord.fill(null);
+    this.#codes.clear();
+    this.#strings = [];
     this.#views = null;
     this.#count = 0;
     return batch;
@@ -193,18 +187,43 @@ export class BatchEncoder {
     // Most fields repeat the same string object from one entry to the next: compare before hashing.
     if (s === this.#lastWord[field]) return this.#lastCode[field] ?? NO_STRING;
     let known = this.#codes.get(s);
-    if (known === undefined) known = this.#add(s);
+    if (known === undefined) {
+      known = this.#strings.length;
+      this.#strings.push(s);
+      this.#codes.set(s, known);
+    }
     this.#lastWord[field] = s;
     this.#lastCode[field] = known;
     return known;
   }
+}
 
-  #add(s: string): number {
-    const code = this.#strings.length;
-    this.#strings.push(s);
-    this.#codes.set(s, code);
-    // Start over after this batch, never inside it: its codes must all belong to one generation.
-    if (code + 1 >= this.#maxStrings) this.#resetPending = true;
-    return code;
+/**
+ * Why `batch` cannot be decoded as it came (from another thread, so not trusted to be well formed),
+ * or null when it can: a buffer laid out for its capacity, text as long as its lengths say, and every
+ * code a word of its own dictionary (type and rcode always one). A batch with a problem is refused
+ * whole: no row of it is ever written with words it did not mean.
+ */
+export function batchProblem(batch: EncodedBatch): string | null {
+  const { buffer, capacity, count, strings, text } = batch;
+  if (!Number.isInteger(capacity) || capacity < 1) return `invalid capacity ${String(capacity)}`;
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength !== batchByteLength(capacity)) return `buffer is not laid out for ${capacity} entries`;
+  if (!Number.isInteger(count) || count < 0 || count > capacity) return `invalid entry count ${String(count)}`;
+  if (typeof text !== 'string') return 'text is not a string';
+  if (!Array.isArray(strings) || !strings.every((s) => typeof s === 'string')) return 'dictionary is not a list of words';
+  const v = batchViews(buffer, capacity);
+  let length = 0;
+  for (let i = 0; i < 2 * count; i++) length += v.lengths[i] ?? 0;
+  if (length !== text.length) return `text has ${text.length} characters, its entries ${length}`;
+  const words = strings.length;
+  for (let i = 0; i < count; i++) {
+    if (((v.flags[i] ?? 0) & 7) >= ACTIONS_BY_CODE.length) return `entry ${i}: unknown action code ${(v.flags[i] ?? 0) & 7}`;
+    const c = i * STRING_FIELDS;
+    for (let f = 0; f < STRING_FIELDS; f++) {
+      const code = v.codes[c + f] ?? NO_STRING;
+      const required = f === FIELD_TYPE || f === FIELD_RCODE;
+      if (code < (required ? 0 : NO_STRING) || code >= words) return `entry ${i}: word code ${code} of field ${f} is not in the batch's ${words}-word dictionary`;
+    }
   }
+  return null;
 }

@@ -1,17 +1,15 @@
 /** Messages between the query log on the main thread and its writer thread (query-log-worker.ts). */
+import type { EncodedBatch } from './query-log-batch.js';
 
 /** `workerData` of the writer thread. */
 export interface WriterData {
   /** Database file (already migrated by the main thread). */
   file: string;
-  /** Entries per batch buffer. */
-  capacity: number;
-  /** Dictionary words that earlier batches of this generation defined. */
-  strings: string[];
 }
 
 export type ToWriter =
-  | { kind: 'batch'; buffer: ArrayBuffer; count: number; text: string; strings: string[]; resetStrings: boolean }
+  /** A batch to write, decoded from itself alone (its buffer is transferred). */
+  | ({ kind: 'batch' } & EncodedBatch)
   /** Answered once every batch sent before it is committed. */
   | { kind: 'flush'; seq: number }
   /** Delete rows before `cutoff`; answered with the number deleted. */
@@ -22,5 +20,6 @@ export type ToWriter =
 export type FromWriter =
   /** A batch is committed; its buffer comes back for reuse. */
   | { kind: 'written'; buffer: ArrayBuffer; count: number }
-  | { kind: 'failed'; buffer: ArrayBuffer; count: number; error: string }
+  /** Not written: `refused` when the batch could not be decoded (QUERY_LOG_BATCH), else a write error. */
+  | { kind: 'failed'; buffer: ArrayBuffer; count: number; error: string; refused: boolean }
   | { kind: 'done'; seq: number; value: number; error: string | null };

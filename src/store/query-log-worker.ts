@@ -4,15 +4,15 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
-import { batchViews } from './query-log-batch.js';
 import type { FromWriter, ToWriter, WriterData } from './query-log-protocol.js';
 import { openWriterDatabase, QueryLogWriter } from './query-log-writer.js';
+import { StoreError } from './store-error.js';
 import { yieldToDns } from './writer-priority.js';
 
 const port = parentPort;
 if (port === null) throw new Error('query-log-worker.js runs as a worker thread only');
 const data = workerData as WriterData;
-const send = (m: FromWriter, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+const send = (m: FromWriter, transfer: unknown[] = []): void => port.postMessage(m, transfer.filter((b) => b instanceof ArrayBuffer));
 
 yieldToDns();
 
@@ -22,7 +22,6 @@ let openError = 'query log writer is closed';
 try {
   db = openWriterDatabase(data.file);
   writer = new QueryLogWriter(db);
-  writer.addStrings(data.strings);
 } catch (err) {
   db?.close();
   db = null;
@@ -35,15 +34,14 @@ let pruning: Promise<void> = Promise.resolve();
 port.on('message', (m: ToWriter) => {
   switch (m.kind) {
     case 'batch': {
-      if (writer === null) { send({ kind: 'failed', buffer: m.buffer, count: m.count, error: openError }, [m.buffer]); return; }
+      const { kind: _, ...batch } = m;
+      if (writer === null) { send({ kind: 'failed', buffer: m.buffer, count: m.count, error: openError, refused: false }, [m.buffer]); return; }
       try {
-        writer.addStrings(m.strings);
-        writer.write(batchViews(m.buffer, data.capacity), m.count, m.text);
+        writer.write(batch);
         send({ kind: 'written', buffer: m.buffer, count: m.count }, [m.buffer]);
       } catch (err) {
-        send({ kind: 'failed', buffer: m.buffer, count: m.count, error: (err as Error).message }, [m.buffer]);
-      } finally {
-        if (m.resetStrings) writer.resetStrings();
+        const refused = err instanceof StoreError && err.code === 'QUERY_LOG_BATCH';
+        send({ kind: 'failed', buffer: m.buffer, count: m.count, error: (err as Error).message, refused }, [m.buffer]);
       }
       return;
     }

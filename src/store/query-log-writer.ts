@@ -4,7 +4,9 @@ import {
   FIELD_EXEMPTION, FIELD_RCODE, FIELD_RULE, FIELD_SERVICE, FIELD_TYPE, FIELD_UPSTREAM, FLAG_CACHED, NO_STRING,
   STRING_FIELDS,
 } from './query-log-batch.js';
-import type { BatchViews } from './query-log-batch.js';
+import { batchProblem, batchViews } from './query-log-batch.js';
+import type { BatchViews, EncodedBatch } from './query-log-batch.js';
+import { StoreError } from './store-error.js';
 import { WordCache } from './word-cache.js';
 
 const MINUTE = 60_000;
@@ -43,6 +45,8 @@ const ROW_PARAMS = 14;
  */
 const ROW_VALUES = '(?, ?, ?, coalesce(?, CAST(? AS BLOB)), ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const PRUNE_CHUNK = 20_000;
+/** Dictionary words whose ids the writer keeps across batches; past it, it starts over (random `TYPE<n>` churn). */
+const MAX_WORD_IDS = 4096;
 
 /**
  * A connection to the (already migrated) database `file`, set up for the writer thread.
@@ -161,10 +165,14 @@ export interface QueryLogWriterOptions {
  */
 export class QueryLogWriter {
   readonly #db: Database;
-  /** The encoder's dictionary: code -> word, database id (-1 when not resolved yet) and refresh time. */
-  #words: string[] = [];
-  #wordIds: number[] = [];
-  #wordTimes: number[] = [];
+  /**
+   * Database ids of the batches' dictionary words (types, services, rules, rcodes...): word -> id
+   * and the time its `last_time` was last refreshed. A few dozen words; bounded for churn.
+   */
+  #wordIds = new Map<string, { id: number; time: number }>();
+  /** The batch being written: its dictionary, and each code's database id (-1 when not resolved yet). */
+  #words: readonly string[] = [];
+  #codeIds: number[] = [];
   /** Clients and names seen lately -> database id. */
   readonly #seen = new WordCache(CACHED_WORDS);
   readonly #insertMany: Statement;
@@ -205,25 +213,22 @@ export class QueryLogWriter {
     this.#write = (views, count, text) => tx.immediate(views, count, text);
   }
 
-  /** Learn the dictionary words that follow the known ones (codes continue from the last). */
-  addStrings(words: readonly string[]): void {
-    for (const w of words) {
-      this.#words.push(w);
-      this.#wordIds.push(-1);
-      this.#wordTimes.push(-Infinity);
+  /**
+   * Write a batch in one transaction, or throw a {@link StoreError} `QUERY_LOG_BATCH` (nothing
+   * written) when it cannot be decoded as it came (see {@link batchProblem}).
+   */
+  write(batch: EncodedBatch): void {
+    const problem = batchProblem(batch);
+    if (problem !== null) throw new StoreError('QUERY_LOG_BATCH', `query log batch refused: ${problem}`);
+    if (this.#wordIds.size > MAX_WORD_IDS) this.#wordIds = new Map();
+    this.#words = batch.strings;
+    this.#codeIds = new Array<number>(batch.strings.length).fill(-1);
+    try {
+      this.#write(batchViews(batch.buffer, batch.capacity), batch.count, batch.text);
+    } finally {
+      this.#words = [];
+      this.#codeIds = [];
     }
-  }
-
-  /** The encoder started its dictionary over. */
-  resetStrings(): void {
-    this.#words = [];
-    this.#wordIds = [];
-    this.#wordTimes = [];
-  }
-
-  /** Write `count` entries of a batch (`text`: their clients and names, joined) in one transaction. */
-  write(views: BatchViews, count: number, text: string): void {
-    this.#write(views, count, text);
   }
 
   /**
@@ -251,7 +256,7 @@ export class QueryLogWriter {
     const words = db.prepare('DELETE FROM querylog_text WHERE last_time < ?').run(cutoff - TEXT_SLACK_MS).changes;
     if (words > 0) {
       // Some cached ids may be gone: resolve every word again on its next use.
-      this.#wordIds.fill(-1);
+      this.#wordIds = new Map();
       this.#seen.clear();
     }
     return deleted;
@@ -271,7 +276,6 @@ export class QueryLogWriter {
     if (newest === -Infinity) newest = oldest = 0;
     const inline = count >= (this.#inlineNamesRate * Math.max(RATE_SPAN_MS, newest - oldest)) / 1000;
     this.#seen.begin(newest, TEXT_SLACK_MS);
-    this.#forgetStaleWords(newest);
     // Names arrive lowercase: one pass over the whole text spares lowercasing them one by one. (Only
     // as a test: a whole-text result could differ from one name's, e.g. a final sigma before a client.)
     const caseless = text.toLowerCase() === text;
@@ -334,25 +338,21 @@ export class QueryLogWriter {
     for (const b of counts.blocked) this.#upsertBlocked.run(b.minute, b.client, this.#words[b.service] ?? '', b.count);
   }
 
-  /** Mark the dictionary words whose last refresh is too old for this batch as unresolved. */
-  #forgetStaleWords(newest: number): void {
-    const ids = this.#wordIds;
-    const times = this.#wordTimes;
-    for (let code = 0; code < ids.length; code++) {
-      if ((ids[code] ?? -1) >= 0 && (times[code] ?? -Infinity) + TEXT_SLACK_MS < newest) ids[code] = -1;
-    }
-  }
-
-  /** The database id of dictionary word `code`, null for no word. */
+  /** The database id of dictionary word `code` of the batch, null for no word. */
   #optional(code: number | undefined, newest: number): number | null {
     if (code === undefined || code < 0) return null;
-    const id = this.#wordIds[code];
-    if (id === undefined) return null;
-    if (id >= 0) return id;
-    const fresh = this.#refresh(this.#words[code] ?? '', newest, newest);
-    this.#wordIds[code] = fresh;
-    this.#wordTimes[code] = newest;
-    return fresh;
+    const resolved = this.#codeIds[code];
+    if (resolved === undefined) return null;
+    if (resolved >= 0) return resolved;
+    const word = this.#words[code] ?? '';
+    let known = this.#wordIds.get(word);
+    // A word refreshed too long before this batch may have been pruned since: refresh it.
+    if (known === undefined || known.time + TEXT_SLACK_MS < newest) {
+      known = { id: this.#refresh(word, newest, newest), time: newest };
+      this.#wordIds.set(word, known);
+    }
+    this.#codeIds[code] = known.id;
+    return known.id;
   }
 
   /** Like #optional, with the empty word standing in for a missing one (the column is NOT NULL). */

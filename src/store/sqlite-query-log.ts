@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { BatchEncoder, batchViews } from './query-log-batch.js';
+import { BatchEncoder } from './query-log-batch.js';
 import type { EncodedBatch } from './query-log-batch.js';
 import type { FromWriter, ToWriter, WriterData } from './query-log-protocol.js';
 import { QueryLogReader } from './query-log-reader.js';
@@ -31,13 +31,15 @@ export interface SqliteQueryLogOptions {
    * time of a page whatever the table size. @default 100000
    */
   scanBudget?: number | undefined;
+  /** After the writer thread dies, batches are counted as failed for this long before a new one starts. @default 5000 */
+  restartDelayMs?: number | undefined;
 }
 
 /** The writer thread's compiled file, beside this one. */
 const WORKER_URL = new URL('./query-log-worker.js', import.meta.url);
 const DAY = 86_400_000;
-/** After the writer thread dies, batches are counted as failed for this long before a new one starts. */
-const RESTART_DELAY_MS = 5000;
+/** Write failures are logged at most this often, with what failed since the last line. */
+const FAILURE_LOG_MS = 60_000;
 /**
  * The writer's objects live for one batch, or for good in its word cache: a young generation of a
  * few MB collects them as well as V8's default of up to 32 MB, which would stay resident. A process
@@ -68,6 +70,7 @@ export class SqliteQueryLog implements QueryLogStore {
   readonly #retentionMs: number;
   readonly #flushIntervalMs: number;
   readonly #maxBuffer: number;
+  readonly #restartDelayMs: number;
   readonly #encoder: BatchEncoder;
   readonly #reader: QueryLogReader;
   #worker: Worker | null = null;
@@ -83,6 +86,9 @@ export class SqliteQueryLog implements QueryLogStore {
   #written = 0;
   #seq = 0;
   readonly #pending = new Map<number, Pending>();
+  /** performance.now() of the last failure logged, and what failed since, not logged yet. */
+  #failureLoggedAt = -Infinity;
+  #unlogged = { batches: 0, rows: 0, refused: 0 };
 
   constructor(db: Database, file: string, options: SqliteQueryLogOptions) {
     this.#db = db;
@@ -91,6 +97,7 @@ export class SqliteQueryLog implements QueryLogStore {
     this.#retentionMs = (options.retentionDays ?? 30) * DAY;
     this.#flushIntervalMs = options.flushIntervalMs ?? 250;
     this.#maxBuffer = options.maxBuffer ?? 100_000;
+    this.#restartDelayMs = options.restartDelayMs ?? 5000;
     this.#encoder = new BatchEncoder({ capacity: options.batchSize ?? 5000 });
     this.#reader = new QueryLogReader(db, { scanBudget: options.scanBudget ?? 100_000 });
   }
@@ -111,6 +118,28 @@ export class SqliteQueryLog implements QueryLogStore {
       this.#timer = setTimeout(() => { this.#timer = null; this.#ship(); }, this.#flushIntervalMs);
       this.#timer.unref();
     }
+  }
+
+  /**
+   * Hand over a batch another thread encoded (a DNS thread of `dns.workers`), as it is: it carries
+   * its own dictionary, so it goes to the writer untouched. Dropped and counted, like an entry, when
+   * the buffer bound is reached or the log is closed.
+   */
+  appendBatch(batch: EncodedBatch): void {
+    if (this.#closed || this.#inFlight + this.#encoder.count + batch.count > this.#maxBuffer) {
+      this.#dropped += batch.count;
+      return;
+    }
+    this.#send(batch);
+  }
+
+  /**
+   * End the writer thread now, as a crash would: what it was owed counts as failed and a new one
+   * starts after the restart delay. For the tests that show the log survives it (`rambu serve`
+   * calls it on SIGUSR2 only when started with RAMBU_TEST_HOOKS=writer-kill).
+   */
+  async killWriter(): Promise<void> {
+    await this.#worker?.terminate();
   }
 
   /** Resolves once every entry appended before the call is committed (or counted as failed). */
@@ -148,9 +177,7 @@ export class SqliteQueryLog implements QueryLogStore {
     let total = 0;
     const write = (batch: EncodedBatch | null): void => {
       if (batch === null) return;
-      writer.addStrings(batch.strings);
-      writer.write(batchViews(batch.buffer, encoder.capacity), batch.count, batch.text);
-      if (batch.resetStrings) writer.resetStrings();
+      writer.write(batch);
       encoder.recycle(batch.buffer);
       total += batch.count;
       this.#written += batch.count;
@@ -193,7 +220,10 @@ export class SqliteQueryLog implements QueryLogStore {
   #ship(): void {
     if (this.#timer !== null) { clearTimeout(this.#timer); this.#timer = null; }
     const batch = this.#encoder.take();
-    if (batch === null) return;
+    if (batch !== null) this.#send(batch);
+  }
+
+  #send(batch: EncodedBatch): void {
     if (this.#worker === null && performance.now() < this.#restartAt) {
       // A writer that keeps dying must not cost DNS a thread start per batch.
       this.#failed += batch.count;
@@ -203,6 +233,20 @@ export class SqliteQueryLog implements QueryLogStore {
     const worker = this.#worker ?? this.#start();
     this.#inFlight += batch.count;
     this.#post(worker, { kind: 'batch', ...batch }, [batch.buffer]);
+  }
+
+  /** Count a batch that was not written; say so at most once a minute, with what failed since. */
+  #reportFailure(rows: number, refused: boolean, error: string): void {
+    this.#failed += rows;
+    const u = this.#unlogged;
+    u.batches++;
+    u.rows += rows;
+    if (refused) u.refused++;
+    const now = performance.now();
+    if (now - this.#failureLoggedAt < FAILURE_LOG_MS) return;
+    this.#failureLoggedAt = now;
+    this.#logger?.error({ err: error, batches: u.batches, rows: u.rows, refused: u.refused }, 'query log write failed; rows dropped (logged at most once a minute)');
+    this.#unlogged = { batches: 0, rows: 0, refused: 0 };
   }
 
   #request(message: (seq: number) => ToWriter, settleOnExit: boolean): Promise<number> {
@@ -221,7 +265,7 @@ export class SqliteQueryLog implements QueryLogStore {
   }
 
   #start(): Worker {
-    const data: WriterData = { file: this.#file, capacity: this.#encoder.capacity, strings: this.#encoder.shippedStrings() };
+    const data: WriterData = { file: this.#file };
     const worker = new Worker(WORKER_URL, { workerData: data, resourceLimits: WRITER_LIMITS });
     this.#worker = worker;
     // The writer checkpoints the WAL; this connection must not do it on the event loop.
@@ -240,11 +284,10 @@ export class SqliteQueryLog implements QueryLogStore {
         this.#encoder.recycle(m.buffer);
         break;
       case 'failed':
-        // Losing log rows beats stalling DNS: count them, say why once per failing batch.
+        // Losing log rows beats stalling DNS, and beats writing them with words they did not mean.
         this.#inFlight -= m.count;
-        this.#failed += m.count;
         this.#encoder.recycle(m.buffer);
-        this.#logger?.error({ err: m.error, rows: m.count }, 'query log write failed; rows dropped');
+        this.#reportFailure(m.count, m.refused, m.error);
         break;
       case 'done': {
         const p = this.#pending.get(m.seq);
@@ -269,7 +312,7 @@ export class SqliteQueryLog implements QueryLogStore {
     } else if (!expected) {
       this.#logger?.error({ err }, 'query log writer stopped');
     }
-    if (!expected) this.#restartAt = performance.now() + RESTART_DELAY_MS;
+    if (!expected) this.#restartAt = performance.now() + this.#restartDelayMs;
     for (const [seq, p] of this.#pending) {
       this.#pending.delete(seq);
       if (p.settleOnExit) p.resolve(0);

@@ -4,6 +4,8 @@ export const STORE_ERROR_CODES = {
   INVALID_CURSOR: 'INVALID_CURSOR',
   /** A user with that name exists. */
   USER_EXISTS: 'USER_EXISTS',
+  /** A query-log batch whose words cannot be decoded: refused whole, its rows counted as failed. */
+  QUERY_LOG_BATCH: 'QUERY_LOG_BATCH',
 } as const;
 
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[keyof typeof STORE_ERROR_CODES];

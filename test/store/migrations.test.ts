@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
@@ -37,6 +37,22 @@ it('refuses a database written by a newer rambu, and a file that is not a databa
   for (const suffix of ['-wal', '-shm']) writeFileSync(join(dir, DATABASE_FILE + suffix), '');
   assert.throws(() => openStore({ dir, pruneIntervalMs: 0 }), (err: unknown) => err instanceof RambuError && err.code === 'RAMBU_STORAGE_FAILED');
   await cleanup().catch(() => {});
+});
+
+it("refuses another program's SQLite database, named, without writing to it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rambu-store-'));
+  try {
+    const file = join(dir, DATABASE_FILE);
+    const other = new BetterSqlite3(file);
+    other.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices (total) VALUES (12.5)');
+    other.close();
+    const before = readFileSync(file);
+    assert.throws(() => openStore({ dir, pruneIntervalMs: 0 }), (err: unknown) => err instanceof RambuError && err.code === 'RAMBU_STORAGE_FAILED' && err.message.includes(file) && err.message.includes('invoices'));
+    assert.deepEqual(readFileSync(file), before);
+    assert.equal(existsSync(`${file}-wal`), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 it('migrates a version 1 query log to the compact one: same rows, ids, cursors and aggregates', async () => {

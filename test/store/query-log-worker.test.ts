@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { DATABASE_FILE, openStore } from '../../src/store/index.js';
 import type { QueryLogEntry } from '../../src/store/index.js';
-import { BatchEncoder, batchViews } from '../../src/store/query-log-batch.js';
+import { BatchEncoder } from '../../src/store/query-log-batch.js';
 import { QueryLogWriter, TEXT_SLACK_MS } from '../../src/store/query-log-writer.js';
 import { FALLBACK_NICE } from '../../src/store/writer-priority.js';
 import { entry, T0, tempStore } from './temp-store.js';
@@ -197,9 +197,7 @@ function writeAll(encoder: BatchEncoder, writer: QueryLogWriter, entries: readon
     const b = encoder.take();
     if (b === null) return;
     batches++;
-    writer.addStrings(b.strings);
-    writer.write(batchViews(b.buffer, encoder.capacity), b.count, b.text);
-    if (b.resetStrings) writer.resetStrings();
+    writer.write(b);
   };
   for (const e of entries) {
     if (!encoder.encode(e)) { write(); assert.equal(encoder.encode(e), true); }

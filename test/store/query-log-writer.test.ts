@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Database } from 'better-sqlite3';
 import type { QueryLogEntry } from '../../src/store/index.js';
-import { BatchEncoder, batchViews } from '../../src/store/query-log-batch.js';
+import { BatchEncoder } from '../../src/store/query-log-batch.js';
 import { INLINE_NAMES_RATE, QueryLogWriter } from '../../src/store/query-log-writer.js';
 import type { QueryLogWriterOptions } from '../../src/store/query-log-writer.js';
 import { entry, T0, tempStore } from './temp-store.js';
@@ -36,9 +36,7 @@ class Feed {
     const b = this.encoder.take();
     if (b === null) return;
     this.sizes.push(b.count);
-    this.writer.addStrings(b.strings);
-    this.writer.write(batchViews(b.buffer, this.encoder.capacity), b.count, b.text);
-    if (b.resetStrings) this.writer.resetStrings();
+    this.writer.write(b);
     this.encoder.recycle(b.buffer);
   }
 }
