@@ -1,9 +1,11 @@
 /**
  * Starts the real product for end-to-end tests: a temp directory with a config whose DNS and web
  * listeners are on free loopback ports and whose upstream is a fake resolver, an admin made with
- * `rambu user add`, then `rambu serve` as a child process, ready once it prints its console URL.
+ * `rambu user add`, then `rambu serve` as a child process the way `npm start` runs it (its
+ * environment and node flags), ready once it prints its console URL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +42,30 @@ export interface ProductOptions {
   policy: string;
   /** More keys under `dns:` (besides listen, upstreams and blockResponse), such as `{ workers: 2 }`; values are written as JSON (YAML flow style). */
   dns?: Record<string, unknown>;
+  /** More environment for `rambu serve` (such as RAMBU_TEST_HOOKS). */
+  env?: Record<string, string>;
+  /** Log level of serve. @default 'warn' */
+  logLevel?: string;
+}
+
+/**
+ * How `npm start` runs serve, read from package.json's `start` script (`VAR=value node FLAGS bin/rambu.js
+ * serve`): its environment and the node flags before the script, so that tests run what ships.
+ */
+export function npmStartCommand(): { env: Record<string, string>; nodeArgs: string[] } {
+  const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const words = script.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  let i = 0;
+  for (; i < words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[i] ?? ''); i++) {
+    const [key, ...value] = (words[i] ?? '').split('=');
+    env[key ?? ''] = value.join('=');
+  }
+  if (words[i] !== 'node') throw new Error(`unexpected start script: ${script}`);
+  const rest = words.slice(i + 1);
+  const bin = rest.indexOf('bin/rambu.js');
+  if (bin < 0 || rest[bin + 1] !== 'serve') throw new Error(`unexpected start script: ${script}`);
+  return { env, nodeArgs: rest.slice(0, bin) };
 }
 
 function runWithStdin(args: string[], stdin: string): Promise<{ code: number | null; output: string }> {
@@ -94,7 +120,7 @@ export async function startProduct(options: ProductOptions): Promise<Product> {
     'storage:',
     `  path: ${JSON.stringify(join(dir, 'data'))}`,
     'log:',
-    '  level: warn',
+    `  level: ${options.logLevel ?? 'warn'}`,
     options.policy.trim(),
     '',
   ].join('\n'));
@@ -106,7 +132,11 @@ export async function startProduct(options: ProductOptions): Promise<Product> {
   }
 
   const log = { text: '' };
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // As `npm start` runs it: the same environment and node flags.
+  const start = npmStartCommand();
+  const child = spawn(process.execPath, [...start.nodeArgs, BIN, 'serve', '--config', config], {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...start.env, ...options.env },
+  });
   child.stdout.on('data', (d: Buffer) => { log.text += d.toString(); });
   child.stderr.on('data', (d: Buffer) => { log.text += d.toString(); });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
