@@ -61,7 +61,9 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   const logger: Logger = pino({ level: settings.log.level, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } }, pino.destination(2));
   for (const w of loaded.warnings) logger.warn(w);
 
-  const store = openStore({ dir: settings.storage.path, retentionDays: settings.storage.retentionDays, logger });
+  // A large query log's schema upgrade runs after DNS starts, on the writer thread.
+  const store = openStore({ dir: settings.storage.path, retentionDays: settings.storage.retentionDays, logger, logMigration: 'background' });
+  if (store.queryLog.migrating) write(io.stdout, 'rambu: query log: upgrading the stored log in the background; DNS answers meanwhile, and older rows show again when it is done');
   // Test hook, off unless asked for (test/serve/query-log-topology.test.ts): SIGUSR2 ends the query
   // log's writer thread as a crash would, to show that the log survives it.
   if ((process.env['RAMBU_TEST_HOOKS'] ?? '').split(',').includes('writer-kill')) process.on('SIGUSR2', () => { void store.queryLog.killWriter(); });

@@ -178,3 +178,4 @@ export function migrate(db: Database, to: number = SCHEMA_VERSION): number {
   }
   return current;
 }
+

@@ -4,7 +4,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { ERROR_CODES, RambuError } from '../errors.js';
-import { migrate } from './migrations.js';
+import { migrateForeground } from './log-upgrade.js';
+import { migrate, SCHEMA_VERSION } from './migrations.js';
 import { SqliteAuditStore } from './sqlite-audit.js';
 import { SqliteExemptionStore } from './sqlite-exemptions.js';
 import { SqliteQueryLog } from './sqlite-query-log.js';
@@ -27,7 +28,14 @@ export interface OpenStoreOptions {
   /** How often to prune the query log and expired sessions; 0 turns it off (the CLI). @default 3600000 */
   pruneIntervalMs?: number;
   /** Tuning of the query-log buffer and page scans. */
-  queryLog?: Omit<SqliteQueryLogOptions, 'logger' | 'retentionDays'>;
+  queryLog?: Omit<SqliteQueryLogOptions, 'logger' | 'retentionDays' | 'migrating'>;
+  /**
+   * `background`: schema steps of a query log that holds rows run on the writer thread after
+   * `openStore` returns (`queryLog.migrating` says whether they still run), so that `rambu serve`
+   * answers DNS at once whatever the log's size; the rest of the store is ready at once.
+   * `foreground`: every step runs before `openStore` returns. @default 'foreground'
+   */
+  logMigration?: 'foreground' | 'background';
 }
 
 /** The SQLite back-end: every repository over one WAL database. */
@@ -56,6 +64,7 @@ export function openStore(options: OpenStoreOptions): SqliteStore {
   const logger = options.logger?.child({ subsystem: 'store' });
   const file = join(options.dir, DATABASE_FILE);
   let db: Database | undefined;
+  let migrating = false;
   try {
     mkdirSync(options.dir, { recursive: true });
     db = new BetterSqlite3(file);
@@ -70,16 +79,17 @@ export function openStore(options: OpenStoreOptions): SqliteStore {
     db.pragma('cache_size = -32768');
     // Short: a CLI reader never holds the write lock, and a long wait would stall the event loop.
     db.pragma('busy_timeout = 1000');
-    const from = migrate(db);
-    if (from !== (db.pragma('user_version', { simple: true }) as number)) {
-      logger?.info({ file, from, to: db.pragma('user_version', { simple: true }) }, 'database migrated');
-    }
+    const { from, pending } = options.logMigration === 'background' ? migrateForeground(db) : { from: migrate(db), pending: false };
+    migrating = pending;
+    const at = db.pragma('user_version', { simple: true }) as number;
+    if (from !== at) logger?.info({ file, from, to: at }, 'database migrated');
+    if (pending) logger?.info({ file, from: at, to: SCHEMA_VERSION }, 'query log migration running in the background');
   } catch (err) {
     db?.close();
     throw new RambuError(ERROR_CODES.STORAGE_FAILED, `cannot open database "${file}": ${(err as Error).message}`, { cause: err });
   }
 
-  const queryLog = new SqliteQueryLog(db, file, { ...options.queryLog, logger, retentionDays: options.retentionDays });
+  const queryLog = new SqliteQueryLog(db, file, { ...options.queryLog, logger, retentionDays: options.retentionDays, migrating });
   const sessions = new SqliteSessionStore(db, now);
   const interval = options.pruneIntervalMs ?? 3_600_000;
   let pruning = false;

@@ -3,8 +3,10 @@ import type { EncodedBatch } from './query-log-batch.js';
 
 /** `workerData` of the writer thread. */
 export interface WriterData {
-  /** Database file (already migrated by the main thread). */
+  /** Database file (migrated by the main thread, unless `migrate`). */
   file: string;
+  /** Upgrade the query log first (see log-upgrade.ts): answer `migrated`, then copy old rows and answer `upgraded`. */
+  migrate: boolean;
 }
 
 export type ToWriter =
@@ -22,4 +24,8 @@ export type FromWriter =
   | { kind: 'written'; buffer: ArrayBuffer; count: number }
   /** Not written: `refused` when the batch could not be decoded (QUERY_LOG_BATCH), else a write error. */
   | { kind: 'failed'; buffer: ArrayBuffer; count: number; error: string; refused: boolean }
-  | { kind: 'done'; seq: number; value: number; error: string | null };
+  | { kind: 'done'; seq: number; value: number; error: string | null }
+  /** The schema is current (error null), after `ms`: batches are written and rows can be read. */
+  | { kind: 'migrated'; ms: number; error: string | null }
+  /** Every row of the old log is copied into the current one (error null), after `ms`. */
+  | { kind: 'upgraded'; ms: number; error: string | null };

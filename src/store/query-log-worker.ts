@@ -6,6 +6,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
 import type { FromWriter, ToWriter, WriterData } from './query-log-protocol.js';
 import { openWriterDatabase, QueryLogWriter } from './query-log-writer.js';
+import { copyOldRows, switchLogSchema } from './log-upgrade.js';
+import { migrate } from './migrations.js';
 import { StoreError } from './store-error.js';
 import { yieldToDns } from './writer-priority.js';
 
@@ -21,7 +23,20 @@ let writer: QueryLogWriter | null = null;
 let openError = 'query log writer is closed';
 try {
   db = openWriterDatabase(data.file);
+  if (data.migrate) {
+    // A few short transactions; batches sent meanwhile wait in this thread's queue.
+    const t0 = performance.now();
+    try {
+      switchLogSchema(db);
+      migrate(db);
+      send({ kind: 'migrated', ms: performance.now() - t0, error: null });
+    } catch (err) {
+      send({ kind: 'migrated', ms: performance.now() - t0, error: (err as Error).message });
+      throw err;
+    }
+  }
   writer = new QueryLogWriter(db);
+  if (data.migrate) copyInBackground(db);
 } catch (err) {
   db?.close();
   db = null;
@@ -30,6 +45,21 @@ try {
 
 let closing = false;
 let pruning: Promise<void> = Promise.resolve();
+
+/** Copy the old log's rows a chunk at a time, letting batches, flushes and prunes in between. */
+function copyInBackground(database: Database): void {
+  const t0 = performance.now();
+  const step = (): void => {
+    if (closing) return;
+    try {
+      if (copyOldRows(database)) { setImmediate(step); return; }
+      send({ kind: 'upgraded', ms: performance.now() - t0, error: null });
+    } catch (err) {
+      send({ kind: 'upgraded', ms: performance.now() - t0, error: (err as Error).message });
+    }
+  };
+  setImmediate(step);
+}
 
 port.on('message', (m: ToWriter) => {
   switch (m.kind) {

@@ -33,6 +33,12 @@ export interface SqliteQueryLogOptions {
   scanBudget?: number | undefined;
   /** After the writer thread dies, batches are counted as failed for this long before a new one starts. @default 5000 */
   restartDelayMs?: number | undefined;
+  /**
+   * The query log's schema steps are pending (see migrateForeground): the writer thread starts at
+   * once and runs them first; until they are done, reads return no rows (`migrating`) and entries
+   * wait for the writer like any others. @default false
+   */
+  migrating?: boolean | undefined;
 }
 
 /** The writer thread's compiled file, beside this one. */
@@ -72,7 +78,11 @@ export class SqliteQueryLog implements QueryLogStore {
   readonly #maxBuffer: number;
   readonly #restartDelayMs: number;
   readonly #encoder: BatchEncoder;
-  readonly #reader: QueryLogReader;
+  readonly #scanBudget: number;
+  /** Null while the log's schema is switched in the background. */
+  #reader: QueryLogReader | null = null;
+  /** Old rows are still being copied into the current log (log-upgrade.ts). */
+  #upgrading = false;
   #worker: Worker | null = null;
   /** performance.now() before which no new writer starts (the last one died). */
   #restartAt = 0;
@@ -99,7 +109,18 @@ export class SqliteQueryLog implements QueryLogStore {
     this.#maxBuffer = options.maxBuffer ?? 100_000;
     this.#restartDelayMs = options.restartDelayMs ?? 5000;
     this.#encoder = new BatchEncoder({ capacity: options.batchSize ?? 5000 });
-    this.#reader = new QueryLogReader(db, { scanBudget: options.scanBudget ?? 100_000 });
+    this.#scanBudget = options.scanBudget ?? 100_000;
+    this.#upgrading = options.migrating === true;
+    if (this.#upgrading) this.#start();
+    else this.#reader = new QueryLogReader(db, { scanBudget: this.#scanBudget });
+  }
+
+  /**
+   * Whether the log's upgrade still runs in the background: until its schema is switched (a few
+   * seconds at most) reads return nothing, then they return new rows and the old ones copied so far.
+   */
+  get migrating(): boolean {
+    return this.#upgrading;
   }
 
   append(entry: QueryLogEntry): void {
@@ -193,7 +214,9 @@ export class SqliteQueryLog implements QueryLogStore {
   }
 
   async query(filter: QueryLogFilter, options: QueryLogPageOptions = {}): Promise<QueryLogPage> {
-    return this.#reader.query(filter, options);
+    if (this.#reader === null) return { rows: [], nextCursor: null, partial: false, migrating: true };
+    const page = await this.#reader.query(filter, options);
+    return this.#upgrading ? { ...page, migrating: true } : page;
   }
 
   async prune(now: number): Promise<number> {
@@ -205,15 +228,15 @@ export class SqliteQueryLog implements QueryLogStore {
   }
 
   async queriesPerMinute(since: number, until: number): Promise<MinuteCount[]> {
-    return this.#reader.queriesPerMinute(since, until);
+    return this.#reader?.queriesPerMinute(since, until) ?? [];
   }
 
   async blockedByService(since: number, until: number): Promise<ServiceCount[]> {
-    return this.#reader.blockedByService(since, until);
+    return this.#reader?.blockedByService(since, until) ?? [];
   }
 
   async blockedByClient(since: number, until: number, limit?: number): Promise<ClientCount[]> {
-    return this.#reader.blockedByClient(since, until, limit);
+    return this.#reader?.blockedByClient(since, until, limit) ?? [];
   }
 
   /** Hand the open batch to the writer thread. */
@@ -265,7 +288,8 @@ export class SqliteQueryLog implements QueryLogStore {
   }
 
   #start(): Worker {
-    const data: WriterData = { file: this.#file };
+    // A writer that died during the migration leaves it to the next one (each step is one transaction).
+    const data: WriterData = { file: this.#file, migrate: this.#upgrading };
     const worker = new Worker(WORKER_URL, { workerData: data, resourceLimits: WRITER_LIMITS });
     this.#worker = worker;
     // The writer checkpoints the WAL; this connection must not do it on the event loop.
@@ -288,6 +312,19 @@ export class SqliteQueryLog implements QueryLogStore {
         this.#inFlight -= m.count;
         this.#encoder.recycle(m.buffer);
         this.#reportFailure(m.count, m.refused, m.error);
+        break;
+      case 'migrated':
+        if (m.error !== null) {
+          this.#logger?.error({ err: m.error, ms: Math.round(m.ms) }, 'query log migration failed; rows are not written');
+          break;
+        }
+        this.#reader ??= new QueryLogReader(this.#db, { scanBudget: this.#scanBudget });
+        this.#logger?.info({ ms: Math.round(m.ms) }, 'query log schema upgraded; copying the old rows in the background');
+        break;
+      case 'upgraded':
+        if (m.error !== null) { this.#logger?.error({ err: m.error }, 'query log upgrade stopped; it resumes at the next start'); break; }
+        this.#upgrading = false;
+        this.#logger?.info({ ms: Math.round(m.ms) }, 'query log migration finished');
         break;
       case 'done': {
         const p = this.#pending.get(m.seq);

@@ -68,6 +68,8 @@ export interface QueryLogPage {
   nextCursor: string | null;
   /** The page stopped at the scan bound before it was full; follow `nextCursor` for more. */
   partial: boolean;
+  /** The log's schema is being upgraded in the background: no rows until it is done. */
+  migrating?: boolean;
 }
 
 export interface QueryLogStats {

@@ -117,6 +117,8 @@ export interface Page<T> {
   nextCursor: string | null;
   /** The server stopped looking before filling the page; `nextCursor` continues further back. */
   partial?: boolean;
+  /** The query log's stored rows are being upgraded after an update: none show until it is done. */
+  migrating?: boolean;
 }
 
 export interface AuditEntry {

@@ -101,6 +101,7 @@ export function QueriesPage() {
                 { label: t('queries.why'), cell: (q) => <span class="sample">{q.exemption ?? q.rule ?? ''}{q.rcode != null && q.action !== 'allow' ? ` (${String(q.rcode)})` : ''}</span> },
               ]}
             />
+            {page.migrating === true && <p class="muted" data-testid="queries-migrating">{t('queries.migrating')}</p>}
             {page.partial === true && page.items.length < PAGE_SIZE && page.nextCursor !== null && (
               <p class="muted">{t('queries.partial')}</p>
             )}

@@ -37,7 +37,11 @@ const QueryRow = Type.Object({
   cached: Type.Boolean(),
 });
 
-const QueriesPage = Type.Object({ items: Type.Array(QueryRow), nextCursor: Nullable(Type.String()), partial: Type.Boolean() });
+const QueriesPage = Type.Object({
+  items: Type.Array(QueryRow), nextCursor: Nullable(Type.String()), partial: Type.Boolean(),
+  /** The stored log's schema is being upgraded in the background (after an update): no rows until it is done. */
+  migrating: Type.Boolean(),
+});
 
 function instantParam(text: string | undefined, key: string): number | undefined {
   if (text === undefined || text === '') return undefined;
@@ -67,6 +71,6 @@ export async function queryRoutes(app: FastifyInstance, ctx: WebContext): Promis
     if (since !== undefined) filter.since = since;
     if (until !== undefined) filter.until = until;
     const page = await ctx.store.queryLog.query(filter, { limit: q.limit ?? 100, ...(q.cursor === undefined ? {} : { cursor: q.cursor }) });
-    return { items: page.rows.map((r) => ({ ...r, time: iso(r.time) })), nextCursor: page.nextCursor, partial: page.partial };
+    return { items: page.rows.map((r) => ({ ...r, time: iso(r.time) })), nextCursor: page.nextCursor, partial: page.partial, migrating: page.migrating === true };
   });
 }
