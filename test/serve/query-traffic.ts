@@ -29,10 +29,10 @@ export interface Question {
 /**
  * Ask `questions` over UDP from `client`, at most `window` unanswered at a time. A reply that comes
  * after the wait for it gave up still counts when it arrives before the socket closes (`close()`),
- * so that "answered" means what the client received.
+ * so that "answered" means what the client received. `close()` also ends every wait at once, so
+ * that a test can stop asking a server it killed.
  */
 export function udpClient(port: number, client: string): { ask(questions: Question[], window?: number): Promise<Sent[]>; close(): Promise<void> } {
-  // `close` ends every wait at once, so a test can stop asking a server it killed.
   const socket: Socket = createSocket('udp4');
   const bound = new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
