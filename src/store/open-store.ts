@@ -4,7 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { ERROR_CODES, RambuError } from '../errors.js';
-import { migrateForeground } from './log-upgrade.js';
+import { copyOldRows, migrateForeground } from './log-upgrade.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 import { SqliteAuditStore } from './sqlite-audit.js';
 import { SqliteExemptionStore } from './sqlite-exemptions.js';
@@ -80,6 +80,8 @@ export function openStore(options: OpenStoreOptions): SqliteStore {
     // Short: a CLI reader never holds the write lock, and a long wait would stall the event loop.
     db.pragma('busy_timeout = 1000');
     const { from, pending } = options.logMigration === 'background' ? migrateForeground(db) : { from: migrate(db), pending: false };
+    // An upgrade a serve left half-way (stopped while it copied the old rows) is finished here.
+    if (options.logMigration !== 'background') while (copyOldRows(db));
     migrating = pending;
     const at = db.pragma('user_version', { simple: true }) as number;
     if (from !== at) logger?.info({ file, from, to: at }, 'database migrated');

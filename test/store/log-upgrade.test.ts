@@ -40,8 +40,8 @@ async function allRows(store: SqliteStore): Promise<QueryLogRow[]> {
   return rows;
 }
 
-it('upgrades a schema 1 log in the background, resumed after a stop half-way, to the rows the one-step migration gives', async () => {
-  const dirs = [mkdtempSync(join(tmpdir(), 'rambu-upgrade-')), mkdtempSync(join(tmpdir(), 'rambu-upgrade-'))] as const;
+it('upgrades a schema 1 log in the background, resumed after a stop half-way (by serve or by a command), to the rows the one-step migration gives', async () => {
+  const dirs = [mkdtempSync(join(tmpdir(), 'rambu-upgrade-')), mkdtempSync(join(tmpdir(), 'rambu-upgrade-')), mkdtempSync(join(tmpdir(), 'rambu-upgrade-'))] as const;
   try {
     for (const dir of dirs) schemaOneLog(dir);
     const reference = openStore({ dir: dirs[0], pruneIntervalMs: 0 });
@@ -50,11 +50,21 @@ it('upgrades a schema 1 log in the background, resumed after a stop half-way, to
     assert.equal(want.length, ROWS);
 
     // Stopped after the switch and one chunk, as a restart would leave it.
-    const raw = new BetterSqlite3(join(dirs[1], DATABASE_FILE));
-    switchLogSchema(raw);
-    assert.equal(copyOldRows(raw, 10_000), true);
-    assert.equal(logUpgradePending(raw), true);
-    raw.close();
+    for (const dir of [dirs[1], dirs[2]]) {
+      const raw = new BetterSqlite3(join(dir, DATABASE_FILE));
+      switchLogSchema(raw);
+      assert.equal(copyOldRows(raw, 10_000), true);
+      assert.equal(logUpgradePending(raw), true);
+      raw.close();
+    }
+    // A command (rambu log) finishes it before it reads.
+    const command = openStore({ dir: dirs[2], pruneIntervalMs: 0 });
+    try {
+      assert.equal(command.queryLog.migrating, false);
+      assert.deepEqual(await allRows(command), want);
+    } finally {
+      await command.close();
+    }
 
     const store = openStore({ dir: dirs[1], pruneIntervalMs: 0, logMigration: 'background' });
     try {
