@@ -1,6 +1,7 @@
 /**
  * Storage: the repository interfaces (query log, users, sessions, exemptions, audit) and their SQLite
- * back-end in one WAL database under the data directory.
+ * back-end in one WAL database under the data directory; with `storage.backend: postgres`, the shared
+ * repositories (users, sessions, exemptions, audit) on PostgreSQL instead (postgres/).
  */
 export type {
   AuditEntry, AuditStore, ClientCount, Exemption, ExemptionDraft, ExemptionStatus, ExemptionStore, MinuteCount,
@@ -14,5 +15,9 @@ export { DATABASE_FILE, openStore } from './open-store.js';
 export type { OpenStoreOptions, SqliteStore } from './open-store.js';
 export type { SqliteQueryLog, SqliteQueryLogOptions } from './sqlite-query-log.js';
 export { SCHEMA_VERSION } from './migrations.js';
+export { openGatewayStore } from './open-gateway-store.js';
+export type { GatewayStore, OpenGatewayStoreOptions, StorageChoice } from './open-gateway-store.js';
+export { describeUrl, GatewayRegistry, openPostgresStore, SHARED_SCHEMA_VERSION } from './postgres/index.js';
+export type { GatewayRecord, PostgresStore, PostgresStoreOptions, SharedChange } from './postgres/index.js';
 export { hashPassword, verifyPassword } from './password.js';
 export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USERNAME_PATTERN } from './account-rules.js';
