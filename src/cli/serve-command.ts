@@ -8,7 +8,7 @@
  * same validate-then-swap reload, so a broken file never replaces a working policy. Console
  * exemptions live in the database and are layered on top.
  */
-import { existsSync, mkdirSync, renameSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ import { ConfigError, formatIssue } from '../errors.js';
 import { DEFAULT_CONFIG_YAML, type LoadedConfig, loadConfigFile, parseConfigText } from '../config/index.js';
 import { createDnsServer, createDnsStats, forEachQueryLogEntry, registerDnsMetrics, snapshotDnsStats, sumDnsStatsInto } from '../dns/index.js';
 import type { ExemptionInput, Policy } from '../policy/index.js';
-import { openStore } from '../store/index.js';
+import { openGatewayStore } from '../store/index.js';
 import { buildApp, ensureAdmin, LOG_REDACT_PATHS, type PolicyEditor, toPolicyExemptions } from '../web/index.js';
 import { type CliIo, EXIT, write } from './cli-io.js';
 import { collectGarbage, releaseFreeMemory, RELEASE_INTERVAL_MS, tuneAllocator } from './collect-garbage.js';
@@ -27,6 +27,12 @@ import { createDnsThreads, type DnsThreads } from './dns-threads.js';
 const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 const DEFAULT_CONFIG_PATH = 'data/rambu.yaml';
 const EXEMPTION_REFRESH_MS = 60_000;
+/** With a shared store, the re-read behind the change feed: a missed notification costs at most this. */
+const SHARED_REFRESH_MS = 15_000;
+
+function rambuVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 /** The config file to run: the one given, or the built-in default written to ./data/rambu.yaml. */
 function configPath(given: string | null, io: CliIo): string {
@@ -61,7 +67,8 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   const logger: Logger = pino({ level: settings.log.level, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } }, pino.destination(2));
   for (const w of loaded.warnings) logger.warn(w);
 
-  const store = openStore({ dir: settings.storage.path, retentionDays: settings.storage.retentionDays, logger });
+  // storage.backend postgres: users, sessions, exemptions and audit shared with the other gateways.
+  const store = await openGatewayStore(settings.storage, { logger, version: rambuVersion(), address: `${settings.web.listen.host}:${settings.web.listen.port}` });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rambu_' });
   const queryLogGauge = new Gauge({
@@ -97,8 +104,12 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   await refreshExemptions();
   const releaseTimer = setInterval(releaseFreeMemory, RELEASE_INTERVAL_MS);
   releaseTimer.unref();
-  const refreshTimer = setInterval(() => { refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed')); }, EXEMPTION_REFRESH_MS);
+  const refreshTimer = setInterval(() => { refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed')); }, store.shared === null ? EXEMPTION_REFRESH_MS : SHARED_REFRESH_MS);
   refreshTimer.unref();
+  // An exemption made or revoked on another gateway (or after the feed reconnected) is in force here at once.
+  store.onChange((change) => {
+    if (change === 'exemptions' || change === 'resync') refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed'));
+  });
 
   const apply = async (next: LoadedConfig, why: string): Promise<void> => {
     const changed = JSON.stringify(next.settings.dns.listen) !== JSON.stringify(loaded.settings.dns.listen)
