@@ -4,6 +4,8 @@ export const STORE_ERROR_CODES = {
   INVALID_CURSOR: 'INVALID_CURSOR',
   /** A user with that name exists. */
   USER_EXISTS: 'USER_EXISTS',
+  /** The shared (PostgreSQL) store cannot be reached; nothing was read or changed. */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
 } as const;
 
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[keyof typeof STORE_ERROR_CODES];

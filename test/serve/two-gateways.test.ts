@@ -20,9 +20,10 @@ const ADMIN_PASSWORD = 'dua-gerbang-satu-kebijakan';
 const POLICY = `
 services:
   contoh: ["example.org"]
+  lain: ["example.net"]
 rules:
   - name: blokir-contoh
-    block: [contoh]
+    block: [contoh, lain]
 `;
 
 interface Session { cookie: string; csrf: string }
@@ -57,9 +58,9 @@ function session(s: Session | number): Session {
  * then, or -1 after `timeoutMs`. Polled in-process, so the figure is the gateway's and not dig's
  * start-up; the caller then checks the answer with dig.
  */
-async function msUntil(product: Product, answered: boolean, since: number, timeoutMs = 5_000): Promise<number> {
+async function msUntil(product: Product, answered: boolean, since: number, timeoutMs = 5_000, name = 'www.example.org'): Promise<number> {
   while (Date.now() - since < timeoutMs) {
-    if ((await udpQuery(product.dnsPort, 'www.example.org', RR_TYPE.A)).answers.length > 0 === answered) return Date.now() - since;
+    if ((await udpQuery(product.dnsPort, name, RR_TYPE.A)).answers.length > 0 === answered) return Date.now() - since;
     await new Promise((r) => setTimeout(r, 20));
   }
   return -1;
@@ -140,4 +141,57 @@ test('two gateways, one database: users, sessions and exemptions are shared; B a
   assert.deepEqual(await digShort(b.dnsPort, 'www.tiktok.com'), [UPSTREAM_ANSWER]);
   const list = await api(b, onB, 'GET', '/api/exemptions?status=active');
   assert.deepEqual((list.body as { exemptions: { reason: string }[] }).exemptions.map((e) => e.reason), ['Rapat kedua']);
+});
+
+test('PostgreSQL stops: both answer with the last exemptions, which still expire; the console refuses changes until it is back', async () => {
+  await pg.createDatabase('padam');
+  const storage = (name: string) => ({ backend: 'postgres', url: pg.url('padam'), gatewayName: name });
+  const a = await startProduct({ adminPassword: ADMIN_PASSWORD, policy: POLICY, storage: storage('gw-a') });
+  products.push(a);
+  const b = await startProduct({ adminPassword: ADMIN_PASSWORD, policy: POLICY, addAdmin: false, storage: storage('gw-b') });
+  products.push(b);
+  const onA = session(await logIn(a, 'admin', ADMIN_PASSWORD));
+  const onB = session(await logIn(b, 'admin', ADMIN_PASSWORD));
+
+  const hour = new Date(Date.now() + 3_600_000).toISOString();
+  const long = await api(a, onA, 'POST', '/api/exemptions', { clients: ['127.0.0.1'], allow: ['contoh'], until: hour, reason: 'Sepanjang rapat' });
+  assert.equal(long.status, 201, JSON.stringify(long.body));
+  const shortUntil = Date.now() + 8_000;
+  const short = await api(a, onA, 'POST', '/api/exemptions', { clients: ['127.0.0.1'], allow: ['lain'], until: new Date(shortUntil).toISOString(), reason: 'Sebentar' });
+  assert.equal(short.status, 201, JSON.stringify(short.body));
+  assert.ok(await msUntil(b, true, Date.now(), 5_000, 'www.example.net') >= 0, 'B has the short exemption');
+
+  await pg.stop();
+  for (const p of [a, b]) {
+    assert.deepEqual(await digShort(p.dnsPort, 'www.example.org'), [UPSTREAM_ANSWER], 'the last known exemption stays in force');
+    assert.deepEqual(await digShort(p.dnsPort, 'www.tiktok.com'), [UPSTREAM_ANSWER]);
+  }
+  const refused = await api(b, onB, 'POST', '/api/exemptions', { clients: ['127.0.0.2'], allow: ['contoh'], until: hour, reason: 'Saat padam' });
+  assert.equal(refused.status, 503, JSON.stringify(refused.body));
+  assert.equal((refused.body as { error: { code: string } }).error.code, 'STORE_UNAVAILABLE');
+  assert.doesNotMatch(JSON.stringify(refused.body), new RegExp(PG_PASSWORD));
+  // The short exemption ends at its time although nothing can be read.
+  const ended = await msUntil(b, false, Date.now(), Math.max(0, shortUntil - Date.now()) + 5_000, 'www.example.net');
+  assert.ok(ended >= 0 && Date.now() >= shortUntil, 'the short exemption ended on time during the outage');
+  assert.deepEqual(await digShort(a.dnsPort, 'www.example.net'), []);
+
+  // Back: the console works again without a restart.
+  await pg.start();
+  const end = Date.now() + 20_000;
+  let again = await api(b, onB, 'POST', '/api/exemptions', { clients: ['127.0.0.2'], allow: ['contoh'], until: hour, reason: 'Setelah pulih' });
+  while (again.status !== 201 && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 250));
+    again = await api(b, onB, 'POST', '/api/exemptions', { clients: ['127.0.0.2'], allow: ['contoh'], until: hour, reason: 'Setelah pulih' });
+  }
+  assert.equal(again.status, 201, JSON.stringify(again.body));
+
+  // A change made on B while A is down is in force on A once A starts again.
+  a.signal('SIGKILL');
+  await a.exited;
+  const id = (long.body as { exemption: { id: number } }).exemption.id;
+  assert.equal((await api(b, onB, 'DELETE', `/api/exemptions/${id}`)).status, 200);
+  const a2 = await startProduct({ adminPassword: ADMIN_PASSWORD, policy: POLICY, addAdmin: false, storage: storage('gw-a') });
+  products.push(a2);
+  assert.deepEqual(await digShort(a2.dnsPort, 'www.example.org'), []);
+  assert.deepEqual(await digShort(b.dnsPort, 'www.example.org'), []);
 });

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { Db } from './guarded-pool.js';
 
 /** One gateway as the shared store knows it. */
 export interface GatewayRecord {
@@ -15,10 +15,10 @@ interface RawGateway { name: string; address: string; version: string; started_a
 
 /** The registry of gateways sharing one database: each announces itself at start and then beats. */
 export class GatewayRegistry {
-  readonly #pool: pg.Pool;
+  readonly #pool: Db;
   readonly #now: () => number;
 
-  constructor(pool: pg.Pool, now: () => number) {
+  constructor(pool: Db, now: () => number) {
     this.#pool = pool;
     this.#now = now;
   }

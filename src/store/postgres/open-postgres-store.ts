@@ -5,6 +5,7 @@ import { ERROR_CODES, RambuError } from '../../errors.js';
 import type { AuditStore, ExemptionStore, SessionStore, UserStore } from '../types.js';
 import { createChangeFeed, type ChangeFeed, type SharedChange } from './change-feed.js';
 import { GatewayRegistry } from './gateway-registry.js';
+import { guardPool } from './guarded-pool.js';
 import { migrateShared, SHARED_SCHEMA_VERSION } from './migrations.js';
 import { PgAuditStore } from './pg-audit.js';
 import { PgExemptionStore } from './pg-exemptions.js';
@@ -110,7 +111,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
   if (found !== SHARED_SCHEMA_VERSION) logger?.info({ where, from: found, to: SHARED_SCHEMA_VERSION }, 'shared store migrated');
 
-  const gateways = new GatewayRegistry(pool, now);
+  const db = guardPool(pool, where);
+  const gateways = new GatewayRegistry(db, now);
   const live = options.live ?? true;
   let feed: ChangeFeed | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
@@ -130,10 +132,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
   let closed = false;
   return {
-    users: new PgUserStore(pool, now),
-    sessions: new PgSessionStore(pool, now),
-    exemptions: new PgExemptionStore(pool, now),
-    audit: new PgAuditStore(pool, options.gatewayName),
+    users: new PgUserStore(db, now),
+    sessions: new PgSessionStore(db, now),
+    exemptions: new PgExemptionStore(db, now),
+    audit: new PgAuditStore(db, options.gatewayName),
     gateways,
     where,
     onChange: (listener) => feed?.subscribe(listener) ?? (() => undefined),

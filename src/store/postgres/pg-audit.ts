@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { Db } from './guarded-pool.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AuditEntry, AuditStore } from '../types.js';
 
@@ -10,10 +10,10 @@ const toEntry = (r: RawAudit): AuditEntry => ({
 
 /** The audit log in the shared store: append-only, each entry naming the gateway it was made on. */
 export class PgAuditStore implements AuditStore {
-  readonly #pool: pg.Pool;
+  readonly #pool: Db;
   readonly #gateway: string;
 
-  constructor(pool: pg.Pool, gateway: string) {
+  constructor(pool: Db, gateway: string) {
     this.#pool = pool;
     this.#gateway = gateway;
   }

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { Db } from './guarded-pool.js';
 import type { Exemption, ExemptionDraft, ExemptionStatus, ExemptionStore } from '../types.js';
 
 interface RawExemption {
@@ -23,10 +23,10 @@ const STATUS_SQL: Record<ExemptionStatus, string> = {
 
 /** The console's exemptions in the shared store. Revoking keeps the row, for the record. */
 export class PgExemptionStore implements ExemptionStore {
-  readonly #pool: pg.Pool;
+  readonly #pool: Db;
   readonly #now: () => number;
 
-  constructor(pool: pg.Pool, now: () => number) {
+  constructor(pool: Db, now: () => number) {
     this.#pool = pool;
     this.#now = now;
   }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type pg from 'pg';
+import type { Db } from './guarded-pool.js';
 import type { Session, SessionStore } from '../types.js';
 
 interface RawSession { username: string; csrf_token: string; created_at: string; expires_at: string }
@@ -9,10 +9,10 @@ const hashId = (id: string): string => createHash('sha256').update(id).digest('b
 
 /** Login sessions in the shared store: a session made on one gateway's console is valid on every other. */
 export class PgSessionStore implements SessionStore {
-  readonly #pool: pg.Pool;
+  readonly #pool: Db;
   readonly #now: () => number;
 
-  constructor(pool: pg.Pool, now: () => number) {
+  constructor(pool: Db, now: () => number) {
     this.#pool = pool;
     this.#now = now;
   }

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { Db } from './guarded-pool.js';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from '../password.js';
 import { STORE_ERROR_CODES, StoreError } from '../store-error.js';
 import type { Role, User, UserStore } from '../types.js';
@@ -14,10 +14,10 @@ const UNIQUE_VIOLATION = '23505';
 
 /** Console users in the shared PostgreSQL store; passwords as scrypt hashes, as on SQLite. */
 export class PgUserStore implements UserStore {
-  readonly #pool: pg.Pool;
+  readonly #pool: Db;
   readonly #now: () => number;
 
-  constructor(pool: pg.Pool, now: () => number) {
+  constructor(pool: Db, now: () => number) {
     this.#pool = pool;
     this.#now = now;
   }
