@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { RambuError } from '../../src/errors.js';
 import { openPostgresStore, SHARED_SCHEMA_VERSION, StoreError } from '../../src/store/index.js';
 import type { ExemptionDraft, PostgresStore, PostgresStoreOptions, SharedChange } from '../../src/store/index.js';
+import { ensureAdmin } from '../../src/web/index.js';
 import { PG_PASSWORD, startPostgres, type TestPostgres } from '../kit/postgres.js';
 import { T0 } from './temp-store.js';
 
@@ -145,6 +146,14 @@ describe('postgres: schema and connection', () => {
     assert.equal((await b.users.get('sari'))?.username, 'sari');
     const meta = await server.sql('race', 'SELECT key, value FROM rambu_meta ORDER BY key');
     assert.deepEqual(meta.rows, [{ key: 'application', value: 'rambu' }, { key: 'schema_version', value: String(SHARED_SCHEMA_VERSION) }]);
+  });
+
+  it('two gateways starting on an empty store create one first admin between them', async () => {
+    const url = await server.createDatabase('first_run');
+    const [a, b] = await Promise.all([openOn(url, { gatewayName: 'gw-a' }), openOn(url, { gatewayName: 'gw-b' })]);
+    const made = await Promise.all([ensureAdmin(a), ensureAdmin(b)]);
+    assert.equal(made.filter((m) => m !== null).length, 1);
+    assert.deepEqual((await a.users.list()).map((u) => u.username), ['admin']);
   });
 
   it('a newer schema is refused with RAMBU_STORAGE_SCHEMA_NEWER and nothing written', async () => {
