@@ -23,6 +23,7 @@ import { buildApp, ensureAdmin, LOG_REDACT_PATHS, type PolicyEditor, toPolicyExe
 import { type CliIo, EXIT, write } from './cli-io.js';
 import { collectGarbage, releaseFreeMemory, RELEASE_INTERVAL_MS, tuneAllocator } from './collect-garbage.js';
 import { createDnsThreads, type DnsThreads } from './dns-threads.js';
+import { openSharedPolicy } from './shared-policy.js';
 
 const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 const DEFAULT_CONFIG_PATH = 'data/rambu.yaml';
@@ -69,6 +70,16 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
 
   // storage.backend postgres: users, sessions, exemptions and audit shared with the other gateways.
   const store = await openGatewayStore(settings.storage, { logger, version: rambuVersion(), address: `${settings.web.listen.host}:${settings.web.listen.port}` });
+  // Shared store: the policy keys come from its document, the file keeps the local ones.
+  const sharedPolicy = store.shared === null ? null : await openSharedPolicy(store.shared, loaded, logger);
+  if (sharedPolicy !== null) {
+    try {
+      loaded = sharedPolicy.compose(loaded);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      logger.error({ problems: err.issues.map(formatIssue) }, 'the shared policy does not load on this gateway: running the file\'s policy');
+    }
+  }
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rambu_' });
   const queryLogGauge = new Gauge({
@@ -109,7 +120,14 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   // An exemption made or revoked on another gateway (or after the feed reconnected) is in force here at once.
   store.onChange((change) => {
     if (change === 'exemptions' || change === 'resync') refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed'));
+    if (change === 'policy' || change === 'resync') syncPolicy();
   });
+  const syncPolicy = (): void => {
+    sharedPolicy?.refresh().then((changed) => (changed ? reload('shared policy changed') : undefined))
+      .catch((err: unknown) => logger.error({ err }, 'shared policy refresh failed'));
+  };
+  const policyTimer = sharedPolicy === null ? null : setInterval(syncPolicy, SHARED_REFRESH_MS);
+  policyTimer?.unref();
 
   const apply = async (next: LoadedConfig, why: string): Promise<void> => {
     const changed = JSON.stringify(next.settings.dns.listen) !== JSON.stringify(loaded.settings.dns.listen)
@@ -130,6 +148,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     let next: LoadedConfig;
     try {
       next = loadConfigFile(file);
+      if (sharedPolicy !== null) next = sharedPolicy.compose(next);
     } catch (err) {
       if (err instanceof ConfigError) {
         logger.error({ file, why, problems: err.issues.map(formatIssue) }, 'config rejected: the previous policy stays in force');
@@ -142,7 +161,18 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     await apply(next, why);
   };
 
-  const policyEditor: PolicyEditor = {
+  // Shared store: the console edits the shared document; every gateway applies it on the change notice.
+  const sharedEditor: PolicyEditor | null = sharedPolicy === null ? null : {
+    read: () => ({ text: sharedPolicy.text(), file: sharedPolicy.label }),
+    write: async (text, user) => {
+      const saved = await sharedPolicy.save(text, user, loadConfigFile(file));
+      if (!saved.ok) return saved;
+      lastText = saved.next.text;
+      await apply(saved.next, 'console');
+      return { ok: true };
+    },
+  };
+  const policyEditor: PolicyEditor = sharedEditor ?? {
     read: () => ({ text: loaded.text, file }),
     write: async (text) => {
       let next: LoadedConfig;
@@ -261,6 +291,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       logger.info({ signal }, 'shutting down');
       clearInterval(refreshTimer);
       clearInterval(releaseTimer);
+      if (policyTimer !== null) clearInterval(policyTimer);
       watcher?.close();
       Promise.allSettled([stopDns(), app?.close()])
         .then(() => store.close())

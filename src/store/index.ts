@@ -18,6 +18,6 @@ export { SCHEMA_VERSION } from './migrations.js';
 export { openGatewayStore } from './open-gateway-store.js';
 export type { GatewayStore, OpenGatewayStoreOptions, StorageChoice } from './open-gateway-store.js';
 export { describeUrl, GatewayRegistry, openPostgresStore, SHARED_SCHEMA_VERSION } from './postgres/index.js';
-export type { GatewayRecord, PostgresStore, PostgresStoreOptions, SharedChange } from './postgres/index.js';
+export type { GatewayRecord, PgPolicyDocument, PostgresStore, PostgresStoreOptions, SharedChange, SharedPolicy } from './postgres/index.js';
 export { hashPassword, verifyPassword } from './password.js';
 export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USERNAME_PATTERN } from './account-rules.js';

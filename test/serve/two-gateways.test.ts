@@ -5,7 +5,7 @@
  * B changes A's), both gateways are in the registry, and B keeps answering after A is SIGKILLed.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -128,6 +128,27 @@ test('two gateways, one database: users, sessions and exemptions are shared; B a
   const actions = (audit.body as { items: { user: string; action: string }[] }).items.map((e) => `${e.user}:${e.action}`);
   assert.ok(actions.includes('sari:exemption.revoke') && actions.includes('admin:exemption.create'), actions.join(', '));
 
+  // A policy edit in A's console is in force on B within a second; A's file is not written.
+  const fileBefore = readFileSync(a.config, 'utf8');
+  const doc = await api(b, onB, 'GET', '/api/policy/yaml');
+  assert.equal(doc.status, 200);
+  const docText = (doc.body as { text: string }).text;
+  assert.doesNotMatch(docText, /listen|storage/, 'the shared document holds no local keys');
+  const edited = docText.replace('block: [contoh, lain]', 'block: [contoh, lain, vimeo]');
+  assert.notEqual(edited, docText);
+  assert.deepEqual(await digShort(b.dnsPort, 'vimeo.com'), [UPSTREAM_ANSWER]);
+  const put = await api(a, onA, 'PUT', '/api/policy/yaml', { text: edited });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  const policyReached = await msUntil(b, false, Date.now(), 5_000, 'vimeo.com');
+  assert.ok(policyReached >= 0 && policyReached < 1_000, `B blocked vimeo.com ${policyReached} ms after the edit on A\n${b.output()}`);
+  t.diagnostic(`policy edit on A in force on B after ${policyReached} ms`);
+  assert.deepEqual(await digShort(b.dnsPort, 'vimeo.com'), []);
+  assert.equal(((await api(b, onB, 'GET', '/api/policy/yaml')).body as { text: string }).text, edited);
+  assert.equal(readFileSync(a.config, 'utf8'), fileBefore);
+  const broken = await api(b, onB, 'PUT', '/api/policy/yaml', { text: edited.replace('vimeo]', 'vimeoo]') });
+  assert.equal((broken.body as { error: { code: string } }).error.code, 'POLICY_INVALID');
+  assert.deepEqual(await digShort(a.dnsPort, 'vimeo.com'), [], 'a rejected edit changes nothing');
+
   const gateways = await pg.sql('kantor', 'SELECT name, version FROM gateways ORDER BY name');
   assert.deepEqual(gateways.rows.map((r: { name: string }) => r.name), ['gw-a', 'gw-b']);
 
@@ -138,7 +159,8 @@ test('two gateways, one database: users, sessions and exemptions are shared; B a
   a.signal('SIGKILL');
   await a.exited;
   assert.deepEqual(await digShort(b.dnsPort, 'www.example.org'), [UPSTREAM_ANSWER]);
-  assert.deepEqual(await digShort(b.dnsPort, 'www.tiktok.com'), [UPSTREAM_ANSWER]);
+  assert.deepEqual(await digShort(b.dnsPort, 'www.example.com'), [UPSTREAM_ANSWER]);
+  assert.deepEqual(await digShort(b.dnsPort, 'vimeo.com'), []);
   const list = await api(b, onB, 'GET', '/api/exemptions?status=active');
   assert.deepEqual((list.body as { exemptions: { reason: string }[] }).exemptions.map((e) => e.reason), ['Rapat kedua']);
 });

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { CHANGE_CHANNEL } from './migrations.js';
 
 /** What changed in the shared store; `resync` after the feed reconnected (changes may have been missed). */
-export type SharedChange = 'users' | 'sessions' | 'exemptions' | 'resync';
+export type SharedChange = 'users' | 'sessions' | 'exemptions' | 'policy' | 'resync';
 
 export interface ChangeFeed {
   /** Call `listener` for every change any gateway (or tool) makes; returns the unsubscribe function. */
@@ -13,7 +13,7 @@ export interface ChangeFeed {
   close(): Promise<void>;
 }
 
-const KNOWN = new Set<string>(['users', 'sessions', 'exemptions']);
+const KNOWN = new Set<string>(['users', 'sessions', 'exemptions', 'policy']);
 
 /**
  * LISTEN on a connection of its own (a pooled one would be handed to queries and lose the

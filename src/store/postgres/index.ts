@@ -9,3 +9,4 @@ export type { SharedChange } from './change-feed.js';
 export type { GatewayRecord } from './gateway-registry.js';
 export { GatewayRegistry } from './gateway-registry.js';
 export { CHANGE_CHANNEL, SHARED_SCHEMA_VERSION } from './migrations.js';
+export type { PgPolicyDocument, SharedPolicy } from './pg-policy.js';

@@ -75,6 +75,19 @@ const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER sessions_changed AFTER UPDATE OR DELETE ON sessions FOR EACH STATEMENT EXECUTE FUNCTION rambu_notify_change();
   CREATE TRIGGER exemptions_changed AFTER INSERT OR UPDATE OR DELETE ON exemptions FOR EACH STATEMENT EXECUTE FUNCTION rambu_notify_change();
   `,
+
+  // 2: the shared policy document: one row, the YAML of the policy keys as the console saved it.
+  `
+  CREATE TABLE policy (
+    id smallint PRIMARY KEY CHECK (id = 1),
+    text text NOT NULL,
+    version integer NOT NULL,
+    updated_at bigint NOT NULL,
+    updated_by text NOT NULL,
+    gateway text NOT NULL
+  );
+  CREATE TRIGGER policy_changed AFTER INSERT OR UPDATE OR DELETE ON policy FOR EACH STATEMENT EXECUTE FUNCTION rambu_notify_change();
+  `,
 ];
 
 /** The shared schema version this build writes. */

@@ -9,6 +9,7 @@ import { guardPool } from './guarded-pool.js';
 import { migrateShared, SHARED_SCHEMA_VERSION } from './migrations.js';
 import { PgAuditStore } from './pg-audit.js';
 import { PgExemptionStore } from './pg-exemptions.js';
+import { PgPolicyDocument } from './pg-policy.js';
 import { PgSessionStore } from './pg-sessions.js';
 import { PgUserStore } from './pg-users.js';
 
@@ -41,6 +42,8 @@ export interface PostgresStore {
   readonly exemptions: ExemptionStore;
   readonly audit: AuditStore;
   readonly gateways: GatewayRegistry;
+  /** The policy document the gateways share. */
+  readonly policy: PgPolicyDocument;
   /** `user@host:port/database`, never the password: for messages and logs. */
   readonly where: string;
   /** Changes made anywhere (this gateway included); a no-op feed when not `live`. */
@@ -137,6 +140,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     exemptions: new PgExemptionStore(db, now),
     audit: new PgAuditStore(db, options.gatewayName),
     gateways,
+    policy: new PgPolicyDocument(db, now, options.gatewayName),
     where,
     onChange: (listener) => feed?.subscribe(listener) ?? (() => undefined),
     async close() {
