@@ -1,4 +1,4 @@
-/** `rambu user add|list|remove|passwd`: manage console users in the data directory's database. */
+/** `rambu user add|list|remove|passwd`: manage console users in the data directory's database, or the shared store's. */
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES, StoreError, USERNAME_PATTERN, openGatewayStore } from '../store/index.js';
 import type { Role, Store, StorageChoice } from '../store/index.js';
 import { formatTable } from './log-command.js';

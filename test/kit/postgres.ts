@@ -63,10 +63,6 @@ function freeTcpPort(): Promise<number> {
   });
 }
 
-function chownTree(path: string, owner: { uid: number; gid: number }): void {
-  chownSync(path, owner.uid, owner.gid);
-}
-
 /** Initialise and start a cluster; throws with the tool's output when that fails. */
 export async function startPostgres(): Promise<TestPostgres> {
   const bin = postgresBin();
@@ -77,11 +73,11 @@ export async function startPostgres(): Promise<TestPostgres> {
   const as = owner === null ? {} : { uid: owner.uid, gid: owner.gid };
 
   const dir = mkdtempSync(join(tmpdir(), 'rambu-pg-'));
-  if (owner !== null) chownTree(dir, owner);
+  if (owner !== null) chownSync(dir, owner.uid, owner.gid);
   const data = join(dir, 'data');
   const pwfile = join(dir, 'pwfile');
   writeFileSync(pwfile, `${PG_PASSWORD}\n`, { mode: 0o600 });
-  if (owner !== null) chownTree(pwfile, owner);
+  if (owner !== null) chownSync(pwfile, owner.uid, owner.gid);
   const init = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', PG_USER, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'],
     { ...as, cwd: dir, encoding: 'utf8' });
   if (init.status !== 0) {
@@ -131,9 +127,16 @@ export async function startPostgres(): Promise<TestPostgres> {
     child = null;
   };
 
+  // A test process that ends without its after() hook (a crash, a timeout) still takes the server along.
+  const onExit = (): void => {
+    child?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   try {
     await start();
   } catch (err) {
+    process.off('exit', onExit);
     await stop();
     rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -162,6 +165,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     start,
     output: () => log,
     async destroy() {
+      process.off('exit', onExit);
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
