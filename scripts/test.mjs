@@ -16,6 +16,8 @@ const PACKAGES = [
   // The C compiler and headers for native/udp-batch.c (npm run build compiles it; tests require it).
   { pkg: 'gcc', cmd: 'cc' },
   { pkg: 'libc6-dev', file: '/usr/include/stdio.h' },
+  // The shared store's tests start a throwaway cluster from /usr/lib/postgresql/*/bin (test/kit/postgres.ts).
+  { pkg: 'postgresql', glob: '/usr/lib/postgresql/*/bin/initdb' },
 ];
 
 function have(cmd) {
@@ -23,6 +25,7 @@ function have(cmd) {
 }
 
 function present(p) {
+  if (p.glob !== undefined) return spawnSync('sh', ['-c', `ls ${p.glob}`], { stdio: 'ignore' }).status === 0;
   return p.file !== undefined ? existsSync(p.file) : have(p.cmd);
 }
 

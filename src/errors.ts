@@ -22,6 +22,10 @@ export const ERROR_CODES = {
   LISTEN_FAILED: 'RAMBU_LISTEN_FAILED',
   /** The storage directory or database could not be opened. */
   STORAGE_FAILED: 'RAMBU_STORAGE_FAILED',
+  /** The shared PostgreSQL store was migrated by a newer rambu; nothing was written. */
+  STORAGE_SCHEMA_NEWER: 'RAMBU_STORAGE_SCHEMA_NEWER',
+  /** The PostgreSQL database given holds another application's tables; nothing was written. */
+  STORAGE_FOREIGN: 'RAMBU_STORAGE_FOREIGN',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -8,7 +8,7 @@
  * same validate-then-swap reload, so a broken file never replaces a working policy. Console
  * exemptions live in the database and are layered on top.
  */
-import { existsSync, mkdirSync, renameSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,15 +18,22 @@ import { ConfigError, formatIssue } from '../errors.js';
 import { DEFAULT_CONFIG_YAML, type LoadedConfig, loadConfigFile, parseConfigText } from '../config/index.js';
 import { createDnsServer, createDnsStats, registerDnsMetrics, snapshotDnsStats, sumDnsStatsInto } from '../dns/index.js';
 import type { ExemptionInput, Policy } from '../policy/index.js';
-import { openStore } from '../store/index.js';
+import { openGatewayStore } from '../store/index.js';
 import { buildApp, ensureAdmin, LOG_REDACT_PATHS, type PolicyEditor, toPolicyExemptions } from '../web/index.js';
 import { type CliIo, EXIT, write } from './cli-io.js';
 import { collectGarbage, releaseFreeMemory, RELEASE_INTERVAL_MS, tuneAllocator } from './collect-garbage.js';
 import { createDnsThreads, type DnsThreads } from './dns-threads.js';
+import { openSharedPolicy } from './shared-policy.js';
 
 const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 const DEFAULT_CONFIG_PATH = 'data/rambu.yaml';
 const EXEMPTION_REFRESH_MS = 60_000;
+/** With a shared store, the re-read behind the change feed: a missed notification costs at most this. */
+const SHARED_REFRESH_MS = 15_000;
+
+function rambuVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 /** The config file to run: the one given, or the built-in default written to ./data/rambu.yaml. */
 function configPath(given: string | null, io: CliIo): string {
@@ -61,8 +68,19 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   const logger: Logger = pino({ level: settings.log.level, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } }, pino.destination(2));
   for (const w of loaded.warnings) logger.warn(w);
 
+  // storage.backend postgres: users, sessions, exemptions and audit shared with the other gateways.
   // A large query log's schema upgrade runs after DNS starts, on the writer thread.
-  const store = openStore({ dir: settings.storage.path, retentionDays: settings.storage.retentionDays, logger, logMigration: 'background' });
+  const store = await openGatewayStore(settings.storage, { logger, logMigration: 'background', version: rambuVersion(), address: `${settings.web.listen.host}:${settings.web.listen.port}` });
+  // Shared store: the policy keys come from its document, the file keeps the local ones.
+  const sharedPolicy = store.shared === null ? null : await openSharedPolicy(store.shared, loaded, logger);
+  if (sharedPolicy !== null) {
+    try {
+      loaded = sharedPolicy.compose(loaded);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      logger.error({ problems: err.issues.map(formatIssue) }, 'the shared policy does not load on this gateway: running the file\'s policy');
+    }
+  }
   if (store.queryLog.migrating) write(io.stdout, 'rambu: query log: upgrading the stored log in the background; DNS answers meanwhile, and older rows show again when it is done');
   // Test hook, off unless asked for (test/serve/query-log-topology.test.ts): SIGUSR2 ends the query
   // log's writer thread as a crash would, to show that the log survives it.
@@ -99,8 +117,19 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   await refreshExemptions();
   const releaseTimer = setInterval(releaseFreeMemory, RELEASE_INTERVAL_MS);
   releaseTimer.unref();
-  const refreshTimer = setInterval(() => { refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed')); }, EXEMPTION_REFRESH_MS);
+  const refreshTimer = setInterval(() => { refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed')); }, store.shared === null ? EXEMPTION_REFRESH_MS : SHARED_REFRESH_MS);
   refreshTimer.unref();
+  // An exemption made or revoked on another gateway (or after the feed reconnected) is in force here at once.
+  store.onChange((change) => {
+    if (change === 'exemptions' || change === 'resync') refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed'));
+    if (change === 'policy' || change === 'resync') syncPolicy();
+  });
+  const syncPolicy = (): void => {
+    sharedPolicy?.refresh().then((changed) => (changed ? reload('shared policy changed') : undefined))
+      .catch((err: unknown) => logger.error({ err }, 'shared policy refresh failed'));
+  };
+  const policyTimer = sharedPolicy === null ? null : setInterval(syncPolicy, SHARED_REFRESH_MS);
+  policyTimer?.unref();
 
   const apply = async (next: LoadedConfig, why: string): Promise<void> => {
     const changed = JSON.stringify(next.settings.dns.listen) !== JSON.stringify(loaded.settings.dns.listen)
@@ -121,6 +150,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     let next: LoadedConfig;
     try {
       next = loadConfigFile(file);
+      if (sharedPolicy !== null) next = sharedPolicy.compose(next);
     } catch (err) {
       if (err instanceof ConfigError) {
         logger.error({ file, why, problems: err.issues.map(formatIssue) }, 'config rejected: the previous policy stays in force');
@@ -133,7 +163,18 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     await apply(next, why);
   };
 
-  const policyEditor: PolicyEditor = {
+  // Shared store: the console edits the shared document; every gateway applies it on the change notice.
+  const sharedEditor: PolicyEditor | null = sharedPolicy === null ? null : {
+    read: () => ({ text: sharedPolicy.text(), file: sharedPolicy.label }),
+    write: async (text, user) => {
+      const saved = await sharedPolicy.save(text, user, loadConfigFile(file));
+      if (!saved.ok) return saved;
+      lastText = saved.next.text;
+      await apply(saved.next, 'console');
+      return { ok: true };
+    },
+  };
+  const policyEditor: PolicyEditor = sharedEditor ?? {
     read: () => ({ text: loaded.text, file }),
     write: async (text) => {
       let next: LoadedConfig;
@@ -252,6 +293,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       logger.info({ signal }, 'shutting down');
       clearInterval(refreshTimer);
       clearInterval(releaseTimer);
+      if (policyTimer !== null) clearInterval(policyTimer);
       watcher?.close();
       Promise.allSettled([stopDns(), app?.close()])
         .then(() => store.close())

@@ -1,6 +1,6 @@
-/** `rambu user add|list|remove|passwd`: manage console users in the data directory's database. */
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES, StoreError, USERNAME_PATTERN, openStore } from '../store/index.js';
-import type { Role, SqliteStore } from '../store/index.js';
+/** `rambu user add|list|remove|passwd`: manage console users in the data directory's database, or the shared store's. */
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES, StoreError, USERNAME_PATTERN, openGatewayStore } from '../store/index.js';
+import type { Role, Store, StorageChoice } from '../store/index.js';
 import { formatTable } from './log-command.js';
 
 /** The same rules as the console's user API. */
@@ -8,8 +8,12 @@ const USERNAME = new RegExp(USERNAME_PATTERN);
 /** Who the audit log names for changes made from the command line. */
 const CLI_USER = 'cli';
 
-async function withStore<T>(dataDir: string, fn: (store: SqliteStore) => Promise<T>): Promise<T> {
-  const store = openStore({ dir: dataDir, pruneIntervalMs: 0 });
+/** Where the users are: the data directory's database, or the shared store that `storage` names. */
+interface StoreArgs { dataDir: string; storage?: StorageChoice }
+
+async function withStore<T>(args: StoreArgs, fn: (store: Store) => Promise<T>): Promise<T> {
+  const storage: StorageChoice = args.storage ?? { backend: 'sqlite', path: args.dataDir, retentionDays: 30, url: null, passwordFile: null, gatewayName: 'cli' };
+  const store = await openGatewayStore(storage, { pruneIntervalMs: 0, live: false });
   try {
     return await fn(store);
   } finally {
@@ -32,7 +36,7 @@ function checkPassword(password: string, err: NodeJS.WritableStream, cmd: string
 }
 
 /** Add a user. Returns 0, or 1 for an invalid name, role or password, or a name in use. */
-export async function runUserAdd(args: { dataDir: string; username: string; role: string; password: string }, out: NodeJS.WritableStream, err: NodeJS.WritableStream = out): Promise<number> {
+export async function runUserAdd(args: StoreArgs & { username: string; role: string; password: string }, out: NodeJS.WritableStream, err: NodeJS.WritableStream = out): Promise<number> {
   if (!USERNAME.test(args.username)) {
     err.write(`rambu user add: invalid username "${args.username}": use 1-64 of a-z 0-9 . _ -\n`);
     return 1;
@@ -42,7 +46,7 @@ export async function runUserAdd(args: { dataDir: string; username: string; role
     return 1;
   }
   if (!checkPassword(args.password, err, 'add')) return 1;
-  return withStore(args.dataDir, async (store) => {
+  return withStore(args, async (store) => {
     try {
       const user = await store.users.create({ username: args.username, role: args.role as Role, password: args.password });
       await store.audit.record({ time: Date.now(), user: CLI_USER, action: 'user.create', target: `user:${user.username}`, before: null, after: { username: user.username, role: user.role, disabled: false } });
@@ -59,8 +63,8 @@ export async function runUserAdd(args: { dataDir: string; username: string; role
 }
 
 /** List users as a table, or one JSON object per line. */
-export async function runUserList(args: { dataDir: string; json?: boolean }, out: NodeJS.WritableStream): Promise<number> {
-  const users = await withStore(args.dataDir, (store) => store.users.list());
+export async function runUserList(args: StoreArgs & { json?: boolean }, out: NodeJS.WritableStream): Promise<number> {
+  const users = await withStore(args, (store) => store.users.list());
   if (args.json === true) {
     for (const u of users) out.write(`${JSON.stringify({ ...u, createdAt: new Date(u.createdAt).toISOString(), updatedAt: new Date(u.updatedAt).toISOString() })}\n`);
     return 0;
@@ -75,8 +79,8 @@ export async function runUserList(args: { dataDir: string; json?: boolean }, out
 }
 
 /** Remove a user and their sessions; refuses the last enabled admin. */
-export async function runUserRemove(args: { dataDir: string; username: string }, out: NodeJS.WritableStream, err: NodeJS.WritableStream = out): Promise<number> {
-  return withStore(args.dataDir, async (store) => {
+export async function runUserRemove(args: StoreArgs & { username: string }, out: NodeJS.WritableStream, err: NodeJS.WritableStream = out): Promise<number> {
+  return withStore(args, async (store) => {
     const user = await store.users.get(args.username);
     if (user === null) {
       err.write(`rambu user remove: no user "${args.username}"\n`);
@@ -95,9 +99,9 @@ export async function runUserRemove(args: { dataDir: string; username: string },
 }
 
 /** Set a user's password (for a forgotten admin password) and end their sessions. */
-export async function runUserPasswd(args: { dataDir: string; username: string; password: string }, out: NodeJS.WritableStream, err: NodeJS.WritableStream = out): Promise<number> {
+export async function runUserPasswd(args: StoreArgs & { username: string; password: string }, out: NodeJS.WritableStream, err: NodeJS.WritableStream = out): Promise<number> {
   if (!checkPassword(args.password, err, 'passwd')) return 1;
-  return withStore(args.dataDir, async (store) => {
+  return withStore(args, async (store) => {
     const user = await store.users.update(args.username, { password: args.password });
     if (user === null) {
       err.write(`rambu user passwd: no user "${args.username}"\n`);

@@ -7,3 +7,4 @@ export type { LoadedConfig, LoadOptions } from './load.js';
 export { loadConfigFile, parseConfigText } from './load.js';
 export { parseHostPort, parseUpstream, DEFAULTS } from './resolve-settings.js';
 export { DEFAULT_CONFIG_YAML } from './default-config.js';
+export { composeShared, LOCAL_KEYS, sharedPart } from './shared-policy-text.js';

@@ -5,6 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { ConfigIssue } from '../errors.js';
 import { parseCidr } from '../policy/cidr.js';
@@ -86,6 +87,34 @@ function parseBlockResponse(text: string): BlockResponse | null {
   }
 }
 
+/** A gateway name: what a host name may be, so that the default (the host name) always passes. */
+const GATEWAY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/** `storage.backend`, `url`, `passwordFile`, `gatewayName`: the shared store, checked before anything connects. */
+function resolveSharedStorage(storage: NonNullable<Config['storage']>, baseDir: string, issues: ConfigIssue[]): Pick<Settings['storage'], 'backend' | 'url' | 'passwordFile' | 'gatewayName'> {
+  const backend = storage.backend ?? 'sqlite';
+  let url: string | null = null;
+  if (storage.url !== undefined) {
+    let parsed: URL | null = null;
+    try { parsed = new URL(storage.url); } catch { parsed = null; }
+    // The message never quotes the URL: it may carry a password.
+    if (parsed === null || !['postgres:', 'postgresql:'].includes(parsed.protocol) || parsed.hostname === '') {
+      issues.push({ path: ['storage', 'url'], message: 'invalid storage.url: expected postgres://user@host:port/database' });
+    } else {
+      url = storage.url;
+    }
+  } else if (backend === 'postgres') {
+    issues.push({ path: ['storage', 'backend'], message: 'storage.backend is postgres but there is no storage.url: add postgres://user@host:port/database' });
+  }
+  const gatewayName = storage.gatewayName ?? hostname();
+  // A default from an odd host name only matters once the name is written to a shared store.
+  if (!GATEWAY_NAME.test(gatewayName) && (storage.gatewayName !== undefined || backend === 'postgres')) {
+    issues.push({ path: ['storage', 'gatewayName'], message: `invalid gatewayName "${gatewayName}": use 1-63 of A-Z a-z 0-9 . _ -, starting with a letter or digit` });
+  }
+  const passwordFile = storage.passwordFile === undefined ? null : isAbsolute(storage.passwordFile) ? storage.passwordFile : resolve(baseDir, storage.passwordFile);
+  return { backend: backend === 'postgres' && url !== null ? 'postgres' : 'sqlite', url: backend === 'postgres' ? url : null, passwordFile, gatewayName };
+}
+
 /** Resolve the runtime sections; `baseDir` anchors a relative storage path. */
 export function resolveSettings(config: Config, baseDir: string, issues: ConfigIssue[]): Settings {
   const dns = config.dns ?? {};
@@ -128,6 +157,7 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
     webListen = { host: '127.0.0.1', port: 8080 };
   }
   const storagePath = config.storage?.path ?? DEFAULTS.storagePath;
+  const shared = resolveSharedStorage(config.storage ?? {}, baseDir, issues);
   return {
     dns: {
       listen, upstreams, blockResponse,
@@ -149,6 +179,7 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
     storage: {
       path: isAbsolute(storagePath) ? storagePath : resolve(baseDir, storagePath),
       retentionDays: config.storage?.retentionDays ?? DEFAULTS.retentionDays,
+      ...shared,
     },
     log: { level: config.log?.level ?? 'info' },
   };

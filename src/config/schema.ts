@@ -80,6 +80,10 @@ export const WebSchema = Type.Object({
 export const StorageSchema = Type.Object({
   path: Type.Optional(Type.String({ description: 'Data directory; relative to the config file' })),
   retentionDays: Type.Optional(Type.Integer({ minimum: 1, description: 'Days of query log kept' })),
+  backend: Type.Optional(Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], { description: 'Where users, sessions, exemptions and the audit log live' })),
+  url: Type.Optional(Type.String({ description: 'postgres://user@host:port/database of the shared store' })),
+  passwordFile: Type.Optional(Type.String({ description: 'File holding the PostgreSQL password; relative to the config file' })),
+  gatewayName: Type.Optional(Type.String({ description: "This gateway's name in the shared store; default the host name" })),
 }, Strict);
 
 export const LogSchema = Type.Object({

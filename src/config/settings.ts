@@ -56,6 +56,14 @@ export interface StorageSettings {
   /** Absolute data directory. */
   path: string;
   retentionDays: number;
+  /** Where users, sessions, exemptions and the audit log live; the query log is always local. */
+  backend: 'sqlite' | 'postgres';
+  /** The shared store's postgres:// URL; null on sqlite. */
+  url: string | null;
+  /** Absolute path of the file holding the PostgreSQL password, or null. */
+  passwordFile: string | null;
+  /** This gateway's name in the shared store. */
+  gatewayName: string;
 }
 
 export interface Settings {

@@ -1,6 +1,7 @@
 /**
  * Storage: the repository interfaces (query log, users, sessions, exemptions, audit) and their SQLite
- * back-end in one WAL database under the data directory.
+ * back-end in one WAL database under the data directory; with `storage.backend: postgres`, the shared
+ * repositories (users, sessions, exemptions, audit) on PostgreSQL instead (postgres/).
  */
 export type {
   AuditEntry, AuditStore, ClientCount, Exemption, ExemptionDraft, ExemptionStatus, ExemptionStore, MinuteCount,
@@ -16,5 +17,9 @@ export type { SqliteQueryLog, SqliteQueryLogOptions } from './sqlite-query-log.j
 export { BatchEncoder } from './query-log-batch.js';
 export type { EncodedBatch } from './query-log-batch.js';
 export { SCHEMA_VERSION } from './migrations.js';
+export { openGatewayStore } from './open-gateway-store.js';
+export type { GatewayStore, OpenGatewayStoreOptions, StorageChoice } from './open-gateway-store.js';
+export { describeUrl, GatewayRegistry, openPostgresStore, SHARED_SCHEMA_VERSION } from './postgres/index.js';
+export type { GatewayRecord, PgPolicyDocument, PostgresStore, PostgresStoreOptions, SharedChange, SharedPolicy } from './postgres/index.js';
 export { hashPassword, verifyPassword } from './password.js';
 export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USERNAME_PATTERN } from './account-rules.js';

@@ -6,6 +6,8 @@ export const STORE_ERROR_CODES = {
   USER_EXISTS: 'USER_EXISTS',
   /** A query-log batch whose words cannot be decoded: refused whole, its rows counted as failed. */
   QUERY_LOG_BATCH: 'QUERY_LOG_BATCH',
+  /** The shared (PostgreSQL) store cannot be reached; nothing was read or changed. */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
 } as const;
 
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[keyof typeof STORE_ERROR_CODES];

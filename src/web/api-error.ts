@@ -22,6 +22,7 @@ export const API_ERRORS = {
   POLICY_INVALID: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  STORE_UNAVAILABLE: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

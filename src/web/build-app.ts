@@ -112,6 +112,11 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     } else if (error instanceof StoreError && error.code === 'INVALID_CURSOR') {
       code = 'INVALID_CURSOR';
       status = 400;
+    } else if (error instanceof StoreError && error.code === 'STORE_UNAVAILABLE') {
+      // Fail static: DNS keeps the last policy it knew; the console refuses changes rather than lose them.
+      code = 'STORE_UNAVAILABLE';
+      status = 503;
+      request.log.warn({ err: error.message }, 'shared store unreachable');
     } else if ('validation' in error && error.validation !== undefined) {
       code = 'VALIDATION_FAILED';
       status = 400;

@@ -46,6 +46,10 @@ export interface ProductOptions {
   env?: Record<string, string>;
   /** Log level of serve. @default 'warn' */
   logLevel?: string;
+  /** More keys under `storage:` (besides path), such as `{ backend: 'postgres', url, gatewayName }`; written as JSON. */
+  storage?: Record<string, unknown>;
+  /** Create the admin with `rambu user add` first; off for a second gateway on a shared store that has it. @default true */
+  addAdmin?: boolean;
 }
 
 /**
@@ -119,13 +123,16 @@ export async function startProduct(options: ProductOptions): Promise<Product> {
     `  listen: "127.0.0.1:${webPort}"`,
     'storage:',
     `  path: ${JSON.stringify(join(dir, 'data'))}`,
+    ...Object.entries(options.storage ?? {}).map(([key, value]) => `  ${key}: ${JSON.stringify(value)}`),
     'log:',
     `  level: ${options.logLevel ?? 'warn'}`,
     options.policy.trim(),
     '',
   ].join('\n'));
 
-  const added = await runWithStdin(['user', 'add', 'admin', '--role', 'admin', '--password-stdin', '--config', config], `${options.adminPassword}\n`);
+  const added = options.addAdmin === false
+    ? { code: 0, output: '' }
+    : await runWithStdin(['user', 'add', 'admin', '--role', 'admin', '--password-stdin', '--config', config], `${options.adminPassword}\n`);
   if (added.code !== 0) {
     await upstream.close();
     throw new Error(`rambu user add failed (exit ${String(added.code)}):\n${added.output}`);

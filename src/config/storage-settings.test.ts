@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError } from '../errors.js';
+import { DEFAULT_CONFIG_YAML, parseConfigText } from './index.js';
+
+const FILE = join(tmpdir(), 'rambu.yaml');
+const withStorage = (lines: string[]): string => `${DEFAULT_CONFIG_YAML.replace(/^storage:[\s\S]*?(?=^\S|(?![\s\S]))/m, '')}\nstorage:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+
+function issues(text: string): { line: number | undefined; key: string; message: string }[] {
+  try {
+    parseConfigText(text, FILE);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.issues.map((i) => ({ line: i.line, key: i.path.join('.'), message: i.message }));
+  }
+  assert.fail('expected a ConfigError');
+}
+
+test('storage defaults to sqlite, named after the host, with no URL', () => {
+  const s = parseConfigText(DEFAULT_CONFIG_YAML, FILE).settings.storage;
+  assert.equal(s.backend, 'sqlite');
+  assert.equal(s.url, null);
+  assert.equal(s.passwordFile, null);
+  assert.equal(s.gatewayName, hostname());
+});
+
+test('storage.backend postgres takes the URL, a password file relative to the config and a gateway name', () => {
+  const s = parseConfigText(withStorage(['backend: postgres', 'url: postgres://rambu@db.kantor:5432/rambu', 'passwordFile: secrets/pg', 'gatewayName: gw-balai-kota']), FILE).settings.storage;
+  assert.deepEqual({ backend: s.backend, url: s.url, passwordFile: s.passwordFile, gatewayName: s.gatewayName },
+    { backend: 'postgres', url: 'postgres://rambu@db.kantor:5432/rambu', passwordFile: join(tmpdir(), 'secrets/pg'), gatewayName: 'gw-balai-kota' });
+});
+
+test('postgres without a URL, a URL of another scheme and a bad gateway name are errors with their keys; a URL password is never quoted', () => {
+  const found = issues(withStorage(['backend: postgres', 'gatewayName: "gw 1"']));
+  assert.deepEqual(found.map((i) => i.key), ['storage.backend', 'storage.gatewayName']);
+  assert.ok(found.every((i) => i.line !== undefined));
+  const bad = issues(withStorage(['backend: postgres', 'url: mysql://root:hunter2@db/rambu']));
+  assert.deepEqual(bad.map((i) => i.key), ['storage.url']);
+  assert.doesNotMatch(bad[0]!.message, /hunter2/);
+  assert.deepEqual(issues(withStorage(['backend: oracle'])).map((i) => i.key), ['storage.backend']);
+});

@@ -1,0 +1,83 @@
+import type { Logger } from 'pino';
+import { openStore, type SqliteStore } from './open-store.js';
+import { openPostgresStore, type PostgresStore, type SharedChange } from './postgres/index.js';
+import type { Store } from './types.js';
+
+/** The `storage` settings that choose and reach a back-end. */
+export interface StorageChoice {
+  backend: 'sqlite' | 'postgres';
+  /** The local data directory: the SQLite database (everything, or only the query log when shared). */
+  path: string;
+  retentionDays: number;
+  /** postgres:// URL; required with the postgres back-end. */
+  url: string | null;
+  passwordFile: string | null;
+  gatewayName: string;
+}
+
+/** The store a gateway runs on: every repository, plus how to hear changes made on other gateways. */
+export interface GatewayStore extends Store {
+  readonly backend: StorageChoice['backend'];
+  /** The query log is always the local SQLite one, with its batch intake and writer thread. */
+  readonly queryLog: SqliteStore['queryLog'];
+  /** The local SQLite database (the query log always lives there). */
+  readonly local: SqliteStore;
+  /** The shared store, or null on the SQLite back-end. */
+  readonly shared: PostgresStore | null;
+  /** Changes made in the shared store by any gateway; never called on the SQLite back-end. */
+  onChange(listener: (change: SharedChange) => void): () => void;
+}
+
+export interface OpenGatewayStoreOptions {
+  logger?: Logger;
+  /** @default 3600000; 0 for the CLI */
+  pruneIntervalMs?: number;
+  /** Announce this gateway, beat and listen (serve); off for one-shot commands. @default true */
+  live?: boolean;
+  /** This gateway's console address and version, for the registry. */
+  address?: string;
+  version?: string;
+  /** When the local query log's schema upgrade runs: before returning, or after DNS starts. @default 'foreground' */
+  logMigration?: 'foreground' | 'background';
+}
+
+/**
+ * Open the store `storage` names. On `postgres`, users, sessions, exemptions and the audit log are
+ * the shared database's and the query log stays in the local SQLite file: each gateway logs its own
+ * queries. Throws RambuError `RAMBU_STORAGE_*` (see docs/errors.md) with nothing left open.
+ */
+export async function openGatewayStore(storage: StorageChoice, options: OpenGatewayStoreOptions = {}): Promise<GatewayStore> {
+  const local = openStore({
+    dir: storage.path, retentionDays: storage.retentionDays,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.pruneIntervalMs === undefined ? {} : { pruneIntervalMs: options.pruneIntervalMs }),
+    ...(options.logMigration === undefined ? {} : { logMigration: options.logMigration }),
+  });
+  if (storage.backend === 'sqlite' || storage.url === null) {
+    return { backend: 'sqlite', local, shared: null, queryLog: local.queryLog, users: local.users, sessions: local.sessions,
+      exemptions: local.exemptions, audit: local.audit, onChange: () => () => undefined, close: () => local.close() };
+  }
+  let shared: PostgresStore;
+  try {
+    shared = await openPostgresStore({
+      url: storage.url, passwordFile: storage.passwordFile, gatewayName: storage.gatewayName, live: options.live ?? true,
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.address === undefined ? {} : { address: options.address }),
+      ...(options.version === undefined ? {} : { version: options.version }),
+    });
+  } catch (err) {
+    await local.close();
+    throw err;
+  }
+  return {
+    backend: 'postgres', local, shared, queryLog: local.queryLog, users: shared.users, sessions: shared.sessions,
+    exemptions: shared.exemptions, audit: shared.audit, onChange: (listener) => shared.onChange(listener),
+    async close() {
+      try {
+        await local.close();
+      } finally {
+        await shared.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,12 @@
+/**
+ * The shared store on PostgreSQL: users, sessions, exemptions and the audit log that every gateway
+ * of an office reads and writes, the registry of those gateways, and a feed of changes (LISTEN/NOTIFY)
+ * so that a change made on one gateway is in force on the others at once.
+ */
+export { openPostgresStore, describeUrl } from './open-postgres-store.js';
+export type { PostgresStore, PostgresStoreOptions } from './open-postgres-store.js';
+export type { SharedChange } from './change-feed.js';
+export type { GatewayRecord } from './gateway-registry.js';
+export { GatewayRegistry } from './gateway-registry.js';
+export { CHANGE_CHANNEL, SHARED_SCHEMA_VERSION } from './migrations.js';
+export type { PgPolicyDocument, SharedPolicy } from './pg-policy.js';
