@@ -7,3 +7,6 @@ export type { LoadedConfig, LoadOptions } from './load.js';
 export { loadConfigFile, parseConfigText } from './load.js';
 export { parseHostPort, parseUpstream, DEFAULTS } from './resolve-settings.js';
 export { DEFAULT_CONFIG_YAML } from './default-config.js';
+export { loadConfigFileAsync, parseConfigTextAsync, readConfigFiles } from './load-async.js';
+export { FILE_LIMITS, readNamedFile, readNamedFileSync } from './named-file.js';
+export { locateInText } from './locate.js';

@@ -3,11 +3,11 @@
  * addresses and URLs parsed, problems collected with their key paths.
  */
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import type { ConfigIssue } from '../errors.js';
 import { parseCidr } from '../policy/cidr.js';
+import { FILE_LIMITS, readNamedFileSync } from './named-file.js';
 import type { Config } from './schema.js';
 import { type BlockResponse, DEFAULT_ALLOW_FROM, type HostPort, type Settings, type UpstreamSpec } from './settings.js';
 
@@ -22,6 +22,9 @@ export const DEFAULTS = {
   retentionDays: 30,
   sessionHours: 12,
 } as const;
+
+/** Reads a file the config names: a bounded read of a regular file, or the bytes loaded before. */
+export type NamedFileReader = (path: string, limit: number) => Uint8Array;
 
 /** Parse `host:port`, `[v6]:port`; null when malformed. */
 export function parseHostPort(text: string): HostPort | null {
@@ -51,14 +54,15 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE
 
 /**
  * The certificates of a PEM file, each checked to parse; text around them (comments, bundles'
- * headers) is ignored. A string is the problem: unreadable, no certificate, or an invalid one.
+ * headers) is ignored. A string is the problem: unreadable, not a regular file, too large, no
+ * certificate, or an invalid one.
  */
-export function readCaFile(path: string): string[] | string {
+export function readCaFile(path: string, readFile: NamedFileReader = readNamedFileSync): string[] | string {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = Buffer.from(readFile(path, FILE_LIMITS.caFile)).toString('utf8');
   } catch (err) {
-    return `cannot read the CA file "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+    return `cannot read the CA file "${path}": ${(err as Error).message}`;
   }
   const certs = text.match(PEM_CERTIFICATE) ?? [];
   if (certs.length === 0) return `no PEM certificate ("-----BEGIN CERTIFICATE-----") in the CA file "${path}"`;
@@ -86,8 +90,8 @@ function parseBlockResponse(text: string): BlockResponse | null {
   }
 }
 
-/** Resolve the runtime sections; `baseDir` anchors a relative storage path. */
-export function resolveSettings(config: Config, baseDir: string, issues: ConfigIssue[]): Settings {
+/** Resolve the runtime sections; `baseDir` anchors a relative storage path and the CA file. */
+export function resolveSettings(config: Config, baseDir: string, issues: ConfigIssue[], readFile: NamedFileReader = readNamedFileSync): Settings {
   const dns = config.dns ?? {};
   const listen: HostPort[] = [];
   (dns.listen ?? DEFAULTS.dnsListen).forEach((text, i) => {
@@ -97,7 +101,7 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
   });
   let extraCa: string[] | null = null;
   if (dns.upstreamCaFile !== undefined) {
-    const certs = readCaFile(isAbsolute(dns.upstreamCaFile) ? dns.upstreamCaFile : resolve(baseDir, dns.upstreamCaFile));
+    const certs = readCaFile(caFilePath(dns.upstreamCaFile, baseDir), readFile);
     if (typeof certs === 'string') issues.push({ path: ['dns', 'upstreamCaFile'], message: certs });
     else extraCa = certs;
   }
@@ -153,3 +157,9 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
     log: { level: config.log?.level ?? 'info' },
   };
 }
+
+/** The absolute path of `dns.upstreamCaFile`. */
+export function caFilePath(path: string, baseDir: string): string {
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
