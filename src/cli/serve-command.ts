@@ -15,11 +15,11 @@ import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { ConfigError, formatIssue } from '../errors.js';
-import { DEFAULT_CONFIG_YAML, type LoadedConfig, loadConfigFile, parseConfigText } from '../config/index.js';
+import { DEFAULT_CONFIG_YAML, type LoadedConfig, loadConfigFileAsync } from '../config/index.js';
 import { createDnsServer, createDnsStats, forEachQueryLogEntry, registerDnsMetrics, snapshotDnsStats, sumDnsStatsInto } from '../dns/index.js';
 import type { ExemptionInput, Policy } from '../policy/index.js';
 import { openStore } from '../store/index.js';
-import { buildApp, ensureAdmin, LOG_REDACT_PATHS, type PolicyEditor, toPolicyExemptions } from '../web/index.js';
+import { buildApp, createPolicyFileEditor, ensureAdmin, LOG_REDACT_PATHS, type PolicyEditor, toPolicyExemptions } from '../web/index.js';
 import { type CliIo, EXIT, write } from './cli-io.js';
 import { collectGarbage, releaseFreeMemory, RELEASE_INTERVAL_MS, tuneAllocator } from './collect-garbage.js';
 import { createDnsThreads, type DnsThreads } from './dns-threads.js';
@@ -51,7 +51,9 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   tuneAllocator();
   let loaded: LoadedConfig;
   try {
-    loaded = loadConfigFile(file);
+    // Asynchronous and bounded, here as on every reload: a FIFO or a device named as a blocklist
+    // is refused, never waited on.
+    loaded = await loadConfigFileAsync(file);
   } catch (err) {
     if (err instanceof ConfigError) { write(io.stderr, err.issues.map(formatIssue).join('\n')); return EXIT.INVALID; }
     throw err;
@@ -118,7 +120,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   const reload = async (why: string): Promise<void> => {
     let next: LoadedConfig;
     try {
-      next = loadConfigFile(file);
+      next = await loadConfigFileAsync(file);
     } catch (err) {
       if (err instanceof ConfigError) {
         logger.error({ file, why, problems: err.issues.map(formatIssue) }, 'config rejected: the previous policy stays in force');
@@ -131,25 +133,19 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     await apply(next, why);
   };
 
-  const policyEditor: PolicyEditor = {
-    read: () => ({ text: loaded.text, file }),
-    write: async (text) => {
-      let next: LoadedConfig;
-      try {
-        next = parseConfigText(text, file);
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        return { ok: false, errors: err.issues.map((i) => ({ ...(i.line === undefined ? {} : { line: i.line }), ...(i.column === undefined ? {} : { column: i.column }), path: i.path.join('.'), message: i.message })) };
-      }
+  // A save is checked (config/load-async.ts, web/policy-file-editor.ts) before the file is touched.
+  const policyEditor: PolicyEditor = createPolicyFileEditor({
+    file,
+    current: () => loaded,
+    commit: async (text, next) => {
       // Atomic replace: a reader (or a crash) sees the old file or the new one, never half of it.
       const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
       writeFileSync(tmp, text, { mode: 0o640 });
       renameSync(tmp, file);
       lastText = text;
       await apply(next, 'console');
-      return { ok: true };
     },
-  };
+  });
 
   // The main thread's DNS server (UDP and TCP); extra threads read its UDP sockets.
   const dns = createDnsServer({
