@@ -33,7 +33,7 @@ function configPath(given: string | null, io: CliIo): string {
   if (given !== null) return resolve(given);
   const path = resolve(DEFAULT_CONFIG_PATH);
   if (!existsSync(path)) {
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 }); // the data directory: see store/open-store.ts
     writeFileSync(path, DEFAULT_CONFIG_YAML, { flag: 'wx' });
     write(io.stdout, `rambu: no --config given: wrote the built-in policy (the work-hours circular) to ${path}`);
   } else {
@@ -207,6 +207,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       store, getPolicy: () => current, onExemptionsChanged: () => { refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed')); },
       policyEditor, metrics: registry, ...(existsSync(join(UI_DIR, 'index.html')) ? { staticDir: UI_DIR } : {}),
       secureCookies: settings.web.secureCookies, trustProxy: settings.web.trustProxy, sessionHours: settings.web.sessionHours, logger,
+      maxExemptionDays: settings.web.maxExemptionDays,
     });
     try {
       await app.listen({ host: settings.web.listen.host, port: settings.web.listen.port });

@@ -21,6 +21,7 @@ export const DEFAULTS = {
   storagePath: 'data',
   retentionDays: 30,
   sessionHours: 12,
+  maxExemptionDays: 31,
 } as const;
 
 /** Reads a file the config names: a bounded read of a regular file, or the bytes loaded before. */
@@ -131,6 +132,7 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
     issues.push({ path: ['web', 'listen'], message: `invalid listen address "${webListenText}": expected host:port, such as "127.0.0.1:8080"` });
     webListen = { host: '127.0.0.1', port: 8080 };
   }
+  const trustProxy = resolveTrustProxy(web.trustProxy, issues);
   const storagePath = config.storage?.path ?? DEFAULTS.storagePath;
   return {
     dns: {
@@ -147,8 +149,9 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
       enabled: web.enabled ?? true,
       listen: webListen,
       secureCookies: web.secureCookies ?? false,
-      trustProxy: web.trustProxy ?? false,
+      trustProxy,
       sessionHours: web.sessionHours ?? DEFAULTS.sessionHours,
+      maxExemptionDays: web.maxExemptionDays ?? DEFAULTS.maxExemptionDays,
     },
     storage: {
       path: isAbsolute(storagePath) ? storagePath : resolve(baseDir, storagePath),
@@ -163,3 +166,21 @@ export function caFilePath(path: string, baseDir: string): string {
   return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
+/**
+ * `web.trustProxy`: the proxies' addresses or networks. A bare `true` would trust every hop, and so
+ * whatever a client writes into X-Forwarded-For: it is refused with what to write instead.
+ */
+function resolveTrustProxy(value: boolean | string[] | undefined, issues: ConfigIssue[]): string[] {
+  if (value === undefined || value === false) return [];
+  if (value === true) {
+    issues.push({ path: ['web', 'trustProxy'], message: 'trustProxy: true would trust every hop of X-Forwarded-For, which clients write themselves: list the reverse proxy\'s addresses instead, such as ["127.0.0.1"] or ["10.20.0.5", "10.20.0.6/31"]' });
+    return [];
+  }
+  const out: string[] = [];
+  value.forEach((text, i) => {
+    const c = parseCidr(text.trim());
+    if (c === null) issues.push({ path: ['web', 'trustProxy', i], message: `invalid proxy address "${text}": expected an IPv4/IPv6 address or CIDR such as 127.0.0.1 or 10.20.0.0/30` });
+    else out.push(c.text.endsWith(c.v6 ? '/128' : '/32') ? c.text.slice(0, c.text.lastIndexOf('/')) : c.text);
+  });
+  return out;
+}

@@ -30,4 +30,6 @@ export interface WebContext {
   throttle: LoginThrottle;
   secureCookies: boolean;
   sessionHours: number;
+  /** Longest exemption an operator may create, in days. */
+  maxExemptionDays: number;
 }
