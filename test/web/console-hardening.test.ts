@@ -74,7 +74,9 @@ describe('login throttle behind a proxy and under junk', () => {
   });
 
   it('the client address is the first untrusted hop from the right: a forged leftmost X-Forwarded-For changes nothing', async () => {
-    const t = await createTestApp({ trustProxy: ['127.0.0.1'] });
+    // As rambu serve does: the config's list, through the settings, to the app.
+    const { trustProxy } = parseConfigText('web:\n  trustProxy: ["127.0.0.1"]\n', '/tmp/rambu.yaml').settings.web;
+    const t = await createTestApp({ trustProxy });
     try {
       const codes: number[] = [];
       for (let i = 0; i < 15; i++) {
