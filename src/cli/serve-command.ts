@@ -15,11 +15,11 @@ import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { ConfigError, formatIssue } from '../errors.js';
-import { DEFAULT_CONFIG_YAML, type LoadedConfig, loadConfigFile, parseConfigText } from '../config/index.js';
+import { DEFAULT_CONFIG_YAML, type LoadedConfig, loadConfigFileAsync } from '../config/index.js';
 import { createDnsServer, createDnsStats, registerDnsMetrics, snapshotDnsStats, sumDnsStatsInto } from '../dns/index.js';
 import type { ExemptionInput, Policy } from '../policy/index.js';
 import { openGatewayStore } from '../store/index.js';
-import { buildApp, ensureAdmin, LOG_REDACT_PATHS, type PolicyEditor, toPolicyExemptions } from '../web/index.js';
+import { buildApp, createPolicyFileEditor, ensureAdmin, LOG_REDACT_PATHS, type PolicyEditor, toPolicyExemptions } from '../web/index.js';
 import { type CliIo, EXIT, write } from './cli-io.js';
 import { collectGarbage, releaseFreeMemory, RELEASE_INTERVAL_MS, tuneAllocator } from './collect-garbage.js';
 import { createDnsThreads, type DnsThreads } from './dns-threads.js';
@@ -40,7 +40,7 @@ function configPath(given: string | null, io: CliIo): string {
   if (given !== null) return resolve(given);
   const path = resolve(DEFAULT_CONFIG_PATH);
   if (!existsSync(path)) {
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 }); // the data directory: see store/open-store.ts
     writeFileSync(path, DEFAULT_CONFIG_YAML, { flag: 'wx' });
     write(io.stdout, `rambu: no --config given: wrote the built-in policy (the work-hours circular) to ${path}`);
   } else {
@@ -58,7 +58,9 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   tuneAllocator();
   let loaded: LoadedConfig;
   try {
-    loaded = loadConfigFile(file);
+    // Asynchronous and bounded, here as on every reload: a FIFO or a device named as a blocklist
+    // is refused, never waited on.
+    loaded = await loadConfigFileAsync(file);
   } catch (err) {
     if (err instanceof ConfigError) { write(io.stderr, err.issues.map(formatIssue).join('\n')); return EXIT.INVALID; }
     throw err;
@@ -149,7 +151,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   const reload = async (why: string): Promise<void> => {
     let next: LoadedConfig;
     try {
-      next = loadConfigFile(file);
+      next = await loadConfigFileAsync(file);
       if (sharedPolicy !== null) next = sharedPolicy.compose(next);
     } catch (err) {
       if (err instanceof ConfigError) {
@@ -167,32 +169,26 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   const sharedEditor: PolicyEditor | null = sharedPolicy === null ? null : {
     read: () => ({ text: sharedPolicy.text(), file: sharedPolicy.label }),
     write: async (text, user) => {
-      const saved = await sharedPolicy.save(text, user, loadConfigFile(file));
+      const saved = await sharedPolicy.save(text, user, await loadConfigFileAsync(file));
       if (!saved.ok) return saved;
       lastText = saved.next.text;
       await apply(saved.next, 'console');
       return { ok: true };
     },
   };
-  const policyEditor: PolicyEditor = sharedEditor ?? {
-    read: () => ({ text: loaded.text, file }),
-    write: async (text) => {
-      let next: LoadedConfig;
-      try {
-        next = parseConfigText(text, file);
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        return { ok: false, errors: err.issues.map((i) => ({ ...(i.line === undefined ? {} : { line: i.line }), ...(i.column === undefined ? {} : { column: i.column }), path: i.path.join('.'), message: i.message })) };
-      }
+  // A save is checked (config/load-async.ts, web/policy-file-editor.ts) before the file is touched.
+  const policyEditor: PolicyEditor = sharedEditor ?? createPolicyFileEditor({
+    file,
+    current: () => loaded,
+    commit: async (text, next) => {
       // Atomic replace: a reader (or a crash) sees the old file or the new one, never half of it.
       const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
       writeFileSync(tmp, text, { mode: 0o640 });
       renameSync(tmp, file);
       lastText = text;
       await apply(next, 'console');
-      return { ok: true };
     },
-  };
+  });
 
   // The main thread's DNS server (UDP and TCP); extra threads read its UDP sockets.
   const dns = createDnsServer({
@@ -254,6 +250,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       store, getPolicy: () => current, onExemptionsChanged: () => { refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed')); },
       policyEditor, metrics: registry, ...(existsSync(join(UI_DIR, 'index.html')) ? { staticDir: UI_DIR } : {}),
       secureCookies: settings.web.secureCookies, trustProxy: settings.web.trustProxy, sessionHours: settings.web.sessionHours, logger,
+      maxExemptionDays: settings.web.maxExemptionDays,
     });
     try {
       await app.listen({ host: settings.web.listen.host, port: settings.web.listen.port });

@@ -38,7 +38,7 @@ function checkPassword(password: string, err: NodeJS.WritableStream, cmd: string
 /** Add a user. Returns 0, or 1 for an invalid name, role or password, or a name in use. */
 export async function runUserAdd(args: StoreArgs & { username: string; role: string; password: string }, out: NodeJS.WritableStream, err: NodeJS.WritableStream = out): Promise<number> {
   if (!USERNAME.test(args.username)) {
-    err.write(`rambu user add: invalid username "${args.username}": use 1-64 of a-z 0-9 . _ -\n`);
+    err.write(`rambu user add: invalid username "${args.username}": use 1-64 of a-z 0-9 . _ -, starting with a letter or a digit\n`);
     return 1;
   }
   if (!(ROLES as readonly string[]).includes(args.role)) {

@@ -8,3 +8,6 @@ export { loadConfigFile, parseConfigText } from './load.js';
 export { parseHostPort, parseUpstream, DEFAULTS } from './resolve-settings.js';
 export { DEFAULT_CONFIG_YAML } from './default-config.js';
 export { composeShared, LOCAL_KEYS, sharedPart } from './shared-policy-text.js';
+export { loadConfigFileAsync, parseConfigTextAsync, readConfigFiles } from './load-async.js';
+export { FILE_LIMITS, readNamedFile, readNamedFileSync } from './named-file.js';
+export { locateInText } from './locate.js';

@@ -3,14 +3,14 @@
  * problem in every stage is reported together, each with file, line, column and key path; nothing is
  * half-loaded.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ConfigIssue, formatIssue } from '../errors.js';
 import { compilePolicy } from '../policy/compile.js';
 import type { Policy, PolicyLists } from '../policy/index.js';
 import { locateIssues } from './locate.js';
-import { resolveSettings } from './resolve-settings.js';
+import { FILE_LIMITS, readNamedFileSync } from './named-file.js';
+import { type NamedFileReader, resolveSettings } from './resolve-settings.js';
 import { type Config, ConfigSchema } from './schema.js';
 import type { Settings } from './settings.js';
 import { validateSchema } from './validate.js';
@@ -22,6 +22,12 @@ export interface LoadOptions {
   now?: number;
   /** The services and blocklists of this same text compiled before (see `CompileOptions.lists`). */
   lists?: PolicyLists;
+  /**
+   * The files the config names (blocklists, CA file), read before by absolute path
+   * (`readConfigFiles`): compiling then reads nothing from disk. A path missing from the map is a
+   * problem of the config, not a read.
+   */
+  files?: ReadonlyMap<string, Uint8Array | Error>;
 }
 
 /** A configuration that passed every check, compiled. */
@@ -42,9 +48,9 @@ export function loadConfigFile(path: string, options: LoadOptions = {}): LoadedC
   const file = resolve(path);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readNamedFileSync(file, FILE_LIMITS.config).toString('utf8');
   } catch (err) {
-    throw new ConfigError([{ path: [], file, message: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+    throw new ConfigError([{ path: [], file, message: `cannot read the file: ${(err as Error).message}` }]);
   }
   return parseConfigText(text, file, { baseDir: options.baseDir ?? dirname(file), ...(options.now === undefined ? {} : { now: options.now }) });
 }
@@ -88,12 +94,19 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
   const config = (schemaIssues.length === 0 ? value : Object.fromEntries(Object.entries(value).filter(([k]) => !broken.has(k)))) as Config;
   if (schemaIssues.length > 0 && (broken.has('') || validateSchema(ConfigSchema, config).length > 0)) throw new ConfigError(locate(schemaIssues));
   const baseDir = options.baseDir ?? dirname(resolve(file));
+  const files = options.files;
+  const reader: NamedFileReader | undefined = files === undefined ? undefined : (path) => {
+    const got = files.get(path);
+    if (got === undefined) throw new Error('was not read with the configuration');
+    if (got instanceof Error) throw got;
+    return got;
+  };
   const settingsIssues: ConfigIssue[] = [];
-  const settings = resolveSettings(config, baseDir, settingsIssues);
+  const settings = resolveSettings(config, baseDir, settingsIssues, reader);
   let compiled: ReturnType<typeof compilePolicy> | null = null;
   const compileIssues: ConfigIssue[] = [];
   try {
-    compiled = compilePolicy(config, { baseDir, now: options.now ?? Date.now(), unchecked: broken, ...(options.lists === undefined ? {} : { lists: options.lists }) });
+    compiled = compilePolicy(config, { baseDir, now: options.now ?? Date.now(), unchecked: broken, ...(options.lists === undefined ? {} : { lists: options.lists }), ...(reader === undefined ? {} : { readFile: (p: string) => reader(p, FILE_LIMITS.blocklist) }) });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     compileIssues.push(...err.issues);

@@ -1,7 +1,7 @@
 /**
  * Map key paths back to places in the YAML source, so every problem names a line and a column.
  */
-import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { ConfigIssue } from '../errors.js';
 
 /**
@@ -50,4 +50,11 @@ export function locateIssues(doc: Document, lines: LineCounter, file: string, is
     const pos = lines.linePos(offset);
     return { ...issue, file, line: pos.line, column: pos.col };
   });
+}
+
+/** {@link locateIssues} over a YAML text, for checks made outside the loader (the console's save checks). */
+export function locateInText(text: string, file: string, issues: readonly ConfigIssue[]): ConfigIssue[] {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  return locateIssues(doc, lines, file, issues, { keyFor: () => true });
 }

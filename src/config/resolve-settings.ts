@@ -3,12 +3,12 @@
  * addresses and URLs parsed, problems collected with their key paths.
  */
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { ConfigIssue } from '../errors.js';
 import { parseCidr } from '../policy/cidr.js';
+import { FILE_LIMITS, readNamedFileSync } from './named-file.js';
 import type { Config } from './schema.js';
 import { type BlockResponse, DEFAULT_ALLOW_FROM, type HostPort, type Settings, type UpstreamSpec } from './settings.js';
 
@@ -22,7 +22,11 @@ export const DEFAULTS = {
   storagePath: 'data',
   retentionDays: 30,
   sessionHours: 12,
+  maxExemptionDays: 31,
 } as const;
+
+/** Reads a file the config names: a bounded read of a regular file, or the bytes loaded before. */
+export type NamedFileReader = (path: string, limit: number) => Uint8Array;
 
 /** Parse `host:port`, `[v6]:port`; null when malformed. */
 export function parseHostPort(text: string): HostPort | null {
@@ -52,14 +56,15 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE
 
 /**
  * The certificates of a PEM file, each checked to parse; text around them (comments, bundles'
- * headers) is ignored. A string is the problem: unreadable, no certificate, or an invalid one.
+ * headers) is ignored. A string is the problem: unreadable, not a regular file, too large, no
+ * certificate, or an invalid one.
  */
-export function readCaFile(path: string): string[] | string {
+export function readCaFile(path: string, readFile: NamedFileReader = readNamedFileSync): string[] | string {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = Buffer.from(readFile(path, FILE_LIMITS.caFile)).toString('utf8');
   } catch (err) {
-    return `cannot read the CA file "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+    return `cannot read the CA file "${path}": ${(err as Error).message}`;
   }
   const certs = text.match(PEM_CERTIFICATE) ?? [];
   if (certs.length === 0) return `no PEM certificate ("-----BEGIN CERTIFICATE-----") in the CA file "${path}"`;
@@ -115,8 +120,8 @@ function resolveSharedStorage(storage: NonNullable<Config['storage']>, baseDir: 
   return { backend: backend === 'postgres' && url !== null ? 'postgres' : 'sqlite', url: backend === 'postgres' ? url : null, passwordFile, gatewayName };
 }
 
-/** Resolve the runtime sections; `baseDir` anchors a relative storage path. */
-export function resolveSettings(config: Config, baseDir: string, issues: ConfigIssue[]): Settings {
+/** Resolve the runtime sections; `baseDir` anchors a relative storage path and the CA file. */
+export function resolveSettings(config: Config, baseDir: string, issues: ConfigIssue[], readFile: NamedFileReader = readNamedFileSync): Settings {
   const dns = config.dns ?? {};
   const listen: HostPort[] = [];
   (dns.listen ?? DEFAULTS.dnsListen).forEach((text, i) => {
@@ -126,7 +131,7 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
   });
   let extraCa: string[] | null = null;
   if (dns.upstreamCaFile !== undefined) {
-    const certs = readCaFile(isAbsolute(dns.upstreamCaFile) ? dns.upstreamCaFile : resolve(baseDir, dns.upstreamCaFile));
+    const certs = readCaFile(caFilePath(dns.upstreamCaFile, baseDir), readFile);
     if (typeof certs === 'string') issues.push({ path: ['dns', 'upstreamCaFile'], message: certs });
     else extraCa = certs;
   }
@@ -156,6 +161,7 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
     issues.push({ path: ['web', 'listen'], message: `invalid listen address "${webListenText}": expected host:port, such as "127.0.0.1:8080"` });
     webListen = { host: '127.0.0.1', port: 8080 };
   }
+  const trustProxy = resolveTrustProxy(web.trustProxy, issues);
   const storagePath = config.storage?.path ?? DEFAULTS.storagePath;
   const shared = resolveSharedStorage(config.storage ?? {}, baseDir, issues);
   return {
@@ -173,8 +179,9 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
       enabled: web.enabled ?? true,
       listen: webListen,
       secureCookies: web.secureCookies ?? false,
-      trustProxy: web.trustProxy ?? false,
+      trustProxy,
       sessionHours: web.sessionHours ?? DEFAULTS.sessionHours,
+      maxExemptionDays: web.maxExemptionDays ?? DEFAULTS.maxExemptionDays,
     },
     storage: {
       path: isAbsolute(storagePath) ? storagePath : resolve(baseDir, storagePath),
@@ -183,4 +190,28 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
     },
     log: { level: config.log?.level ?? 'info' },
   };
+}
+
+/** The absolute path of `dns.upstreamCaFile`. */
+export function caFilePath(path: string, baseDir: string): string {
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+/**
+ * `web.trustProxy`: the proxies' addresses or networks. A bare `true` would trust every hop, and so
+ * whatever a client writes into X-Forwarded-For: it is refused with what to write instead.
+ */
+function resolveTrustProxy(value: boolean | string[] | undefined, issues: ConfigIssue[]): string[] {
+  if (value === undefined || value === false) return [];
+  if (value === true) {
+    issues.push({ path: ['web', 'trustProxy'], message: 'trustProxy: true would trust every hop of X-Forwarded-For, which clients write themselves: list the reverse proxy\'s addresses instead, such as ["127.0.0.1"] or ["10.20.0.5", "10.20.0.6/31"]' });
+    return [];
+  }
+  const out: string[] = [];
+  value.forEach((text, i) => {
+    const c = parseCidr(text.trim());
+    if (c === null) issues.push({ path: ['web', 'trustProxy', i], message: `invalid proxy address "${text}": expected an IPv4/IPv6 address or CIDR such as 127.0.0.1 or 10.20.0.0/30` });
+    else out.push(c.text.endsWith(c.v6 ? '/128' : '/32') ? c.text.slice(0, c.text.lastIndexOf('/')) : c.text);
+  });
+  return out;
 }

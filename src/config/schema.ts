@@ -73,8 +73,9 @@ export const WebSchema = Type.Object({
   listen: Type.Optional(Type.String({ description: 'host:port of the console; default 127.0.0.1:8080' })),
   enabled: Type.Optional(Type.Boolean()),
   secureCookies: Type.Optional(Type.Boolean({ description: 'Mark the session cookie Secure (behind TLS)' })),
-  trustProxy: Type.Optional(Type.Boolean()),
+  trustProxy: Type.Optional(Type.Union([Type.Boolean(), Type.Array(Type.String({ minLength: 1 }))], { description: 'Addresses or CIDRs of the reverse proxies whose X-Forwarded-For is believed; true is refused' })),
   sessionHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 720 })),
+  maxExemptionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3660, description: 'Longest exemption an operator may create from the console, days; default 31' })),
 }, Strict);
 
 export const StorageSchema = Type.Object({

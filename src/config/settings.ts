@@ -48,8 +48,11 @@ export interface WebSettings {
   enabled: boolean;
   listen: HostPort;
   secureCookies: boolean;
-  trustProxy: boolean;
+  /** Addresses and CIDRs of the reverse proxies whose X-Forwarded-For is believed; empty: none. */
+  trustProxy: string[];
   sessionHours: number;
+  /** Longest exemption an operator may create from the console, in days (admins are not bound). */
+  maxExemptionDays: number;
 }
 
 export interface StorageSettings {

@@ -3,10 +3,10 @@
  * dates, addresses, the time zone, and names that refer to each other. Every problem is collected
  * with its key path, so the loader can report them all at once with file and line.
  */
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { type ConfigIssue, ConfigError } from '../errors.js';
 import type { Config } from '../config/schema.js';
+import { FILE_LIMITS, readNamedFileSync } from '../config/named-file.js';
 import { loadBlocklist, type BlocklistStats } from './blocklist.js';
 import { BUILTIN_SERVICES } from './catalog.js';
 import { CidrSet, parseCidr, type Cidr } from './cidr.js';
@@ -29,7 +29,7 @@ export interface CompileOptions {
   now: number;
   /** Top-level sections that failed validation and were left out: names they define are not checked. */
   unchecked?: ReadonlySet<string>;
-  /** Reads a blocklist file; default: fs.readFileSync. */
+  /** Reads a blocklist file; default: a bounded synchronous read of a regular file (config/named-file.ts). */
   readFile?: (path: string) => Uint8Array;
   /**
    * Services and blocklists already compiled from this same config (another thread's
@@ -142,7 +142,7 @@ export function compilePolicy(config: Config, options: CompileOptions): CompileR
         services.push({ name, title: name, builtin: false, kind: 'service', domains: added.length, sample: added.slice(0, SAMPLE_SIZE), source: 'config file' });
       }
     }
-    const readFile = options.readFile ?? ((p: string) => readFileSync(p));
+    const readFile = options.readFile ?? ((p: string) => readNamedFileSync(p, FILE_LIMITS.blocklist));
     for (const [name, spec] of Object.entries(config.blocklists ?? {})) {
       checkName(['blocklists', name], name, 'blocklist');
       if (listIds.has(name)) { fail(['blocklists', name], `blocklist name "${name}" is already a service name`); continue; }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
@@ -16,6 +16,24 @@ import type { Store } from './types.js';
 
 /** The database file's name inside the data directory. */
 export const DATABASE_FILE = 'rambu.db';
+
+/**
+ * The database holds password hashes and session tokens: the data directory is made 0700 and the
+ * database 0600 (SQLite gives its -wal and -shm files the database's mode). A database an older
+ * version left readable to others is narrowed to 0600 too; an existing directory is left as the
+ * administrator set it up.
+ */
+function privateFiles(dir: string, file: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if (existsSync(f) && (statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch {
+      // Not the owner (a reader such as `rambu log` run as another user): leave the mode to the owner.
+    }
+  }
+}
 
 export interface OpenStoreOptions {
   /** Data directory; created when missing. */
@@ -66,7 +84,7 @@ export function openStore(options: OpenStoreOptions): SqliteStore {
   let db: Database | undefined;
   let migrating = false;
   try {
-    mkdirSync(options.dir, { recursive: true });
+    privateFiles(options.dir, file);
     db = new BetterSqlite3(file);
     // Before anything writes: a file that is not rambu's (corrupt, or another program's database) is
     // refused as it is, never turned into rambu's.

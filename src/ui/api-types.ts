@@ -129,6 +129,8 @@ export interface AuditEntry {
   target?: string | null;
   before: unknown;
   after: unknown;
+  /** The server left out what only admins may read (policy texts, user records). */
+  redacted?: boolean;
 }
 
 export interface UserRow {

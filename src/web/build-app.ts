@@ -40,8 +40,13 @@ export interface BuildAppOptions {
   staticDir?: string;
   /** Secure cookies, HSTS and upgrade-insecure-requests, for consoles behind TLS. @default false */
   secureCookies?: boolean;
-  /** Trust X-Forwarded-* from a reverse proxy (client address for login throttling). @default false */
-  trustProxy?: boolean;
+  /**
+   * Addresses and CIDRs of reverse proxies whose X-Forwarded-For is believed: the client address (for
+   * login throttling) is the first hop from the right that is not one of them. @default [] (none)
+   */
+  trustProxy?: readonly string[];
+  /** Longest exemption an operator may create, in days; admins are not bound. @default 31 */
+  maxExemptionDays?: number;
   /** Session lifetime. @default 12 */
   sessionHours?: number;
   logger?: Logger;
@@ -53,6 +58,29 @@ export const LOG_REDACT_PATHS = [
   'req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]',
   'headers.cookie', 'headers["x-csrf-token"]', 'password', '*.password', 'body.password', 'csrfToken', '*.csrfToken',
 ];
+
+/**
+ * A request must arrive whole within 30 s and its headers within 20 s; the server checks every 2 s.
+ * Node's defaults (300 s, 60 s, checked every 30 s) let a slow client hold a connection for minutes.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const HEADERS_TIMEOUT_MS = 20_000;
+const CONNECTIONS_CHECK_MS = 2_000;
+
+/**
+ * Whether a request URL is an API path, as the router sees it: `/%61pi/session` routes to
+ * `/api/session`, so it gets the API's headers and JSON 404s too.
+ */
+export function isApiPath(url: string): boolean {
+  const raw = url.split('?')[0] ?? '/';
+  let path = raw;
+  try {
+    path = decodeURIComponent(raw);
+  } catch {
+    // Malformed escapes: the router answers 400 for those; judge the raw text.
+  }
+  return path === '/api' || path.startsWith('/api/');
+}
 
 const CSP_DIRECTIVES = {
   defaultSrc: ["'self'"],
@@ -72,9 +100,14 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const secureCookies = options.secureCookies ?? false;
   const now = options.now ?? Date.now;
   const logger = options.logger?.child({ subsystem: 'web' }, { redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } });
+  const trustProxy = options.trustProxy === undefined || options.trustProxy.length === 0 ? false : [...options.trustProxy];
+  const serverOptions = {
+    trustProxy, bodyLimit: 1_048_576, requestTimeout: REQUEST_TIMEOUT_MS,
+    http: { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECK_MS },
+  };
   const app = (logger === undefined
-    ? Fastify({ logger: false, trustProxy: options.trustProxy ?? false, bodyLimit: 1_048_576 })
-    : Fastify({ loggerInstance: logger, trustProxy: options.trustProxy ?? false, bodyLimit: 1_048_576 })) as unknown as FastifyInstance;
+    ? Fastify({ logger: false, ...serverOptions })
+    : Fastify({ loggerInstance: logger, ...serverOptions })) as unknown as FastifyInstance;
 
   const ctx: WebContext = {
     store: options.store,
@@ -86,6 +119,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     throttle: new LoginThrottle(options.loginThrottle),
     secureCookies,
     sessionHours: options.sessionHours ?? 12,
+    maxExemptionDays: options.maxExemptionDays ?? 31,
   };
 
   app.register(helmet, {
@@ -98,7 +132,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   app.register(cookie);
 
   app.addHook('onSend', async (request, reply, payload) => {
-    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    if (isApiPath(request.url) && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
 
@@ -127,7 +161,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     } else {
       const sc = (error as FastifyError).statusCode ?? 500;
       status = sc;
-      code = sc === 413 ? 'PAYLOAD_TOO_LARGE' : sc === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : sc === 404 ? 'NOT_FOUND'
+      // 403 comes from the static files' refusals (a path outside the UI folder, a dot file).
+      code = sc === 413 ? 'PAYLOAD_TOO_LARGE' : sc === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : sc === 404 ? 'NOT_FOUND' : sc === 403 ? 'FORBIDDEN'
         : sc >= 400 && sc < 500 ? 'VALIDATION_FAILED' : 'INTERNAL';
       if (code === 'VALIDATION_FAILED') status = 400;
       if (code === 'INTERNAL') {
@@ -141,8 +176,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
-    if (options.staticDir !== undefined && (request.method === 'GET' || request.method === 'HEAD')
-      && !path.startsWith('/api/') && path !== '/api') {
+    if (options.staticDir !== undefined && (request.method === 'GET' || request.method === 'HEAD') && !isApiPath(request.url)) {
       // Client-side routes (/status, /queries, ...) load the app shell.
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
     }

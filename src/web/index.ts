@@ -12,3 +12,5 @@ export { GroupMatcher } from './group-matcher.js';
 export { SESSION_COOKIE, CSRF_HEADER } from './auth.js';
 export type { PolicyEditor, PolicyProblem } from './web-context.js';
 export type { LoginThrottleOptions } from './login-throttle.js';
+export { createPolicyFileEditor, changedPinnedSettings, isEmptyDocument } from './policy-file-editor.js';
+export type { PolicyFileEditorOptions } from './policy-file-editor.js';

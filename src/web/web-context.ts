@@ -5,6 +5,8 @@ import type { LoginThrottle } from './login-throttle.js';
 
 /** One problem found in a policy text, located in it. */
 export interface PolicyProblem {
+  /** The file the line is in: the config file. */
+  file?: string;
   line?: number;
   column?: number;
   path: string;
@@ -28,4 +30,6 @@ export interface WebContext {
   throttle: LoginThrottle;
   secureCookies: boolean;
   sessionHours: number;
+  /** Longest exemption an operator may create, in days. */
+  maxExemptionDays: number;
 }

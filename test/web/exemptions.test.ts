@@ -96,7 +96,7 @@ describe('exemptions API', () => {
   });
 
   it('revokes once, then 409; unknown ids 404; the list shows statuses', async () => {
-    const created = (await post('operator', { name: 'to-revoke', groups: ['semua'], allow: ['vimeo'], until: UNTIL, reason: 'x' })).json() as { exemption: ExemptionJson };
+    const created = (await post('operator', { name: 'to-revoke', groups: ['diskominfo-humas'], allow: ['vimeo'], until: UNTIL, reason: 'x' })).json() as { exemption: ExemptionJson };
     const id = created.exemption.id;
     const s = await t.login('operator');
     const changes = t.exemptionChanges.count;

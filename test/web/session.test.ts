@@ -98,20 +98,34 @@ describe('login throttling', () => {
   before(async () => { t = await createTestApp(); });
   after(async () => { await t.close(); });
 
-  it('refuses a username after 5 failures in 15 minutes, even with the right password, then lets it in', async () => {
+  it('refuses a username after 5 failures to the addresses that failed; the right password from a clean address gets in', async () => {
     for (let i = 0; i < 5; i++) {
       const res = await t.app.inject({ method: 'POST', url: '/api/session', payload: { username: 'viewer', password: `wrong-${i}-xx` }, remoteAddress: `192.0.2.${i + 1}` });
       assert.equal(res.statusCode, 401);
     }
-    const blocked = await t.app.inject({ method: 'POST', url: '/api/session', payload: { username: 'viewer', password: PASSWORDS.viewer }, remoteAddress: '192.0.2.99' });
+    // An address that failed gets 429, even with the right password.
+    const blocked = await t.app.inject({ method: 'POST', url: '/api/session', payload: { username: 'viewer', password: PASSWORDS.viewer }, remoteAddress: '192.0.2.1' });
     assert.equal(blocked.statusCode, 429);
     assert.equal(errorCode(blocked.body), 'RATE_LIMITED');
     const retry = Number(blocked.headers['retry-after']);
     assert.ok(retry > 0 && retry <= 900, `retry-after ${retry}`);
     // Other users are not affected.
     assert.equal((await t.app.inject({ method: 'POST', url: '/api/session', payload: { username: 'operator', password: PASSWORDS.operator }, remoteAddress: '192.0.2.99' })).statusCode, 200);
-    t.clock.now += 15 * 60_000 + 1000;
+    // The owner, from an address that has not failed, gets in: the guesser cannot hold the lock.
     assert.equal((await t.app.inject({ method: 'POST', url: '/api/session', payload: { username: 'viewer', password: PASSWORDS.viewer }, remoteAddress: '192.0.2.99' })).statusCode, 200);
+  });
+
+  it('a lock-out held from one address: 5 wrong passwords for admin, the right one from elsewhere logs in at once', async () => {
+    for (let i = 0; i < 5; i++) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/session', payload: { username: 'admin', password: `wrong-${i}-xx` }, remoteAddress: '203.0.113.66' });
+      assert.equal(res.statusCode, 401);
+    }
+    assert.equal((await t.app.inject({ method: 'POST', url: '/api/session', payload: { username: 'admin', password: PASSWORDS.admin }, remoteAddress: '203.0.113.66' })).statusCode, 429);
+    assert.equal((await t.app.inject({ method: 'POST', url: '/api/session', payload: { username: 'admin', password: PASSWORDS.admin }, remoteAddress: '203.0.113.10' })).statusCode, 200);
+    // The owner's login does not reset the guesser's count: its address stays refused for the window.
+    assert.equal((await t.app.inject({ method: 'POST', url: '/api/session', payload: { username: 'admin', password: 'again-wrong-1' }, remoteAddress: '203.0.113.66' })).statusCode, 429);
+    t.clock.now += 15 * 60_000 + 1000;
+    assert.equal((await t.app.inject({ method: 'POST', url: '/api/session', payload: { username: 'admin', password: PASSWORDS.admin }, remoteAddress: '203.0.113.66' })).statusCode, 200);
   });
 
   it('refuses an address after 10 failures whatever the usernames', async () => {

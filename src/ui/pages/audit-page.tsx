@@ -25,11 +25,15 @@ function AuditItem(props: { entry: AuditEntry }) {
           {e.target != null && e.target !== '' && <> <code>{e.target}</code></>}
           <span class="muted"> · {e.action}</span>
         </span>
-        <button type="button" class="btn btn-small btn-ghost" aria-expanded={open} onClick={() => setOpen(!open)}>
-          {open ? t('audit.hide') : t('audit.show')}
-        </button>
+        {e.redacted !== true && (
+          <button type="button" class="btn btn-small btn-ghost" aria-expanded={open} onClick={() => setOpen(!open)}>
+            {open ? t('audit.hide') : t('audit.show')}
+          </button>
+        )}
       </div>
-      {open && <DiffView before={e.before} after={e.after} />}
+      {e.redacted === true
+        ? <p class="muted" data-testid="audit-redacted">{t('audit.redacted')}</p>
+        : open && <DiffView before={e.before} after={e.after} />}
     </li>
   );
 }

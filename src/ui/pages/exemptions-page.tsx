@@ -3,7 +3,7 @@
  * create and revoke them here; everyone logged in sees the active and the past ones.
  */
 import { useState } from 'preact/hooks';
-import { api } from '../api.js';
+import { api, ApiError } from '../api.js';
 import type { Exemption, PolicyView } from '../api-types.js';
 import { hasRole, useApp } from '../app-context.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
@@ -17,6 +17,13 @@ import { useLoad } from '../use-load.js';
 interface Data { exemptions: Exemption[]; policy: PolicyView }
 
 const HOUR = 3_600_000;
+
+/** Whether the server asks for an admin's confirmation that the exemption covers every client. */
+function needsAllClientsConfirmation(err: unknown): boolean {
+  if (!(err instanceof ApiError) || err.code !== 'VALIDATION_FAILED') return false;
+  const details = err.detail['details'];
+  return Array.isArray(details) && details.some((d) => typeof d === 'object' && d !== null && (d as { path?: unknown }).path === 'confirmAllClients');
+}
 
 function isCurrent(e: Exemption, now: number): boolean {
   if (e.status !== undefined) return e.status === 'active' || e.status === 'pending';
@@ -36,6 +43,18 @@ function ExemptionForm(props: { policy: PolicyView; onCreated(): void }) {
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  // A body the server refused until an admin confirms it covers every client.
+  const [confirming, setConfirming] = useState<Record<string, unknown> | null>(null);
+
+  const created = () => {
+    setMessage({ ok: true, text: t('exemptions.created') });
+    setGroups([]);
+    setClients('');
+    setAllow([]);
+    setOther('');
+    setReason('');
+    props.onCreated();
+  };
 
   const toggle = (list: string[], value: string, on: boolean) => on ? [...list, value] : list.filter((v) => v !== value);
   const setPreset = (kind: 'hour' | 'end' | 'tomorrow') => {
@@ -64,20 +83,15 @@ function ExemptionForm(props: { policy: PolicyView; onCreated(): void }) {
     }
     setBusy(true);
     setMessage(null);
+    const body: Record<string, unknown> = { allow: allowList, until: toZonedIso(untilAt, tz), reason: reason.trim() };
+    if (groups.length > 0) body['groups'] = groups;
+    if (clientList.length > 0) body['clients'] = clientList;
     try {
-      const body: Record<string, unknown> = { allow: allowList, until: toZonedIso(untilAt, tz), reason: reason.trim() };
-      if (groups.length > 0) body['groups'] = groups;
-      if (clientList.length > 0) body['clients'] = clientList;
       await api.post('/api/exemptions', body);
-      setMessage({ ok: true, text: t('exemptions.created') });
-      setGroups([]);
-      setClients('');
-      setAllow([]);
-      setOther('');
-      setReason('');
-      props.onCreated();
+      created();
     } catch (err) {
-      setMessage({ ok: false, text: errorText(err) });
+      if (needsAllClientsConfirmation(err)) setConfirming(body);
+      else setMessage({ ok: false, text: errorText(err) });
     } finally {
       setBusy(false);
     }
@@ -139,6 +153,17 @@ function ExemptionForm(props: { policy: PolicyView; onCreated(): void }) {
           {busy ? t('exemptions.creating') : t('exemptions.create')}
         </button>
       </div>
+      {confirming !== null && (
+        <ConfirmDialog
+          title={t('exemptions.allClients.title')}
+          description={t('exemptions.allClients.explain', { services: joinList((confirming['allow'] as string[]).map(serviceLabel)) })}
+          confirmLabel={t('exemptions.allClients.yes')}
+          danger
+          onConfirm={async () => { await api.post('/api/exemptions', { ...confirming, confirmAllClients: true }); created(); }}
+          onClose={() => setConfirming(null)}
+          testId="all-clients-dialog"
+        />
+      )}
     </form>
   );
 }

@@ -7,6 +7,7 @@ import { EXEMPTION_STATUSES } from '../../store/index.js';
 import type { ExemptionStatus } from '../../store/index.js';
 import { ApiError } from '../api-error.js';
 import { authOf } from '../auth.js';
+import { coversEveryClient, hostBitsFix } from '../exemption-checks.js';
 import { exemptionJson } from '../exemption-json.js';
 import { localDay } from '../local-day.js';
 import { ERROR_RESPONSES, ExemptionBody, Nullable } from '../schemas.js';
@@ -24,7 +25,11 @@ const CreateBody = Type.Object({
   from: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
   until: Type.String({ maxLength: 64 }),
   reason: Type.String({ minLength: 1, maxLength: 500 }),
+  /** An admin's confirmation that the exemption covers every client. */
+  confirmAllClients: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false });
+
+const DAY_MS = 86_400_000;
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
@@ -53,7 +58,12 @@ export async function exemptionRoutes(app: FastifyInstance, ctx: WebContext): Pr
     const allow = [...new Set(body.allow)];
     const problems: { path: string; message: string }[] = [];
     if (groups.length + clients.length === 0) problems.push({ path: 'groups', message: 'name at least one group or client' });
-    for (const c of clients) if (parseCidr(c) === null) problems.push({ path: 'clients', message: `"${c}" is not an IP address or CIDR` });
+    for (const c of clients) {
+      const fix = parseCidr(c) === null ? null : hostBitsFix(c);
+      if (parseCidr(c) === null) problems.push({ path: 'clients', message: `"${c}" is not an IP address or CIDR` });
+      else if (fix !== null) problems.push({ path: 'clients', message: `"${c}" has host bits set: did you mean ${fix}?` });
+    }
+    const isAdmin = user.role === 'admin';
     const until = parseInstant(body.until);
     if (until === null) problems.push({ path: 'until', message: `"${body.until}" is not an ISO 8601 instant with an offset` });
     else if (until <= now) problems.push({ path: 'until', message: `"${body.until}" is not in the future` });
@@ -61,6 +71,9 @@ export async function exemptionRoutes(app: FastifyInstance, ctx: WebContext): Pr
     if (body.from !== undefined && body.from !== null && from === null) {
       problems.push({ path: 'from', message: `"${body.from}" is not an ISO 8601 instant with an offset` });
     } else if (from !== null && until !== null && from >= until) problems.push({ path: 'from', message: 'must be before until' });
+    if (!isAdmin && until !== null && until - Math.max(from ?? now, now) > ctx.maxExemptionDays * DAY_MS) {
+      problems.push({ path: 'until', message: `an operator's exemption lasts at most ${ctx.maxExemptionDays} days (web.maxExemptionDays): ask an admin for a longer one` });
+    }
     const reason = body.reason.trim();
     if (reason === '') problems.push({ path: 'reason', message: 'give a reason' });
     if (problems.length > 0 || until === null) {
@@ -69,6 +82,15 @@ export async function exemptionRoutes(app: FastifyInstance, ctx: WebContext): Pr
     const groupNames = new Set(policy.groups.map((g) => g.name));
     const unknownGroups = groups.filter((g) => !groupNames.has(g));
     if (unknownGroups.length > 0) throw new ApiError('UNKNOWN_GROUP', `no such group: ${unknownGroups.join(', ')}`);
+    // Every client exempt is the policy switched off for these services: admins only, confirmed.
+    const networks = [...clients, ...policy.groups.filter((g) => groups.includes(g.name)).flatMap((g) => g.networks)];
+    if (coversEveryClient(networks)) {
+      if (!isAdmin) throw new ApiError('FORBIDDEN', 'this exemption covers every client, which switches the policy off: only an admin may create it');
+      if (body.confirmAllClients !== true) {
+        const detail = { path: 'confirmAllClients', message: 'this exemption covers every client: confirm with confirmAllClients: true' };
+        throw new ApiError('VALIDATION_FAILED', `${detail.path}: ${detail.message}`, { details: [detail] });
+      }
+    }
     const serviceNames = new Set(policy.services.map((s) => s.name));
     const unknownServices = allow.filter((s) => !serviceNames.has(s));
     if (unknownServices.length > 0) throw new ApiError('UNKNOWN_SERVICE', `no such service: ${unknownServices.join(', ')}`);

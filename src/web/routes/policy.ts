@@ -52,7 +52,8 @@ export async function policyRoutes(app: FastifyInstance, ctx: WebContext): Promi
   app.get('/api/policy', {
     schema: { response: { 200: PolicySchema, ...ERROR_RESPONSES } },
     onRequest: ctx.auth.require('viewer'),
-  }, async () => {
+  }, async (request) => {
+    const admin = (await authOf(ctx.auth, request)).user.role === 'admin';
     const at = ctx.now();
     const p = ctx.getPolicy();
     const now = ctx.now();
@@ -66,7 +67,8 @@ export async function policyRoutes(app: FastifyInstance, ctx: WebContext): Promi
         transitions: p.scheduleTransitions(s.name, at, TRANSITIONS).map((t) => ({ at: iso(t.at), active: t.active })),
       })),
       groups: p.groups,
-      services: p.services,
+      // A blocklist's source is its path on the server: for admins only.
+      services: admin ? p.services : p.services.map((s) => (s.kind === 'blocklist' ? { ...s, source: 'blocklist file' } : s)),
       rules: p.rules,
       exemptions: p.exemptions.filter((e) => e.until > now).map((e) => ({
         name: e.name, groups: e.groups, clients: e.clients, allow: e.allow, from: isoOrNull(e.from), until: iso(e.until),

@@ -34,7 +34,6 @@ export async function sessionRoutes(app: FastifyInstance, ctx: WebContext): Prom
       request.log.info({ username }, 'login failed');
       throw new ApiError('INVALID_CREDENTIALS', 'wrong username or password');
     }
-    ctx.throttle.succeeded(username);
     // A login replaces whatever session the browser had.
     const previous = request.cookies[SESSION_COOKIE];
     if (previous !== undefined && previous !== '') await ctx.store.sessions.delete(previous);
