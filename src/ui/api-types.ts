@@ -146,7 +146,9 @@ export interface MinutePoint { at: number; total: number; blocked: number }
 export interface OverviewResponse {
   timezone: string;
   day: { from: Instant; to: Instant };
-  totals: { queries: number; blocked: number };
+  /** `wouldBlock`: answered as allowed, but a rule on trial would have blocked them. */
+  totals: { queries: number; blocked: number; wouldBlock?: number };
+  wouldBlockByService?: { service: string | null; count: number }[];
   blockedByService: { service: string | null; count: number }[];
   blockedByGroup: { group: string | null; count: number }[];
   topBlockedClients: { client: string; count: number; group?: string | null }[];

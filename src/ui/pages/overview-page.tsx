@@ -75,6 +75,10 @@ export function OverviewPage() {
           <span class="stat-label">{t('overview.blockedToday')}</span>
           <span class="stat-value stat-block" data-testid="stat-blocked">{formatNumber(overview.totals.blocked, lang)}</span>
         </div>
+        <div class="stat card">
+          <span class="stat-label">{t('overview.wouldBlockToday')}</span>
+          <span class="stat-value stat-monitor" data-testid="stat-would-block">{formatNumber(overview.totals.wouldBlock ?? 0, lang)}</span>
+        </div>
       </div>
 
       <section class="card">
