@@ -17,6 +17,7 @@ import { parseInstant } from './parse-instant.js';
 import { createPolicy, type ExemptionInput, type Policy, type PolicyLists, type PolicyParts, type RuleInfo, type ServiceInfo } from './policy.js';
 import { type CompiledRange, parseClock, Schedule } from './schedule.js';
 import { isValidTimeZone, TimeZone } from './time-zone.js';
+import { EXCEPTION_SUFFIX, exceptionListName, exceptionTargets } from './list-exceptions.js';
 import { compileTrial } from './trial.js';
 
 export const DEFAULT_TIMEZONE = 'Asia/Jakarta';
@@ -160,7 +161,7 @@ export function compilePolicy(config: Config, options: CompileOptions): CompileR
         fail(typeof spec === 'string' ? ['blocklists', name] : ['blocklists', name, 'path'], `cannot read blocklist "${path}": ${(err as Error).message}`);
         continue;
       }
-      const stats = loadBlocklist(bytes, index, id);
+      const stats = loadBlocklist(bytes, index, id, addList(exceptionListName(name)));
       blocklists.push({ name, path, stats });
       if (stats.skipped > 0) warnings.push({ path: ['blocklists', name], message: `${stats.skipped} entries of "${path}" are not domains and were skipped (lines ${stats.skippedLines.join(', ')}${stats.skipped > stats.skippedLines.length ? ', ...' : ''})` });
       services.push({ name, title: name, builtin: false, kind: 'blocklist', domains: stats.added, sample: [], source: path });
@@ -174,7 +175,7 @@ export function compilePolicy(config: Config, options: CompileOptions): CompileR
     });
   };
   const unchecked = options.unchecked ?? new Set<string>();
-  const knownList = (n: string): boolean => listIds.has(n) || unchecked.has('services') || unchecked.has('blocklists');
+  const knownList = (n: string): boolean => (listIds.has(n) && !n.endsWith(EXCEPTION_SUFFIX)) || unchecked.has('services') || unchecked.has('blocklists');
   const allLists = (): string[] => [...listIds.keys()];
   const allGroups = (): string[] => [...groupNames];
 
@@ -233,7 +234,7 @@ export function compilePolicy(config: Config, options: CompileOptions): CompileR
   });
 
   if (issues.length > 0) throw new ConfigError(issues);
-  const parts: PolicyParts = { zone, holidays, holidayNames, calendars: calendar.calendars, calendarDataEnd: calendar.dataEnd, index, listNames, services, groups, schedules, scheduleInfos, rules, configExemptions: exemptions };
+  const parts: PolicyParts = { zone, holidays, holidayNames, calendars: calendar.calendars, calendarDataEnd: calendar.dataEnd, index, listNames, services, groups, schedules, scheduleInfos, rules, configExemptions: exemptions, exceptionTargets: exceptionTargets(listNames) };
   return { policy: createPolicy(parts), warnings, blocklists };
 }
 

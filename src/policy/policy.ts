@@ -7,6 +7,7 @@ import { type Cidr, CidrSet, parseCidr, parseIp } from './cidr.js';
 import type { Action, Decision } from './decision.js';
 import { DomainIndex, type DomainIndexParts } from './domain-index.js';
 import { asciiName } from './domain-name.js';
+import { liftExceptions } from './list-exceptions.js';
 import type { DayPlan, Schedule } from './schedule.js';
 import { addDays, type TimeZone } from './time-zone.js';
 
@@ -115,6 +116,8 @@ export interface PolicyParts {
   scheduleInfos: readonly ScheduleInfo[];
   rules: readonly { info: RuleInfo; monitorUntil: number; lists: readonly number[]; groups: readonly number[] | null; schedule: Schedule | null }[];
   configExemptions: readonly ExemptionInput[];
+  /** Exception lists of blocklists: list id -> the list it lifts, or -1 (see list-exceptions.ts); null when none. */
+  exceptionTargets: Int32Array | null;
 }
 
 /**
@@ -244,6 +247,10 @@ class CompiledPolicy implements Policy {
     let nLists = 0;
     for (let k = found - 1; k >= 0; k--) {
       for (const l of parts.index.listsOf(this.#matchSets[k]!)) if (nLists < lists.length) lists[nLists++] = l;
+    }
+    if (parts.exceptionTargets !== null) {
+      nLists = liftExceptions(lists, nLists, parts.exceptionTargets);
+      if (nLists === 0) return UNMATCHED;
     }
     const member = this.#membership(client);
     let until = Infinity;

@@ -17,8 +17,23 @@ export interface RuleStatus {
   services: string[];
   groups: string[];
   during: string | null;
+  /** `monitor`: the rule logs what it would block (before `startsOn`, when given). */
+  mode?: 'enforce' | 'monitor';
+  startsOn?: string | null;
+  /** Whether the rule only monitors now. */
+  monitoring?: boolean;
   active: boolean;
   until: Instant | null;
+}
+
+/** One day of the status page's calendar strip. */
+export interface CalendarDay {
+  date: string;
+  weekday: string;
+  holiday: boolean;
+  holidayName: string | null;
+  /** Each schedule the rules use: its ranges that day and the dated period that set them. */
+  schedules: { name: string; period: string | null; ranges: { from: string; to: string }[] }[];
 }
 
 export interface Holiday { date: string; name?: string | null }
@@ -32,6 +47,8 @@ export interface ScheduleInfo {
   active?: boolean;
   /** The schedule's next changes and the state each enters (`GET /api/policy`). */
   transitions?: { at: Instant; active: boolean }[];
+  /** Dated periods whose ranges replace the weekly ones (Ramadan hours). */
+  periods?: { name: string; from: string; to: string; ranges: TimeRange[] }[];
 }
 
 export interface NextChange { at: Instant; streamingBlocked?: boolean; rule?: string; active?: boolean }
@@ -49,6 +66,8 @@ export interface Status {
   /** Whether today is a holiday (older servers sent the list of today's holidays). */
   holidaysToday: boolean | (string | Holiday)[];
   schedules?: ScheduleInfo[];
+  /** Today and the next 13 days. */
+  days?: CalendarDay[];
 }
 
 export interface ServiceInfo {
