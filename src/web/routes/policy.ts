@@ -43,6 +43,8 @@ const ExplainQuery = Type.Object({
 const ExplainSchema = Type.Object({
   client: Type.String(), name: Type.String(), at: IsoString, action: Type.String(), service: Nullable(Type.String()),
   rule: Nullable(Type.String()), exemption: Nullable(Type.String()), until: Nullable(IsoString),
+  /** Present (true) when `rule` is on trial and would have blocked the name. */
+  monitor: Type.Optional(Type.Boolean()),
 });
 
 const YamlBody = Type.Object({ text: Type.String({ maxLength: 1_000_000 }) }, { additionalProperties: false });

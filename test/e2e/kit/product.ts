@@ -40,6 +40,8 @@ export interface ProductOptions {
   policy: string;
   /** More keys under `dns:` (besides listen, upstreams and blockResponse), such as `{ workers: 2 }`; values are written as JSON (YAML flow style). */
   dns?: Record<string, unknown>;
+  /** Extra environment of `rambu serve`, such as `{ RAMBU_TEST_NOW: '2026-01-16T10:00:00+07:00' }` (src/cli/test-clock.ts). */
+  env?: Record<string, string>;
 }
 
 function runWithStdin(args: string[], stdin: string): Promise<{ code: number | null; output: string }> {
@@ -106,7 +108,7 @@ export async function startProduct(options: ProductOptions): Promise<Product> {
   }
 
   const log = { text: '' };
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   child.stdout.on('data', (d: Buffer) => { log.text += d.toString(); });
   child.stderr.on('data', (d: Buffer) => { log.text += d.toString(); });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
