@@ -81,12 +81,15 @@ export interface ServiceInfo {
 
 export interface GroupInfo { name: string; networks: string[] }
 
-export interface RuleInfo { name: string; action: 'block' | 'allow'; services: string[]; groups: string[]; during: string | null }
+export interface RuleInfo { name: string; action: 'block' | 'allow'; services: string[]; groups: string[]; during: string | null; mode?: 'enforce' | 'monitor'; startsOn?: string | null }
 
 /** `GET /api/policy`. */
 export interface PolicyView {
   timezone: string;
   holidays: (string | Holiday)[];
+  holidayNames?: Record<string, string>;
+  calendars?: string[];
+  calendarDataEnd?: string | null;
   schedules: ScheduleInfo[];
   groups: GroupInfo[];
   services: ServiceInfo[];

@@ -71,6 +71,22 @@ const YEAR_2026: Row[] = [
   ['a rule in monitor mode without a date never blocks', 'www.netflix.com', '2026-04-07T10:00:00+07:00', 'allow', null, 'uji-netflix'],
 ];
 
+// 2025: Ramadan 1 March (Saturday) to 30 March; cuti bersama Nyepi 28 March, Nyepi 29 March,
+// Idulfitri 31 March-1 April with cuti bersama 2, 3, 4 and 7 April.
+const YEAR_2025: Row[] = [
+  ['the Friday before Ramadan keeps the weekly hours', 'youtube.com', '2025-02-28T15:59:59+07:00', 'block', '2025-02-28T16:00:00+07:00'],
+  ['after it, the next block is Monday 08:00 in Ramadan', 'youtube.com', '2025-02-28T16:00:00+07:00', 'allow', '2025-03-03T08:00:00+07:00'],
+  ['first working day of Ramadan 07:59', 'youtube.com', '2025-03-03T07:59:00+07:00', 'allow', '2025-03-03T08:00:00+07:00'],
+  ['first working day of Ramadan 08:00', 'youtube.com', '2025-03-03T08:00:00+07:00', 'block', '2025-03-03T15:00:00+07:00'],
+  ['first working day of Ramadan 14:59', 'youtube.com', '2025-03-03T14:59:00+07:00', 'block', '2025-03-03T15:00:00+07:00'],
+  ['first working day of Ramadan 15:00', 'youtube.com', '2025-03-03T15:00:00+07:00', 'allow', '2025-03-04T08:00:00+07:00'],
+  ['last working day of Ramadan 07:59', 'youtube.com', '2025-03-27T07:59:00+07:00', 'allow', '2025-03-27T08:00:00+07:00'],
+  ['last working day of Ramadan 14:59', 'youtube.com', '2025-03-27T14:59:00+07:00', 'block', '2025-03-27T15:00:00+07:00'],
+  ['last working day of Ramadan 15:00: free through Nyepi, Idulfitri and the cuti bersama', 'youtube.com', '2025-03-27T15:00:00+07:00', 'allow', '2025-04-08T07:00:00+07:00'],
+  ['the last cuti bersama day of Idulfitri', 'youtube.com', '2025-04-07T10:00:00+07:00', 'allow', '2025-04-08T07:00:00+07:00'],
+  ['the first working day after, weekly hours again', 'youtube.com', '2025-04-08T07:00:00+07:00', 'block', '2025-04-08T16:00:00+07:00'],
+];
+
 const MOVED_2026: Row[] = [
   ['a cuti bersama day worked (workdays) blocks as any Tuesday', 'youtube.com', '2026-03-24T10:00:00+07:00', 'block', '2026-03-24T16:00:00+07:00'],
   ['so the holiday run ends a day earlier', 'youtube.com', '2026-03-17T15:00:00+07:00', 'allow', '2026-03-24T07:00:00+07:00'],
@@ -88,6 +104,7 @@ function check(p: typeof policy, rows: Row[]): void {
 }
 
 test('2026 with the indonesia calendar and Ramadan hours: every boundary', () => check(policy, YEAR_2026));
+test('2025 with the indonesia calendar and Ramadan hours: every boundary', () => check(policy, YEAR_2025));
 test('2026 with a cuti bersama day cancelled by workdays', () => check(moved, MOVED_2026));
 
 test('a monitored decision names its rule and service; the key is absent otherwise', () => {
