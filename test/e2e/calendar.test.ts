@@ -144,6 +144,9 @@ describe('the office calendar in the product', { timeout: 180_000 }, () => {
     await page.goto(new URL('#/overview', product.url).href);
     await page.getByTestId('overview-status').waitFor();
     assert.match(await page.getByTestId('overview-status').innerText(), /Tahun Baru Imlek/);
+    assert.equal(await page.getByTestId('calendar-strip').locator('li').count(), 14);
+    assert.match(await page.getByTestId('calendar-strip').locator('li[data-date="2026-02-19"]').innerText(), /08\.00–15\.00 · Ramadan/);
+    await screenshot(page, 'overview-calendar');
     assert.equal(await page.getByTestId('stat-blocked').innerText(), '0');
     await page.goto(new URL('#/queries', product.url).href);
     const pill = page.locator('[data-action=monitor]').first();
