@@ -1,6 +1,7 @@
 /** `rambu check`: validate a config file and summarise what it does. */
 import { ConfigError, formatIssue } from '../errors.js';
 import { loadConfigFile } from '../config/index.js';
+import { calendar } from '../policy/index.js';
 import { type CliIo, EXIT, write } from './cli-io.js';
 import { formatLocal } from './format-time.js';
 
@@ -18,19 +19,30 @@ export async function runCheck(args: { config: string; json: boolean }, io: CliI
   }
   const { policy, settings } = loaded;
   const now = io.now();
+  const outlook = calendar.calendarOutlook(policy, now);
+  const warnings = outlook.warning === null ? loaded.warnings : [...loaded.warnings, `holidays: ${outlook.warning}`];
   if (args.json) {
     write(io.stdout, JSON.stringify({
       ok: true, file: loaded.file, timezone: policy.timezone, holidays: policy.holidays,
+      calendars: policy.calendars, calendarDataEnd: policy.calendarDataEnd, nextHolidays: outlook.next,
       groups: policy.groups, rules: policy.rules,
       services: policy.services.map((s) => ({ name: s.name, kind: s.kind, builtin: s.builtin, domains: s.domains })),
       schedules: policy.schedules.map((s) => ({ ...s, next: policy.scheduleTransitions(s.name, now, 4).map((t) => ({ at: policy.zone.formatIso(t.at), active: t.active })) })),
       exemptions: policy.exemptions.map((e) => ({ ...e, from: e.from === null ? null : policy.zone.formatIso(e.from), until: policy.zone.formatIso(e.until), expired: e.until <= now })),
-      warnings: loaded.warnings,
+      warnings,
     }));
     return EXIT.OK;
   }
   const out: string[] = [`${loaded.file}: OK`, `time zone: ${policy.timezone}`];
-  out.push(`holidays: ${policy.holidays.length === 0 ? '(none)' : policy.holidays.join(', ')}`);
+  if (policy.calendars.length > 0) {
+    out.push(`holidays: calendar ${policy.calendars.join(', ')} (data until ${policy.calendarDataEnd}) and ${policy.holidays.length} days in all`);
+  } else {
+    out.push(`holidays: ${policy.holidays.length === 0 ? '(none)' : policy.holidays.join(', ')}`);
+  }
+  if (outlook.next.length > 0) {
+    out.push('  next:');
+    for (const h of outlook.next) out.push(`    ${h.date} ${weekdayOf(h.date)}${h.name === null ? '' : `  ${h.name}`}`);
+  }
   out.push('', `groups (${policy.groups.length}):`);
   for (const g of policy.groups) out.push(`  ${g.name}: ${g.networks.join(', ')}`);
   const used = new Set(policy.rules.flatMap((r) => r.services).concat(policy.exemptions.flatMap((e) => e.allow)));
@@ -42,13 +54,15 @@ export async function runCheck(args: { config: string; json: boolean }, io: CliI
   out.push('', `schedules (${policy.schedules.length}):`);
   for (const s of policy.schedules) {
     out.push(`  ${s.name}: ${s.ranges.map((r) => `${r.days.join(',')} ${r.from}-${r.to}`).join('; ')}`);
+    for (const p of s.periods) out.push(`    ${p.name} ${p.from} to ${p.to}: ${p.ranges.length === 0 ? 'no ranges' : p.ranges.map((r) => `${r.days.join(',')} ${r.from}-${r.to}`).join('; ')}`);
     const state = policy.scheduleState(s.name, now);
     out.push(`    now ${state?.active ? 'active' : 'inactive'}; next changes:`);
     for (const t of policy.scheduleTransitions(s.name, now, 4)) out.push(`      ${formatLocal(policy.zone, t.at)}  ${t.active ? 'starts' : 'ends'}`);
   }
   out.push('', `rules (${policy.rules.length}, first match wins):`);
   policy.rules.forEach((r, i) => {
-    out.push(`  ${i + 1}. ${r.name}: ${r.action} ${r.services.join(', ')} for ${r.groups.length === 0 ? 'every client' : r.groups.join(', ')} ${r.during === null ? 'always' : `during ${r.during}`}`);
+    const trial = r.startsOn !== null ? ` [monitor until ${r.startsOn}]` : r.mode === 'monitor' ? ' [monitor]' : '';
+    out.push(`  ${i + 1}. ${r.name}: ${r.action} ${r.services.join(', ')} for ${r.groups.length === 0 ? 'every client' : r.groups.join(', ')} ${r.during === null ? 'always' : `during ${r.during}`}${trial}`);
   });
   out.push('', `exemptions (${policy.exemptions.length}, checked before rules):`);
   for (const e of policy.exemptions) {
@@ -61,7 +75,13 @@ export async function runCheck(args: { config: string; json: boolean }, io: CliI
   const extraCa = settings.dns.upstreams.find((u) => u.extraCa !== undefined)?.extraCa;
   if (extraCa !== undefined) out.push(`  tls:// upstreams also trust ${extraCa.length} CA certificate${extraCa.length === 1 ? '' : 's'} from ${loaded.config.dns?.upstreamCaFile ?? 'dns.upstreamCaFile'}`);
   out.push(`web: ${settings.web.enabled ? `http://${settings.web.listen.host}:${settings.web.listen.port}/` : 'disabled'}; storage: ${settings.storage.path}`);
-  if (loaded.warnings.length > 0) out.push('', `warnings (${loaded.warnings.length}):`, ...loaded.warnings.map((w) => `  ${w}`));
+  if (warnings.length > 0) out.push('', `warnings (${warnings.length}):`, ...warnings.map((w) => `  ${w}`));
   write(io.stdout, out.join('\n'));
   return EXIT.OK;
+}
+
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+function weekdayOf(date: string): string {
+  return WEEKDAYS[(new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7]!;
 }

@@ -28,7 +28,7 @@ export async function runExplain(args: ExplainArgs, io: CliIo): Promise<number> 
   const d = policy.decide(args.client, name, at);
   const until = d.until === null ? null : policy.zone.formatIso(d.until);
   if (args.json) {
-    write(io.stdout, JSON.stringify({ action: d.action, service: d.service, rule: d.rule, exemption: d.exemption, until }));
+    write(io.stdout, JSON.stringify({ action: d.action, service: d.service, rule: d.rule, exemption: d.exemption, until, ...(d.monitor === true ? { monitor: true } : {}) }));
     return EXIT.OK;
   }
   const groups = policy.groupsOf(args.client);
@@ -38,6 +38,10 @@ export async function runExplain(args: ExplainArgs, io: CliIo): Promise<number> 
   if (d.exemption !== null) {
     const e = policy.exemptions.find((x) => x.name === d.exemption);
     lines.push(`  why: exemption "${d.exemption}" allows ${d.service} until ${e === undefined ? until : formatLocal(policy.zone, e.until)}${e === undefined ? '' : ` (${e.reason})`}`);
+  } else if (d.rule !== null && d.monitor === true) {
+    const r = policy.rules.find((x) => x.name === d.rule);
+    const trial = r?.startsOn == null ? 'monitor mode' : `monitor until ${r.startsOn}`;
+    lines.push(`  why: would be blocked by ${d.rule} (${trial}); answered as allowed, logged as "would block"`);
   } else if (d.rule !== null) {
     const r = policy.rules.find((x) => x.name === d.rule);
     lines.push(`  why: rule "${d.rule}" ${d.action}s ${d.service} for ${r === undefined || r.groups.length === 0 ? 'every client' : r.groups.join(', ')} ${r?.during == null ? 'always' : `during schedule "${r.during}", which is active now`}`);

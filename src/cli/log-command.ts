@@ -71,7 +71,7 @@ export async function runLogCommand(args: LogCommandArgs, out: NodeJS.WritableSt
   out.write(formatTable(
     ['TIME', 'CLIENT', 'TYPE', 'NAME', 'ACTION', 'SERVICE', 'BY', 'RCODE', 'MS'],
     rows.map((r) => [
-      new Date(r.time).toISOString(), r.client, r.type, r.name, r.action, r.service ?? '-',
+      new Date(r.time).toISOString(), r.client, r.type, r.name, r.action === 'monitor' ? 'would-block' : r.action, r.service ?? '-',
       r.exemption !== null ? `exemption:${r.exemption}` : r.rule ?? '-', r.rcode, r.cached ? 'cache' : r.latencyMs.toFixed(1),
     ]),
   ));

@@ -4,8 +4,9 @@ import { loadConfigFile } from '../config/index.js';
 import { parseInstant } from '../policy/index.js';
 import { type CliIo, EXIT, write } from './cli-io.js';
 import { runLogCommand } from './log-command.js';
+import { QUERY_ACTIONS } from '../store/index.js';
 
-const ACTIONS = ['block', 'allow', 'refused', 'ratelimited', 'error'];
+const ACTIONS: readonly string[] = QUERY_ACTIONS;
 
 export async function runLog(values: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] as string : undefined);

@@ -24,6 +24,7 @@ import { type CliIo, EXIT, write } from './cli-io.js';
 import { collectGarbage, releaseFreeMemory, RELEASE_INTERVAL_MS, tuneAllocator } from './collect-garbage.js';
 import { createDnsThreads, type DnsThreads } from './dns-threads.js';
 import { openSharedPolicy } from './shared-policy.js';
+import { TEST_CLOCK_ENV, testClock } from './test-clock.js';
 
 const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 const DEFAULT_CONFIG_PATH = 'data/rambu.yaml';
@@ -55,6 +56,14 @@ function formatAddresses(list: readonly AddressInfo[]): string[] {
 
 export async function runServe(args: { config: string | null }, io: CliIo): Promise<number> {
   const file = configPath(args.config, io);
+  let consoleNow: (() => number) | null;
+  try {
+    consoleNow = testClock(process.env);
+  } catch (err) {
+    write(io.stderr, `rambu: ${(err as Error).message}`);
+    return EXIT.INVALID;
+  }
+  if (consoleNow !== null) write(io.stdout, `rambu: ${TEST_CLOCK_ENV} is set: the console's clock starts at ${new Date(consoleNow()).toISOString()} (for tests only)`);
   tuneAllocator();
   let loaded: LoadedConfig;
   try {
@@ -251,6 +260,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       policyEditor, metrics: registry, ...(existsSync(join(UI_DIR, 'index.html')) ? { staticDir: UI_DIR } : {}),
       secureCookies: settings.web.secureCookies, trustProxy: settings.web.trustProxy, sessionHours: settings.web.sessionHours, logger,
       maxExemptionDays: settings.web.maxExemptionDays,
+      ...(consoleNow === null ? {} : { now: consoleNow }),
     });
     try {
       await app.listen({ host: settings.web.listen.host, port: settings.web.listen.port });

@@ -23,6 +23,8 @@ export const RuleSchema = Type.Object({
   allow: Type.Optional(NameList('Services or blocklists to allow')),
   groups: Type.Optional(NameList('Groups the rule applies to; default: every client')),
   during: Type.Optional(Type.String({ minLength: 1, description: 'Schedule name; absent: always' })),
+  mode: Type.Optional(Type.Union([Type.Literal('enforce'), Type.Literal('monitor')], { description: 'monitor: log what the rule would block and answer as if allowed; default enforce' })),
+  startsOn: Type.Optional(Type.String({ description: 'YYYY-MM-DD in the policy time zone: monitor before this date, enforce from it' })),
 }, Strict);
 
 export const ExemptionSchema = Type.Object({
@@ -40,8 +42,23 @@ export const BlocklistSchema = Type.Union([
   Type.Object({ path: Type.String({ minLength: 1 }), description: Type.Optional(Type.String()) }, Strict),
 ]);
 
+/** Dated ranges that replace a schedule's weekly ranges on the days from..to (or each Ramadan). */
+export const PeriodSchema = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1 })),
+  span: Type.Optional(Type.String({ description: '"ramadan": every Ramadan the built-in calendar knows' })),
+  from: Type.Optional(Type.String({ description: 'First day, YYYY-MM-DD' })),
+  to: Type.Optional(Type.String({ description: 'Last day, YYYY-MM-DD, inclusive' })),
+  ranges: Type.Array(TimeRangeSchema, { description: 'Ranges on those days; empty: none' }),
+}, Strict);
+
+/** A schedule: its weekly ranges, or `{ weekly, periods }`. */
+export const ScheduleConfigSchema = Type.Union([
+  Type.Array(TimeRangeSchema, { minItems: 1 }),
+  Type.Object({ weekly: Type.Array(TimeRangeSchema, { minItems: 1 }), periods: Type.Optional(Type.Array(PeriodSchema)) }, Strict),
+]);
+
 export const HolidaySchema = Type.Union([
-  Type.String(),
+  Type.String({ description: 'A date YYYY-MM-DD or a built-in calendar: indonesia, indonesia-libur-nasional' }),
   Type.Object({ date: Type.String(), name: Type.Optional(Type.String()) }, Strict),
 ]);
 
@@ -94,7 +111,8 @@ export const LogSchema = Type.Object({
 export const ConfigSchema = Type.Object({
   timezone: Type.Optional(Type.String({ description: 'IANA time zone of schedules; default Asia/Jakarta' })),
   holidays: Type.Optional(Type.Array(HolidaySchema)),
-  schedules: Type.Optional(Type.Record(Type.String(), Type.Array(TimeRangeSchema, { minItems: 1 }))),
+  workdays: Type.Optional(Type.Array(Type.String(), { description: 'Built-in holidays worked anyway (a holiday moved after the sighting), YYYY-MM-DD' })),
+  schedules: Type.Optional(Type.Record(Type.String(), ScheduleConfigSchema)),
   groups: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String(), { minItems: 1 }))),
   services: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String(), { minItems: 1 }))),
   blocklists: Type.Optional(Type.Record(Type.String(), BlocklistSchema)),
@@ -108,6 +126,7 @@ export const ConfigSchema = Type.Object({
 
 export type Config = Static<typeof ConfigSchema>;
 export type TimeRangeConfig = Static<typeof TimeRangeSchema>;
+export type PeriodConfig = Static<typeof PeriodSchema>;
 export type RuleConfig = Static<typeof RuleSchema>;
 export type ExemptionConfig = Static<typeof ExemptionSchema>;
 export type DnsConfig = Static<typeof DnsSchema>;

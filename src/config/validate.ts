@@ -79,6 +79,21 @@ export function validateSchema(schema: TSchema, value: unknown): ConfigIssue[] {
     } else if (e.type === ValueErrorType.ObjectRequiredProperty) {
       const key = String(path[path.length - 1]);
       text = `missing required key "${key}"`;
+    } else if (e.type === ValueErrorType.Union) {
+      // A value of the shape one member expects (a schedule's list of ranges, not its mapping form)
+      // gets that member's own complaints, which name the key that is wrong.
+      const member = memberFor(e.schema, e.value);
+      if (member !== null) {
+        const prefix = path;
+        for (const inner of validateSchema(member, e.value)) {
+          const full = { path: [...prefix, ...inner.path], message: inner.message };
+          const innerId = JSON.stringify(full.path);
+          if (!byPath.has(innerId)) byPath.set(innerId, full);
+        }
+        byPath.set(JSON.stringify(path), { path: [], message: '' });
+        continue;
+      }
+      text = message(e);
     } else {
       text = message(e);
     }
@@ -89,5 +104,15 @@ export function validateSchema(schema: TSchema, value: unknown): ConfigIssue[] {
     path = [...path];
     byPath.set(id, { path, message: text });
   }
-  return [...byPath.values()];
+  return [...byPath.values()].filter((i) => i.message !== '');
+}
+
+/** The one member of a union whose type (list, mapping) the value has, or null. */
+function memberFor(schema: TSchema, value: unknown): TSchema | null {
+  const members = (schema as { anyOf?: TSchema[] }).anyOf;
+  if (members === undefined) return null;
+  const kind = Array.isArray(value) ? 'array' : value !== null && typeof value === 'object' ? 'object' : null;
+  if (kind === null) return null;
+  const matching = members.filter((m) => (m as { type?: string }).type === kind);
+  return matching.length === 1 ? matching[0]! : null;
 }

@@ -385,7 +385,8 @@ export class QueryHandler {
         client: subject.client,
         name: subject.name,
         type: subject.type < 0 ? '' : typeName(subject.type),
-        action,
+        // A rule on trial that would have blocked: answered as allowed, logged apart from real blocks.
+        action: action === 'allow' && d.monitor === true ? 'monitor' : action,
         service: d.service,
         rule: d.rule,
         exemption: d.exemption,

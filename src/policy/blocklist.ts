@@ -1,6 +1,8 @@
 /**
  * Blocklist files: one domain a line, hosts-file lines (`0.0.0.0 ads.example`), or adblock-style
- * `||ads.example^` lines; `#` and `!` comments and blank lines are ignored. Parsed straight from the
+ * `||ads.example^` lines; `#` and `!` comments and blank lines are ignored. Exception lines
+ * (`@@||cdn.example^`) go to a list of their own, which lifts this list's block for those names
+ * (see list-exceptions.ts). Parsed straight from the
  * file's bytes into a {@link DomainIndex}, without a string per line, so a million lines load in a
  * fraction of a second.
  */
@@ -10,8 +12,10 @@ import { normalizeDomain } from './domain-name.js';
 export interface BlocklistStats {
   /** Domains added to the list. */
   added: number;
-  /** Entries that were not domains (counted, not fatal): bad syntax, exception rules, options. */
+  /** Entries that were not domains (counted, not fatal): bad syntax, options. */
   skipped: number;
+  /** Exception lines (`@@||name^`) read into the exception list. */
+  exceptions: number;
   /** 1-based line numbers of the first few skipped entries, for messages. */
   skippedLines: number[];
 }
@@ -47,9 +51,12 @@ function looksLikeAddress(b: Uint8Array, s: number, e: number): boolean {
   return colon || digitsAndDots;
 }
 
-/** Parse `bytes` and add every domain to list `listId` of `index`. */
-export function loadBlocklist(bytes: Uint8Array, index: DomainIndex, listId: number): BlocklistStats {
-  const stats: BlocklistStats = { added: 0, skipped: 0, skippedLines: [] };
+/**
+ * Parse `bytes` and add every domain to list `listId` of `index`, and every exception to list
+ * `exceptionId` (without one, exception lines are skipped and counted).
+ */
+export function loadBlocklist(bytes: Uint8Array, index: DomainIndex, listId: number, exceptionId?: number): BlocklistStats {
+  const stats: BlocklistStats = { added: 0, skipped: 0, skippedLines: [], exceptions: 0 };
   const n = bytes.length;
   let lines = 0;
   for (let i = 0; i < n; i++) if (bytes[i] === 10) lines++;
@@ -60,11 +67,12 @@ export function loadBlocklist(bytes: Uint8Array, index: DomainIndex, listId: num
     stats.skipped++;
     if (stats.skippedLines.length < 5) stats.skippedLines.push(line);
   };
+  let target = listId;
   const addToken = (s: number, e: number): void => {
     if (e > s && bytes[e - 1] === 46) e--;
     if (bytes[s] === 42 && bytes[s + 1] === 46) s += 2; // `*.example.com`: the suffix covers it
     if (validDomain(bytes, s, e)) {
-      if (index.addBytes(bytes, s, e, listId)) stats.added++;
+      if (index.addBytes(bytes, s, e, target)) { if (target === listId) stats.added++; else stats.exceptions++; }
       return;
     }
     // Internationalised names in UTF-8: the slow path through punycode.
@@ -72,8 +80,8 @@ export function loadBlocklist(bytes: Uint8Array, index: DomainIndex, listId: num
     for (let i = s; i < e; i++) if (bytes[i]! > 127) { ascii = false; break; }
     const name = ascii ? null : normalizeDomain(Buffer.from(bytes.buffer, bytes.byteOffset + s, e - s).toString('utf8'));
     if (name !== null) {
-      index.add(name, listId);
-      stats.added++;
+      index.add(name, target);
+      if (target === listId) stats.added++; else stats.exceptions++;
     } else skip();
   };
   while (pos < n) {
@@ -90,8 +98,12 @@ export function loadBlocklist(bytes: Uint8Array, index: DomainIndex, listId: num
     if (e === s) continue;
     const first = bytes[s]!;
     if (first === 33 || first === 91) continue; // `!` adblock comment, `[Adblock Plus 2.0]` header
-    if (first === 64) { skip(); continue; } // `@@` exception rules are not supported
-    if (first === 124 && bytes[s + 1] === 124) {
+    // `@@||domain^`: an exception; other `@@` forms are not understood.
+    const exception = first === 64 && bytes[s + 1] === 64 && bytes[s + 2] === 124 && bytes[s + 3] === 124 && exceptionId !== undefined;
+    if (first === 64 && !exception) { skip(); continue; }
+    if (exception) s += 2;
+    target = exception ? exceptionId! : listId;
+    if (bytes[s] === 124 && bytes[s + 1] === 124) {
       // `||domain^` with at most the `$important` option.
       let t = s + 2;
       while (t < e && bytes[t] !== 94) t++;

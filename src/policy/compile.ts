@@ -5,17 +5,20 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { type ConfigIssue, ConfigError } from '../errors.js';
-import type { Config } from '../config/schema.js';
+import type { Config, TimeRangeConfig } from '../config/schema.js';
 import { FILE_LIMITS, readNamedFileSync } from '../config/named-file.js';
 import { loadBlocklist, type BlocklistStats } from './blocklist.js';
+import { compilePeriods, resolveCalendar } from './calendar/index.js';
 import { BUILTIN_SERVICES } from './catalog.js';
 import { CidrSet, parseCidr, type Cidr } from './cidr.js';
 import { DomainIndex } from './domain-index.js';
 import { normalizeDomain } from './domain-name.js';
-import { isCalendarDate, parseInstant } from './parse-instant.js';
+import { parseInstant } from './parse-instant.js';
 import { createPolicy, type ExemptionInput, type Policy, type PolicyLists, type PolicyParts, type RuleInfo, type ServiceInfo } from './policy.js';
 import { type CompiledRange, parseClock, Schedule } from './schedule.js';
 import { isValidTimeZone, TimeZone } from './time-zone.js';
+import { EXCEPTION_SUFFIX, exceptionListName, exceptionTargets } from './list-exceptions.js';
+import { compileTrial } from './trial.js';
 
 export const DEFAULT_TIMEZONE = 'Asia/Jakarta';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -58,36 +61,38 @@ export function compilePolicy(config: Config, options: CompileOptions): CompileR
   if (isValidTimeZone(tzName)) zone = new TimeZone(tzName);
   else fail(['timezone'], `unknown time zone "${tzName}": use an IANA name such as "Asia/Jakarta", "Asia/Makassar" or "Asia/Jayapura"`);
 
-  const holidays: string[] = [];
-  const holidayNames: Record<string, string> = {};
-  (config.holidays ?? []).forEach((h, i) => {
-    const date = typeof h === 'string' ? h : h.date;
-    const path = typeof h === 'string' ? ['holidays', i] : ['holidays', i, 'date'];
-    if (!isCalendarDate(date)) { fail(path, `invalid date "${date}": expected YYYY-MM-DD`); return; }
-    holidays.push(date);
-    if (typeof h !== 'string' && h.name !== undefined && h.name.trim() !== '') holidayNames[date] = h.name.trim();
-  });
+  const calendar = resolveCalendar(config.holidays ?? [], config.workdays ?? [], fail);
+  const { holidays, holidayNames } = calendar;
   const holidaySet = new Set(holidays);
 
   // Schedules.
   const schedules = new Map<string, Schedule>();
   const scheduleInfos: PolicyParts['scheduleInfos'][number][] = [];
-  for (const [name, ranges] of Object.entries(config.schedules ?? {})) {
-    checkName(['schedules', name], name, 'schedule');
+  const compileRanges = (ranges: readonly TimeRangeConfig[], path: (string | number)[]): CompiledRange[] => {
     const compiled: CompiledRange[] = [];
     ranges.forEach((r, i) => {
       const from = parseClock(r.from);
       const to = parseClock(r.to);
-      if (from === null || from === 1440) fail(['schedules', name, i, 'from'], `invalid time "${r.from}": expected HH:MM from 00:00 to 23:59`);
-      if (to === null) fail(['schedules', name, i, 'to'], `invalid time "${r.to}": expected HH:MM from 00:00 to 24:00`);
+      if (from === null || from === 1440) fail([...path, i, 'from'], `invalid time "${r.from}": expected HH:MM from 00:00 to 23:59`);
+      if (to === null) fail([...path, i, 'to'], `invalid time "${r.to}": expected HH:MM from 00:00 to 24:00`);
       if (from === null || to === null || from === 1440) return;
-      if (from === to) { fail(['schedules', name, i, 'to'], `range "${r.from}" to "${r.to}" is empty: for a whole day write from "00:00" to "24:00"`); return; }
+      if (from === to) { fail([...path, i, 'to'], `range "${r.from}" to "${r.to}" is empty: for a whole day write from "00:00" to "24:00"`); return; }
       const days = new Set<number>();
       r.days.forEach((d) => { const idx = DAY_INDEX[d]; if (idx !== undefined) days.add(idx); });
       compiled.push({ days, from, to: to > from ? to : to + 1440 });
     });
-    schedules.set(name, new Schedule(name, compiled, zone, holidaySet));
-    scheduleInfos.push({ name, ranges: ranges.map((r) => ({ days: [...r.days], from: r.from, to: r.to })) });
+    return compiled;
+  };
+  const rangeInfo = (r: TimeRangeConfig) => ({ days: [...r.days], from: r.from, to: r.to });
+  for (const [name, spec] of Object.entries(config.schedules ?? {})) {
+    checkName(['schedules', name], name, 'schedule');
+    const weekly = Array.isArray(spec) ? spec : spec.weekly;
+    const compiled = compileRanges(weekly, Array.isArray(spec) ? ['schedules', name] : ['schedules', name, 'weekly']);
+    const periods = Array.isArray(spec) ? [] : compilePeriods(name, spec.periods ?? [], compileRanges, fail);
+    schedules.set(name, new Schedule(name, compiled, zone, holidaySet, periods));
+    // The same periods again, as the console shows them (problems were reported just above).
+    const periodInfos = Array.isArray(spec) ? [] : compilePeriods(name, spec.periods ?? [], (rs) => rs.map(rangeInfo), () => {});
+    scheduleInfos.push({ name, ranges: weekly.map(rangeInfo), periods: periodInfos });
   }
 
   // Groups.
@@ -156,7 +161,7 @@ export function compilePolicy(config: Config, options: CompileOptions): CompileR
         fail(typeof spec === 'string' ? ['blocklists', name] : ['blocklists', name, 'path'], `cannot read blocklist "${path}": ${(err as Error).message}`);
         continue;
       }
-      const stats = loadBlocklist(bytes, index, id);
+      const stats = loadBlocklist(bytes, index, id, addList(exceptionListName(name)));
       blocklists.push({ name, path, stats });
       if (stats.skipped > 0) warnings.push({ path: ['blocklists', name], message: `${stats.skipped} entries of "${path}" are not domains and were skipped (lines ${stats.skippedLines.join(', ')}${stats.skipped > stats.skippedLines.length ? ', ...' : ''})` });
       services.push({ name, title: name, builtin: false, kind: 'blocklist', domains: stats.added, sample: [], source: path });
@@ -170,7 +175,7 @@ export function compilePolicy(config: Config, options: CompileOptions): CompileR
     });
   };
   const unchecked = options.unchecked ?? new Set<string>();
-  const knownList = (n: string): boolean => listIds.has(n) || unchecked.has('services') || unchecked.has('blocklists');
+  const knownList = (n: string): boolean => (listIds.has(n) && !n.endsWith(EXCEPTION_SUFFIX)) || unchecked.has('services') || unchecked.has('blocklists');
   const allLists = (): string[] => [...listIds.keys()];
   const allGroups = (): string[] => [...groupNames];
 
@@ -194,9 +199,11 @@ export function compilePolicy(config: Config, options: CompileOptions): CompileR
       schedule = schedules.get(r.during) ?? null;
       if (schedule === null && !unchecked.has('schedules')) fail(['rules', i, 'during'], `unknown schedule "${r.during}"${suggest(r.during, [...schedules.keys()])}`);
     }
-    const info: RuleInfo = { name: r.name, action, services: names, groups: r.groups ?? [], during: r.during ?? null };
+    const trial = compileTrial(r, i, action, zone, fail);
+    const info: RuleInfo = { name: r.name, action, services: names, groups: r.groups ?? [], during: r.during ?? null, mode: trial.mode, startsOn: r.startsOn ?? null };
     rules.push({
       info,
+      monitorUntil: trial.monitorUntil,
       lists: names.map((n) => listIds.get(n)).filter((x): x is number => x !== undefined),
       groups: r.groups === undefined ? null : r.groups.map((g) => groups.findIndex((x) => x.name === g)).filter((x) => x >= 0),
       schedule,
@@ -227,7 +234,7 @@ export function compilePolicy(config: Config, options: CompileOptions): CompileR
   });
 
   if (issues.length > 0) throw new ConfigError(issues);
-  const parts: PolicyParts = { zone, holidays, holidayNames, index, listNames, services, groups, schedules, scheduleInfos, rules, configExemptions: exemptions };
+  const parts: PolicyParts = { zone, holidays, holidayNames, calendars: calendar.calendars, calendarDataEnd: calendar.dataEnd, index, listNames, services, groups, schedules, scheduleInfos, rules, configExemptions: exemptions, exceptionTargets: exceptionTargets(listNames) };
   return { policy: createPolicy(parts), warnings, blocklists };
 }
 

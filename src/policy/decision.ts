@@ -14,4 +14,9 @@ export interface Decision {
    * change, or null when it never changes. DNS answers never carry a TTL past it.
    */
   until: number | null;
+  /**
+   * Present (true) only when a rule in monitor mode would have blocked the name: `action` is then
+   * 'allow' and `rule` names the monitoring rule.
+   */
+  monitor?: true;
 }

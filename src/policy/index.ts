@@ -3,7 +3,9 @@
  * configuration into an immutable {@link Policy} that answers `decide(client, name, instant)`.
  */
 export type { Action, Decision } from './decision.js';
-export type { Policy, RuleStatus, ExemptionInput, ServiceInfo, GroupInfo, ScheduleInfo, RuleInfo, ExemptionInfo, PolicyLists } from './policy.js';
+export type { Policy, RuleStatus, ExemptionInput, ServiceInfo, GroupInfo, ScheduleInfo, RangeInfo, RuleInfo, ExemptionInfo, PolicyLists } from './policy.js';
+export type { DayPlan } from './schedule.js';
+export * as calendar from './calendar/index.js';
 export { decide, ruleStatus } from './policy.js';
 export { compilePolicy, DEFAULT_TIMEZONE, type CompileOptions, type CompileResult } from './compile.js';
 export { BUILTIN_SERVICES, type CatalogEntry } from './catalog.js';

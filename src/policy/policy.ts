@@ -7,8 +7,9 @@ import { type Cidr, CidrSet, parseCidr, parseIp } from './cidr.js';
 import type { Action, Decision } from './decision.js';
 import { DomainIndex, type DomainIndexParts } from './domain-index.js';
 import { asciiName } from './domain-name.js';
-import type { Schedule } from './schedule.js';
-import type { TimeZone } from './time-zone.js';
+import { liftExceptions } from './list-exceptions.js';
+import type { DayPlan, Schedule } from './schedule.js';
+import { addDays, type TimeZone } from './time-zone.js';
 
 /** An exemption as the console or the config file gives it (instants in epoch ms). */
 export interface ExemptionInput {
@@ -27,8 +28,16 @@ export interface ExemptionInput {
 
 export interface ServiceInfo { name: string; title: string; builtin: boolean; kind: 'service' | 'blocklist'; domains: number; sample: readonly string[]; source: string }
 export interface GroupInfo { name: string; networks: readonly string[] }
-export interface ScheduleInfo { name: string; ranges: readonly { days: readonly string[]; from: string; to: string }[] }
-export interface RuleInfo { name: string; action: Action; services: readonly string[]; groups: readonly string[]; during: string | null }
+export interface RangeInfo { days: readonly string[]; from: string; to: string }
+/** A schedule as written: weekly ranges and dated periods (`span: ramadan` expanded per year). */
+export interface ScheduleInfo { name: string; ranges: readonly RangeInfo[]; periods: readonly { name: string; from: string; to: string; ranges: readonly RangeInfo[] }[] }
+export interface RuleInfo {
+  name: string; action: Action; services: readonly string[]; groups: readonly string[]; during: string | null;
+  /** `monitor`: logs what it would block, answers as if allowed (before `startsOn`, when given). */
+  mode: 'enforce' | 'monitor';
+  /** Local date from which the rule enforces, or null. */
+  startsOn: string | null;
+}
 export type ExemptionInfo = ExemptionInput;
 
 export interface RuleStatus extends RuleInfo {
@@ -36,14 +45,22 @@ export interface RuleStatus extends RuleInfo {
   active: boolean;
   /** Epoch ms of the next change of `active`, or null when it never changes. */
   until: number | null;
+  /** Whether the rule only monitors at the instant asked (mode monitor, or before startsOn). */
+  monitoring: boolean;
 }
 
 /** A compiled, immutable policy. */
 export interface Policy {
   readonly timezone: string;
   readonly holidays: readonly string[];
-  /** Names given to holidays in the file (`{date, name}`), by date. */
+  /** Names of holidays by date: the built-in calendars' and the file's (`{date, name}`). */
   readonly holidayNames: Readonly<Record<string, string>>;
+  /** Built-in calendars in use (`holidays: [indonesia]`). */
+  readonly calendars: readonly string[];
+  /** Last date the built-in calendar data covers, or null when none is in use. */
+  readonly calendarDataEnd: string | null;
+  /** What schedule `schedule` does on local date `date` (YYYY-MM-DD), or null for an unknown schedule. */
+  scheduleDay(schedule: string, date: string): DayPlan | null;
   readonly schedules: readonly ScheduleInfo[];
   readonly groups: readonly GroupInfo[];
   readonly services: readonly ServiceInfo[];
@@ -88,6 +105,8 @@ export interface PolicyParts {
   zone: TimeZone;
   holidays: readonly string[];
   holidayNames: Readonly<Record<string, string>>;
+  calendars: readonly string[];
+  calendarDataEnd: string | null;
   index: DomainIndex;
   /** List id -> service or blocklist name. */
   listNames: readonly string[];
@@ -95,8 +114,10 @@ export interface PolicyParts {
   groups: readonly { name: string; set: CidrSet }[];
   schedules: ReadonlyMap<string, Schedule>;
   scheduleInfos: readonly ScheduleInfo[];
-  rules: readonly { info: RuleInfo; lists: readonly number[]; groups: readonly number[] | null; schedule: Schedule | null }[];
+  rules: readonly { info: RuleInfo; monitorUntil: number; lists: readonly number[]; groups: readonly number[] | null; schedule: Schedule | null }[];
   configExemptions: readonly ExemptionInput[];
+  /** Exception lists of blocklists: list id -> the list it lifts, or -1 (see list-exceptions.ts); null when none. */
+  exceptionTargets: Int32Array | null;
 }
 
 /**
@@ -107,26 +128,36 @@ class DecisionMemo {
   readonly #action: Action;
   readonly #rule: string | null;
   readonly #exemption: string | null;
+  readonly #monitor: boolean;
   #last: Decision | null = null;
   #lastService = -2;
 
-  constructor(action: Action, rule: string | null, exemption: string | null) {
+  constructor(action: Action, rule: string | null, exemption: string | null, monitor = false) {
     this.#action = action;
     this.#rule = rule;
     this.#exemption = exemption;
+    this.#monitor = monitor;
   }
 
   get(service: number, until: number | null, listNames: readonly string[]): Decision {
     const last = this.#last;
     if (last !== null && this.#lastService === service && last.until === until) return last;
-    const d: Decision = Object.freeze({ action: this.#action, service: listNames[service] ?? null, rule: this.#rule, exemption: this.#exemption, until });
+    const d: Decision = Object.freeze({
+      action: this.#action, service: listNames[service] ?? null, rule: this.#rule, exemption: this.#exemption, until,
+      ...(this.#monitor ? { monitor: true as const } : {}),
+    });
     this.#last = d;
     this.#lastService = service;
     return d;
   }
 }
 
-interface CompiledRule { name: string; action: Action; mask: Uint8Array; groups: readonly number[] | null; schedule: Schedule | null; memo: DecisionMemo }
+interface CompiledRule {
+  name: string; action: Action; mask: Uint8Array; groups: readonly number[] | null; schedule: Schedule | null; memo: DecisionMemo;
+  /** Epoch ms before which the rule only monitors (see RuleTrial). */
+  monitorUntil: number;
+  monitorMemo: DecisionMemo;
+}
 interface CompiledExemption { name: string; mask: Uint8Array; groups: readonly number[]; clientsSlot: number; from: number; until: number; memo: DecisionMemo }
 
 const MAX_MATCHES = 128;
@@ -140,6 +171,8 @@ class CompiledPolicy implements Policy {
   readonly timezone: string;
   readonly holidays: readonly string[];
   readonly holidayNames: Readonly<Record<string, string>>;
+  readonly calendars: readonly string[];
+  readonly calendarDataEnd: string | null;
   readonly schedules: readonly ScheduleInfo[];
   readonly groups: readonly GroupInfo[];
   readonly services: readonly ServiceInfo[];
@@ -162,6 +195,8 @@ class CompiledPolicy implements Policy {
     this.timezone = parts.zone.name;
     this.holidays = parts.holidays;
     this.holidayNames = parts.holidayNames;
+    this.calendars = parts.calendars;
+    this.calendarDataEnd = parts.calendarDataEnd;
     this.schedules = parts.scheduleInfos;
     this.groups = parts.groups.map((g) => ({ name: g.name, networks: g.set.networks.map((n) => n.text) }));
     this.services = parts.services;
@@ -175,6 +210,8 @@ class CompiledPolicy implements Policy {
     this.#rules = parts.rules.map((r) => ({
       name: r.info.name, action: r.info.action, mask: maskOf(r.lists), groups: r.groups, schedule: r.schedule,
       memo: new DecisionMemo(r.info.action, r.info.name, null),
+      monitorUntil: r.monitorUntil,
+      monitorMemo: new DecisionMemo('allow', r.info.name, null, true),
     }));
     const slots: CidrSet[] = parts.groups.map((g) => g.set);
     const listId = new Map(parts.listNames.map((n, i) => [n, i]));
@@ -211,6 +248,10 @@ class CompiledPolicy implements Policy {
     for (let k = found - 1; k >= 0; k--) {
       for (const l of parts.index.listsOf(this.#matchSets[k]!)) if (nLists < lists.length) lists[nLists++] = l;
     }
+    if (parts.exceptionTargets !== null) {
+      nLists = liftExceptions(lists, nLists, parts.exceptionTargets);
+      if (nLists === 0) return UNMATCHED;
+    }
     const member = this.#membership(client);
     let until = Infinity;
     for (const ex of this.#exemptions) {
@@ -220,6 +261,10 @@ class CompiledPolicy implements Policy {
       if (at < ex.from) { until = Math.min(until, ex.from); continue; }
       return ex.memo.get(svc, ex.until, parts.listNames);
     }
+    // A rule on trial that matches is remembered and passed over: a later rule that blocks still
+    // blocks; otherwise the answer is allowed and says which rule would have blocked it.
+    let watched: CompiledRule | null = null;
+    let watchedService = -1;
     for (const rule of this.#rules) {
       if (rule.groups !== null && !anyMember(member, rule.groups)) continue;
       const svc = firstIn(rule.mask, lists, nLists);
@@ -229,8 +274,15 @@ class CompiledPolicy implements Policy {
         if (st.until !== null && st.until < until) until = st.until;
         if (!st.active) continue;
       }
+      if (at < rule.monitorUntil) {
+        if (rule.monitorUntil < until) until = rule.monitorUntil;
+        if (watched === null) { watched = rule; watchedService = svc; }
+        continue;
+      }
+      if (watched !== null && rule.action === 'allow') break;
       return rule.memo.get(svc, until === Infinity ? null : until, parts.listNames);
     }
+    if (watched !== null) return watched.monitorMemo.get(watchedService, until === Infinity ? null : until, parts.listNames);
     return this.#defaultMemo.get(lists[0]!, until === Infinity ? null : until, parts.listNames);
   }
 
@@ -244,6 +296,13 @@ class CompiledPolicy implements Policy {
 
   scheduleTransitions(schedule: string, at: number, count: number): { at: number; active: boolean }[] {
     return this.#parts.schedules.get(schedule)?.transitions(at, count) ?? [];
+  }
+
+  scheduleDay(schedule: string, date: string): DayPlan | null {
+    const s = this.#parts.schedules.get(schedule);
+    if (s === undefined) return null;
+    const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+    return s.dayPlan(addDays({ year: y, month: m, day: d }, 0));
   }
 
   scheduleState(schedule: string, at: number): { active: boolean; until: number | null } | null {
@@ -303,8 +362,15 @@ export function decide(policy: Policy, client: string, name: string, at: number)
 /** Every rule with whether it is active at `at` and until when. */
 export function ruleStatus(policy: Policy, at: number): RuleStatus[] {
   return policy.rules.map((r) => {
-    if (r.during === null) return { ...r, active: true, until: null };
+    const starts = r.startsOn === null ? null : startOfDay(policy, r.startsOn);
+    const monitoring = starts === null ? r.mode === 'monitor' : at < starts;
+    if (r.during === null) return { ...r, active: true, until: monitoring && starts !== null ? starts : null, monitoring };
     const s = policy.scheduleState(r.during, at);
-    return { ...r, active: s?.active ?? false, until: s?.until ?? null };
+    return { ...r, active: s?.active ?? false, until: s?.until ?? null, monitoring };
   });
+}
+
+function startOfDay(policy: Policy, date: string): number {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return policy.zone.toInstant(y, m, d, 0);
 }

@@ -2,7 +2,8 @@
  * Weekly schedules in a policy's time zone. A range runs from `from` (inclusive) to `to`
  * (exclusive) local time on each of its days; `to` at or before `from` crosses midnight and the range
  * belongs to the day it starts on, so a holiday cancels the ranges that start on it, and an overnight
- * range that starts the evening before a holiday still runs into the holiday's early hours.
+ * range that starts the evening before a holiday still runs into the holiday's early hours. On the days
+ * of a dated period (Ramadan hours), the period's ranges replace the weekly ones.
  */
 import { addDays, dateKey, type LocalDate, TimeZone } from './time-zone.js';
 
@@ -36,18 +37,51 @@ export function parseClock(text: string): number | null {
   return minutes > 1440 ? null : minutes;
 }
 
+/** Ranges that replace the weekly ones from `from` to `to` (local dates, inclusive). */
+export interface SchedulePeriod {
+  name: string;
+  from: string;
+  to: string;
+  ranges: readonly CompiledRange[];
+}
+
+/** What a schedule does on one local date. */
+export interface DayPlan {
+  holiday: boolean;
+  /** The period whose ranges apply, or null for the weekly ranges. */
+  period: string | null;
+  /** Ranges starting that day (none on a holiday). */
+  ranges: readonly CompiledRange[];
+}
+
 export class Schedule {
   readonly name: string;
   readonly ranges: readonly CompiledRange[];
+  readonly periods: readonly SchedulePeriod[];
   readonly #zone: TimeZone;
   readonly #holidays: ReadonlySet<string>;
   #cache: ScheduleState | null = null;
 
-  constructor(name: string, ranges: readonly CompiledRange[], zone: TimeZone, holidays: ReadonlySet<string>) {
+  constructor(name: string, ranges: readonly CompiledRange[], zone: TimeZone, holidays: ReadonlySet<string>, periods: readonly SchedulePeriod[] = []) {
     this.name = name;
     this.ranges = ranges;
+    this.periods = periods;
     this.#zone = zone;
     this.#holidays = holidays;
+  }
+
+  /** The ranges that start on `date` and why: a holiday, a period or the weekly pattern. */
+  dayPlan(date: LocalDate): DayPlan {
+    const key = dateKey(date);
+    if (this.#holidays.has(key)) return { holiday: true, period: null, ranges: [] };
+    const period = this.#periodOn(key);
+    const ranges = (period?.ranges ?? this.ranges).filter((r) => r.days.has(date.weekday));
+    return { holiday: false, period: period?.name ?? null, ranges };
+  }
+
+  #periodOn(key: string): SchedulePeriod | undefined {
+    for (const p of this.periods) if (key >= p.from && key <= p.to) return p;
+    return undefined;
   }
 
   /** Whether the schedule is active at `at` and until when. Memoised for the span it holds. */
@@ -74,8 +108,10 @@ export class Schedule {
 
   /** Intervals [start, end) in epoch ms of the ranges starting on local date `date`. */
   #intervalsOn(date: LocalDate, out: [number, number][]): void {
-    if (this.#holidays.has(dateKey(date))) return;
-    for (const r of this.ranges) {
+    const key = dateKey(date);
+    if (this.#holidays.has(key)) return;
+    const ranges = this.periods.length === 0 ? this.ranges : (this.#periodOn(key)?.ranges ?? this.ranges);
+    for (const r of ranges) {
       if (!r.days.has(date.weekday)) continue;
       const start = this.#zone.toInstant(date.year, date.month, date.day, r.from);
       const end = this.#zone.toInstant(date.year, date.month, date.day, r.to);

@@ -15,12 +15,12 @@ import type { QueryAction, QueryLogEntry } from './types.js';
  */
 
 /** Storage codes of the actions; stable (they are in the database). The common one is 0. */
-export const ACTION_CODES: Readonly<Record<QueryAction, number>> = { allow: 0, block: 1, refused: 2, ratelimited: 3, error: 4 };
-export const ACTIONS_BY_CODE: readonly QueryAction[] = ['allow', 'block', 'refused', 'ratelimited', 'error'];
+export const ACTION_CODES: Readonly<Record<QueryAction, number>> = { allow: 0, block: 1, refused: 2, ratelimited: 3, error: 4, monitor: 5 };
+export const ACTIONS_BY_CODE: readonly QueryAction[] = ['allow', 'block', 'refused', 'ratelimited', 'error', 'monitor'];
 
 /** {@link ACTION_CODES} as comparisons, which beat a keyed lookup on the hot path. */
 function actionCode(a: QueryAction): number {
-  return a === 'allow' ? 0 : a === 'block' ? 1 : a === 'refused' ? 2 : a === 'ratelimited' ? 3 : 4;
+  return a === 'allow' ? 0 : a === 'block' ? 1 : a === 'refused' ? 2 : a === 'ratelimited' ? 3 : a === 'error' ? 4 : 5;
 }
 
 /** Per-entry slots in `codes`, in this order. */

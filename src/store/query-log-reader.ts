@@ -132,11 +132,24 @@ export class QueryLogReader {
     return rows.map((r) => ({ service: r.service === '' ? null : r.service, count: r.count }));
   }
 
+  wouldBlockByService(since: number, until: number): ServiceCount[] {
+    return wouldBlockByService(this.#db, since, until);
+  }
+
   blockedByClient(since: number, until: number, limit?: number): ClientCount[] {
     return this.#db.prepare(`SELECT client, SUM(count) AS count FROM querylog_blocked_minute
       WHERE minute >= ? AND minute < ? GROUP BY client ORDER BY count DESC, client LIMIT ?`)
       .all(floorMinute(since), until, limit ?? -1) as ClientCount[];
   }
+}
+
+/** Rows a rule on trial would have blocked, read from the rows themselves (the partial action index keeps it to them). */
+function wouldBlockByService(db: Database, since: number, until: number): ServiceCount[] {
+  const rows = db.prepare(`SELECT (SELECT text FROM querylog_text WHERE id = q.service) AS service, COUNT(*) AS count
+    FROM querylog AS q INDEXED BY querylog_action_time WHERE q.action = ? AND q.action <> 0 AND q.time >= ? AND q.time < ?
+    GROUP BY q.service ORDER BY count DESC, service`)
+    .all(ACTION_CODES.monitor, since, until) as { service: string | null; count: number }[];
+  return rows.map((r) => ({ service: r.service === '' ? null : r.service, count: r.count }));
 }
 
 function clause(conditions: readonly string[]): string {

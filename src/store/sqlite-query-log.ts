@@ -235,6 +235,10 @@ export class SqliteQueryLog implements QueryLogStore {
     return this.#reader?.blockedByService(since, until) ?? [];
   }
 
+  async wouldBlockByService(since: number, until: number): Promise<ServiceCount[]> {
+    return this.#reader?.wouldBlockByService(since, until) ?? [];
+  }
+
   async blockedByClient(since: number, until: number, limit?: number): Promise<ClientCount[]> {
     return this.#reader?.blockedByClient(since, until, limit) ?? [];
   }

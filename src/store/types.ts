@@ -5,7 +5,8 @@
  * answers synchronously. Instants are epoch milliseconds throughout.
  */
 
-export const QUERY_ACTIONS = ['block', 'allow', 'refused', 'ratelimited', 'error'] as const;
+/** `monitor`: answered as allowed, but a rule on trial (mode monitor, before startsOn) would have blocked it. */
+export const QUERY_ACTIONS = ['block', 'allow', 'refused', 'ratelimited', 'error', 'monitor'] as const;
 export type QueryAction = (typeof QUERY_ACTIONS)[number];
 
 /** What the gateway did with one query, as the DNS server hands it to the log. */
@@ -103,6 +104,8 @@ export interface QueryLogStore {
   blockedByService(since: number, until: number): Promise<ServiceCount[]>;
   /** Blocked queries per client in [since, until), largest first (all clients unless `limit`). */
   blockedByClient(since: number, until: number, limit?: number): Promise<ClientCount[]>;
+  /** Queries a rule on trial would have blocked ("would block"), per service in [since, until), largest first. */
+  wouldBlockByService(since: number, until: number): Promise<ServiceCount[]>;
   stats(): QueryLogStats;
 }
 

@@ -17,8 +17,23 @@ export interface RuleStatus {
   services: string[];
   groups: string[];
   during: string | null;
+  /** `monitor`: the rule logs what it would block (before `startsOn`, when given). */
+  mode?: 'enforce' | 'monitor';
+  startsOn?: string | null;
+  /** Whether the rule only monitors now. */
+  monitoring?: boolean;
   active: boolean;
   until: Instant | null;
+}
+
+/** One day of the status page's calendar strip. */
+export interface CalendarDay {
+  date: string;
+  weekday: string;
+  holiday: boolean;
+  holidayName: string | null;
+  /** Each schedule the rules use: its ranges that day and the dated period that set them. */
+  schedules: { name: string; period: string | null; ranges: { from: string; to: string }[] }[];
 }
 
 export interface Holiday { date: string; name?: string | null }
@@ -32,6 +47,8 @@ export interface ScheduleInfo {
   active?: boolean;
   /** The schedule's next changes and the state each enters (`GET /api/policy`). */
   transitions?: { at: Instant; active: boolean }[];
+  /** Dated periods whose ranges replace the weekly ones (Ramadan hours). */
+  periods?: { name: string; from: string; to: string; ranges: TimeRange[] }[];
 }
 
 export interface NextChange { at: Instant; streamingBlocked?: boolean; rule?: string; active?: boolean }
@@ -49,6 +66,8 @@ export interface Status {
   /** Whether today is a holiday (older servers sent the list of today's holidays). */
   holidaysToday: boolean | (string | Holiday)[];
   schedules?: ScheduleInfo[];
+  /** Today and the next 13 days. */
+  days?: CalendarDay[];
 }
 
 export interface ServiceInfo {
@@ -62,12 +81,15 @@ export interface ServiceInfo {
 
 export interface GroupInfo { name: string; networks: string[] }
 
-export interface RuleInfo { name: string; action: 'block' | 'allow'; services: string[]; groups: string[]; during: string | null }
+export interface RuleInfo { name: string; action: 'block' | 'allow'; services: string[]; groups: string[]; during: string | null; mode?: 'enforce' | 'monitor'; startsOn?: string | null }
 
 /** `GET /api/policy`. */
 export interface PolicyView {
   timezone: string;
   holidays: (string | Holiday)[];
+  holidayNames?: Record<string, string>;
+  calendars?: string[];
+  calendarDataEnd?: string | null;
   schedules: ScheduleInfo[];
   groups: GroupInfo[];
   services: ServiceInfo[];
@@ -150,7 +172,9 @@ export interface MinutePoint { at: number; total: number; blocked: number }
 export interface OverviewResponse {
   timezone: string;
   day: { from: Instant; to: Instant };
-  totals: { queries: number; blocked: number };
+  /** `wouldBlock`: answered as allowed, but a rule on trial would have blocked them. */
+  totals: { queries: number; blocked: number; wouldBlock?: number };
+  wouldBlockByService?: { service: string | null; count: number }[];
   blockedByService: { service: string | null; count: number }[];
   blockedByGroup: { group: string | null; count: number }[];
   topBlockedClients: { client: string; count: number; group?: string | null }[];

@@ -71,7 +71,8 @@ function latest(values: readonly number[]): number {
 export function describeStatus(status: Status, lang: Lang): StatusWords {
   const tz = status.timezone;
   const now = Number.isFinite(toMs(status.now)) ? toMs(status.now) : Date.now();
-  const blockRules = status.rules.filter((r) => r.action === 'block');
+  // A rule on trial blocks nothing yet: staff read only what bites.
+  const blockRules = status.rules.filter((r) => r.action === 'block' && r.monitoring !== true);
   const activeBlocks = blockRules.filter((r) => r.active);
   const nextAt = nextChangeAt(status.nextChange);
 

@@ -103,6 +103,18 @@ function names(at: number, timezone: string, lang: Lang): { weekday: string; mon
   return { weekday: out['weekday'] ?? '', month: out['month'] ?? '' };
 }
 
+/** "Sen, 16 Feb" / "Mon, 16 Feb" of a calendar date YYYY-MM-DD (no time zone involved). */
+export function formatDayLabel(date: string, lang: Lang): string {
+  const at = Date.parse(`${date}T12:00:00Z`);
+  if (Number.isNaN(at)) return date;
+  return new Intl.DateTimeFormat(LOCALE[lang], { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short' }).format(at);
+}
+
+/** "08:00" from the API as "08.00" in Indonesian. */
+export function localClock(text: string, lang: Lang): string {
+  return lang === 'id' ? text.replace(':', '.') : text;
+}
+
 /** "07.00" in Indonesian, "07:00" in English. */
 export function clock(hour: number, minute: number, lang: Lang): string {
   return `${pad(hour)}${lang === 'id' ? '.' : ':'}${pad(minute)}`;

@@ -4,7 +4,7 @@
  * listed but not applied). Services match by domain suffix; exemptions come first, then rules.
  */
 import { TimeZone } from '../../src/policy/index.js';
-import type { Decision, ExemptionInput, GroupInfo, Policy, PolicyLists, RuleInfo, ScheduleInfo, ServiceInfo } from '../../src/policy/index.js';
+import type { DayPlan, Decision, ExemptionInput, GroupInfo, Policy, PolicyLists, RuleInfo, ScheduleInfo, ServiceInfo } from '../../src/policy/index.js';
 import { GroupMatcher } from '../../src/web/index.js';
 
 const HOUR = 3_600_000;
@@ -42,13 +42,15 @@ export class FakePolicy implements Policy {
   readonly zone = new TimeZone('Asia/Jakarta');
   readonly holidays = ['2026-12-25'];
   readonly holidayNames: Readonly<Record<string, string>> = { '2026-12-25': 'Hari Raya Natal' };
-  readonly schedules: ScheduleInfo[] = [{ name: 'jam-kerja', ranges: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '07:00', to: '16:00' }] }];
+  readonly calendars: string[] = [];
+  readonly calendarDataEnd = null;
+  readonly schedules: ScheduleInfo[] = [{ name: 'jam-kerja', ranges: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '07:00', to: '16:00' }], periods: [] }];
   readonly groups = FAKE_GROUPS;
   readonly services: ServiceInfo[] = Object.entries(SERVICES).map(([name, domains]) => ({
     name, title: name, builtin: name !== 'si-jaja', kind: 'service', domains: domains.length, sample: domains.slice(0, 2), source: 'test',
   }));
   readonly rules: RuleInfo[] = [
-    { name: 'blokir-streaming-jam-kerja', action: 'block', services: ['youtube', 'vidio', 'vimeo'], groups: ['semua'], during: 'jam-kerja' },
+    { name: 'blokir-streaming-jam-kerja', action: 'block', services: ['youtube', 'vidio', 'vimeo'], groups: ['semua'], during: 'jam-kerja', mode: 'enforce', startsOn: null },
   ];
   readonly exemptions: ExemptionInput[];
   readonly #matcher = new GroupMatcher(FAKE_GROUPS);
@@ -80,6 +82,13 @@ export class FakePolicy implements Policy {
       return { action: 'block', service, rule: rule.name, exemption: null, until: state.until };
     }
     return { action: 'allow', service, rule: null, exemption: null, until: state.until };
+  }
+
+  scheduleDay(schedule: string, date: string): DayPlan | null {
+    if (schedule !== 'jam-kerja') return null;
+    if (this.holidays.includes(date)) return { holiday: true, period: null, ranges: [] };
+    const weekday = (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7;
+    return { holiday: false, period: null, ranges: weekday < 5 ? [{ days: new Set([weekday]), from: 420, to: 960 }] : [] };
   }
 
   lists(): PolicyLists {

@@ -97,7 +97,7 @@ describe('query log, audit, overview and explain API', () => {
       topBlockedClients: { client: string; count: number; group: string | null }[]; queriesPerMinute: { minute: string; total: number; blocked: number }[];
     };
     assert.equal(o.day.from, '2026-05-03T17:00:00.000Z');
-    assert.deepEqual(o.totals, { queries: 31, blocked: 11 });
+    assert.deepEqual(o.totals, { queries: 31, blocked: 11, wouldBlock: 0 });
     assert.deepEqual(o.blockedByService, [{ service: 'youtube', count: 8 }, { service: 'vidio', count: 3 }]);
     assert.deepEqual(o.blockedByGroup, [
       { group: 'diskominfo-humas', count: 6 }, { group: 'ruang-rapat-walikota', count: 3 }, { group: 'semua', count: 2 },

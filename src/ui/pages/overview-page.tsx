@@ -6,6 +6,7 @@ import { api } from '../api.js';
 import type { Count, MinutePoint, OverviewResponse, Status } from '../api-types.js';
 import { useApp } from '../app-context.js';
 import { BarList } from '../components/bar-list.js';
+import { CalendarStrip, dayRanges, periodLabel } from '../components/calendar-strip.js';
 import { ErrorNote, Loading } from '../components/error-note.js';
 import { MinuteChart } from '../components/minute-chart.js';
 import { DataTable } from '../components/data-table.js';
@@ -41,6 +42,8 @@ export function OverviewPage() {
     .filter((p) => Number.isFinite(p.at));
   const end = Math.max(now, toMs(overview.day.to) || 0);
   const groupLabel = (key: string) => key === NO_GROUP ? `(${t('common.none')})` : key;
+  const today = status.days?.[0];
+  const todayPeriod = today === undefined || today.holiday ? null : (today.schedules.find((x) => x.period !== null && x.ranges.length > 0)?.period ?? null);
 
   return (
     <div>
@@ -75,7 +78,21 @@ export function OverviewPage() {
           <span class="stat-label">{t('overview.blockedToday')}</span>
           <span class="stat-value stat-block" data-testid="stat-blocked">{formatNumber(overview.totals.blocked, lang)}</span>
         </div>
+        <div class="stat card">
+          <span class="stat-label">{t('overview.wouldBlockToday')}</span>
+          <span class="stat-value stat-monitor" data-testid="stat-would-block">{formatNumber(overview.totals.wouldBlock ?? 0, lang)}</span>
+        </div>
       </div>
+
+      {status.days !== undefined && status.days.length > 0 && (
+        <section class="card">
+          <h2>{t('status.strip.title', { days: status.days.length })}</h2>
+          {todayPeriod !== null && today !== undefined && (
+            <p data-testid="overview-period">{t('status.periodHours', { period: periodLabel(todayPeriod), ranges: dayRanges(today, lang).join(', ') })}</p>
+          )}
+          <CalendarStrip days={status.days} />
+        </section>
+      )}
 
       <section class="card">
         <h2>{t('overview.perMinute')}</h2>

@@ -6,6 +6,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import type { Holiday, PolicyView, ServiceInfo } from '../api-types.js';
 import { hasRole, useApp } from '../app-context.js';
+import { periodLabel } from '../components/calendar-strip.js';
 import { DataTable } from '../components/data-table.js';
 import { ErrorNote, Loading } from '../components/error-note.js';
 import { WeekTimeline } from '../components/week-timeline.js';
@@ -13,7 +14,7 @@ import { YamlEditor } from '../components/yaml-editor.js';
 import { t } from '../i18n.js';
 import { describeRange } from '../schedule-ranges.js';
 import { serviceLabel } from '../status-words.js';
-import { formatDate, formatNumber, fromZoned, formatWhen, toMs, zoneName } from '../time-format.js';
+import { formatDate, formatNumber, fromZoned, formatWhen, toMs, toZonedIso, zoneName } from '../time-format.js';
 import { useLoad } from '../use-load.js';
 
 function holidayDate(h: string | Holiday): { date: string; name: string | null } {
@@ -75,7 +76,11 @@ export function PolicyPage() {
   const p = loaded.data;
   const now = Date.now();
   const isAdmin = hasRole(session, 'admin');
-  const holidays = p.holidays.map(holidayDate);
+  // With a built-in calendar the list runs to dozens of dates a year: the ones from today on matter.
+  const todayKey = toZonedIso(now, p.timezone).slice(0, 10);
+  const holidays = p.holidays.map(holidayDate)
+    .map((h) => ({ ...h, name: h.name ?? p.holidayNames?.[h.date] ?? null }))
+    .filter((h) => (p.calendars ?? []).length === 0 || h.date >= todayKey);
 
   return (
     <div>
@@ -100,10 +105,16 @@ export function PolicyPage() {
                 {next !== undefined && Number.isFinite(toMs(next.at)) && <> · {t('status.nextChange', { when: formatWhen(toMs(next.at), p.timezone, lang, now) })}</>}
               </p>
               <WeekTimeline name={s.name} ranges={s.ranges} now={now} />
+              {(s.periods ?? []).map((period) => (
+                <p class="muted schedule-period" key={`${period.name}-${period.from}`} data-testid={`period-${s.name}-${period.from}`}>
+                  {periodLabel(period.name)} {period.from} – {period.to}: {period.ranges.length === 0 ? t('status.strip.free') : period.ranges.map((r) => describeRange(r, lang)).join('; ')}
+                </p>
+              ))}
             </div>
           );
         })}
         <h3>{t('policy.holidays')}</h3>
+        {(p.calendars ?? []).length > 0 && <p class="muted" data-testid="calendars">{t('policy.calendars', { calendars: (p.calendars ?? []).join(', '), end: p.calendarDataEnd ?? '' })}</p>}
         {holidays.length === 0
           ? <p class="muted">{t('policy.noHolidays')}</p>
           : (
@@ -130,6 +141,7 @@ export function PolicyPage() {
             { label: t('policy.rule.services'), cell: (r) => r.services.map(serviceLabel).join(', ') },
             { label: t('policy.rule.groups'), cell: (r) => r.groups.length === 0 ? t('common.all') : r.groups.join(', ') },
             { label: t('policy.rule.during'), cell: (r) => r.during ?? t('common.always') },
+            { label: t('policy.rule.mode'), cell: (r) => r.startsOn != null ? <span class="pill pill-monitor">{t('status.rule.monitorUntil', { date: r.startsOn })}</span> : r.mode === 'monitor' ? <span class="pill pill-monitor">{t('status.rule.monitor')}</span> : t('policy.rule.enforce') },
           ]}
         />
       </section>

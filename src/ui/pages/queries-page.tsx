@@ -17,7 +17,7 @@ import { useLoad } from '../use-load.js';
 interface Filters { client: string; name: string; service: string; action: string; since: string; until: string }
 
 const EMPTY: Filters = { client: '', name: '', service: '', action: '', since: '', until: '' };
-const ACTIONS = ['block', 'allow', 'refused', 'ratelimited', 'error'] as const;
+const ACTIONS = ['block', 'monitor', 'allow', 'refused', 'ratelimited', 'error'] as const;
 const PAGE_SIZE = 50;
 
 export function QueriesPage() {
@@ -56,7 +56,7 @@ export function QueriesPage() {
     value: draft[key],
     onInput: (e: Event) => setDraft({ ...draft, [key]: (e.currentTarget as HTMLInputElement).value }),
   });
-  const actionLabel = (a: string) => a === 'block' ? t('queries.blocked') : a === 'allow' ? t('queries.allowed') : a;
+  const actionLabel = (a: string) => a === 'block' ? t('queries.blocked') : a === 'allow' ? t('queries.allowed') : a === 'monitor' ? t('queries.wouldBlock') : a;
   const page = loaded.data;
 
   return (
@@ -96,7 +96,7 @@ export function QueriesPage() {
                 { label: t('queries.client'), cell: (q) => <code>{q.client}</code> },
                 { label: t('queries.name'), cell: (q) => <span class="domain">{q.name}</span> },
                 { label: t('queries.type'), cell: (q) => q.type ?? '' },
-                { label: t('queries.action'), cell: (q) => <span class={`pill ${q.action === 'block' ? 'pill-block' : q.action === 'allow' ? 'pill-allow' : 'pill-off'}`}>{actionLabel(q.action)}</span> },
+                { label: t('queries.action'), cell: (q) => <span class={`pill ${q.action === 'block' ? 'pill-block' : q.action === 'allow' ? 'pill-allow' : q.action === 'monitor' ? 'pill-monitor' : 'pill-off'}`} data-action={q.action}>{actionLabel(q.action)}</span> },
                 { label: t('queries.service'), cell: (q) => q.service != null ? serviceLabel(q.service) : '' },
                 { label: t('queries.why'), cell: (q) => <span class="sample">{q.exemption ?? q.rule ?? ''}{q.rcode != null && q.action !== 'allow' ? ` (${String(q.rcode)})` : ''}</span> },
               ]}

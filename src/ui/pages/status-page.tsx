@@ -5,12 +5,13 @@
 import { api } from '../api.js';
 import type { RuleStatus, ScheduleInfo, Status } from '../api-types.js';
 import { useApp } from '../app-context.js';
+import { CalendarStrip, dayRanges, periodLabel } from '../components/calendar-strip.js';
 import { ErrorNote, Loading } from '../components/error-note.js';
 import { t } from '../i18n.js';
 import { href } from '../router.js';
 import { segmentsOf } from '../schedule-ranges.js';
 import { describeStatus, holidayToday, serviceLabel } from '../status-words.js';
-import { clock, formatDateTime, formatWhen, toMs, zonedParts } from '../time-format.js';
+import { clock, formatDateTime, formatWhen, localClock as clockText, toMs, zonedParts } from '../time-format.js';
 import { useLoad } from '../use-load.js';
 
 /** Today's ranges of a schedule as "07.00–16.00" (a range that crosses midnight shows its part of today). */
@@ -26,14 +27,15 @@ function RuleLine(props: { rule: RuleStatus; status: Status; now: number }) {
   const services = rule.services.map(serviceLabel).join(', ');
   const until = toMs(rule.until);
   let state: string;
-  if (rule.active) state = Number.isFinite(until) ? t('status.rule.activeUntil', { until: formatWhen(until, status.timezone, lang, now) }) : t('status.rule.activeAlways');
+  if (rule.monitoring === true) state = rule.startsOn != null ? t('status.rule.monitorUntil', { date: rule.startsOn }) : t('status.rule.monitor');
+  else if (rule.active) state = Number.isFinite(until) ? t('status.rule.activeUntil', { until: formatWhen(until, status.timezone, lang, now) }) : t('status.rule.activeAlways');
   else state = Number.isFinite(until) ? t('status.rule.inactiveFrom', { when: formatWhen(until, status.timezone, lang, now) }) : t('status.rule.inactive');
   return (
     <li class={`rule-line ${rule.active ? 'rule-active' : ''}`} data-testid={`rule-${rule.name}`}>
-      <span class={`pill ${rule.active ? (rule.action === 'block' ? 'pill-block' : 'pill-allow') : 'pill-off'}`}>{state}</span>
+      <span class={`pill ${rule.monitoring === true ? 'pill-monitor' : rule.active ? (rule.action === 'block' ? 'pill-block' : 'pill-allow') : 'pill-off'}`}>{state}</span>
       <span class="rule-what">
         <strong>{rule.action === 'block' ? t('status.rule.blocks', { services }) : t('status.rule.allows', { services })}</strong>
-        {' '}{t('status.rule.for', { groups: rule.groups.join(', ') })}
+        {' '}{rule.groups.length === 0 ? t('status.rule.forEveryone') : t('status.rule.for', { groups: rule.groups.join(', ') })}
         {rule.during !== null && rule.during !== undefined && <>, {t('status.rule.schedule', { schedule: rule.during })}</>}
         <span class="muted rule-name"> · {rule.name}</span>
       </span>
@@ -51,12 +53,15 @@ export function StatusPage() {
   const now = Number.isFinite(toMs(s.now)) ? toMs(s.now) : Date.now();
   const words = describeStatus(s, lang);
   const weekday = zonedParts(now, s.timezone).weekday;
-  const holiday = holidayToday(s).holiday;
+  const { holiday, name: holidayName } = holidayToday(s);
+  const today = s.days?.[0];
+  const todayPeriod = today?.schedules.find((x) => x.period !== null && x.ranges.length > 0)?.period ?? null;
   const usedSchedules = new Set(s.rules.map((r) => r.during).filter((d): d is string => typeof d === 'string'));
   const schedules = (s.schedules ?? []).filter((sc) => usedSchedules.has(sc.name));
-  const todays = holiday ? [] : schedules
-    .map((sc) => ({ name: sc.name, ranges: todayRanges(sc, weekday, lang) }))
-    .filter((x) => x.ranges.length > 0);
+  // The server's day plan knows holidays and periods; an older server sends only the weekly ranges.
+  const todays = holiday ? [] : today !== undefined
+    ? today.schedules.map((x) => ({ name: x.name, ranges: x.ranges.map((r) => `${clockText(r.from, lang)}–${clockText(r.to, lang)}`) })).filter((x) => x.ranges.length > 0)
+    : schedules.map((sc) => ({ name: sc.name, ranges: todayRanges(sc, weekday, lang) })).filter((x) => x.ranges.length > 0);
 
   return (
     <div class="status-page">
@@ -77,7 +82,10 @@ export function StatusPage() {
 
       <section class="card">
         <h2>{t('status.today')}</h2>
-        {holiday && <p>{t('status.freeHolidayUnnamed')}</p>}
+        {holiday && <p data-testid="today-holiday">{holidayName !== null ? t('status.freeHoliday', { holiday: holidayName }) : t('status.freeHolidayUnnamed')}</p>}
+        {!holiday && todayPeriod !== null && today !== undefined && (
+          <p data-testid="today-period">{t('status.periodHours', { period: periodLabel(todayPeriod), ranges: dayRanges(today, lang).join(', ') })}</p>
+        )}
         {!holiday && todays.length === 0 && <p data-testid="today-free">{t('status.todayFree')}</p>}
         {todays.length > 0 && (
           <ul class="today-list" data-testid="today-schedule">
@@ -87,6 +95,13 @@ export function StatusPage() {
           </ul>
         )}
       </section>
+
+      {s.days !== undefined && s.days.length > 0 && (
+        <section class="card">
+          <h2>{t('status.strip.title', { days: s.days.length })}</h2>
+          <CalendarStrip days={s.days} />
+        </section>
+      )}
 
       <section class="card">
         <h2>{t('status.rules')}</h2>

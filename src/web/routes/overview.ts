@@ -11,7 +11,9 @@ const TOP_CLIENTS = 10;
 const OverviewSchema = Type.Object({
   timezone: Type.String(),
   day: Type.Object({ from: IsoString, to: IsoString }),
-  totals: Type.Object({ queries: Type.Integer(), blocked: Type.Integer() }),
+  totals: Type.Object({ queries: Type.Integer(), blocked: Type.Integer(), wouldBlock: Type.Integer() }),
+  /** Queries a rule on trial would have blocked (answered as allowed), per service. */
+  wouldBlockByService: Type.Array(Type.Object({ service: Nullable(Type.String()), count: Type.Integer() })),
   blockedByService: Type.Array(Type.Object({ service: Nullable(Type.String()), count: Type.Integer() })),
   blockedByGroup: Type.Array(Type.Object({ group: Nullable(Type.String()), count: Type.Integer() })),
   topBlockedClients: Type.Array(Type.Object({ client: Type.String(), count: Type.Integer(), group: Nullable(Type.String()) })),
@@ -29,11 +31,12 @@ export async function overviewRoutes(app: FastifyInstance, ctx: WebContext): Pro
     const { start } = localDay(policy, now);
     const until = now + 1;
     const log = ctx.store.queryLog;
-    const [byService, byClient, perMinute, today] = await Promise.all([
+    const [byService, byClient, perMinute, today, wouldBlock] = await Promise.all([
       log.blockedByService(start, until),
       log.blockedByClient(start, until),
       log.queriesPerMinute(now - DAY, until),
       log.queriesPerMinute(start, until),
+      log.wouldBlockByService(start, until),
     ]);
     const matcher = new GroupMatcher(policy.groups);
     const byGroup = new Map<string | null, number>();
@@ -47,7 +50,9 @@ export async function overviewRoutes(app: FastifyInstance, ctx: WebContext): Pro
       totals: {
         queries: today.reduce((n, m) => n + m.total, 0),
         blocked: today.reduce((n, m) => n + m.blocked, 0),
+        wouldBlock: wouldBlock.reduce((n, s) => n + s.count, 0),
       },
+      wouldBlockByService: wouldBlock,
       blockedByService: byService,
       blockedByGroup: [...byGroup].map(([group, count]) => ({ group, count })).sort((a, b) => b.count - a.count),
       topBlockedClients: byClient.slice(0, TOP_CLIENTS).map((c) => ({ ...c, group: matcher.groupOf(c.client) })),

@@ -13,6 +13,11 @@ const TRANSITIONS = 14;
 const PolicySchema = Type.Object({
   timezone: Type.String(),
   holidays: Type.Array(Type.String()),
+  /** Names of holidays by date, from the built-in calendars and the file. */
+  holidayNames: Type.Record(Type.String(), Type.String()),
+  /** Built-in calendars in use and the last date their data covers. */
+  calendars: Type.Array(Type.String()),
+  calendarDataEnd: Nullable(Type.String()),
   editable: Type.Boolean(),
   schedules: Type.Array(Type.Composite([ScheduleSchema, Type.Object({
     active: Type.Boolean(),
@@ -25,7 +30,7 @@ const PolicySchema = Type.Object({
   })),
   rules: Type.Array(Type.Object({
     name: Type.String(), action: Type.String(), services: Type.Array(Type.String()), groups: Type.Array(Type.String()),
-    during: Nullable(Type.String()),
+    during: Nullable(Type.String()), mode: Type.String(), startsOn: Nullable(Type.String()),
   })),
   exemptions: Type.Array(Type.Object({
     name: Type.String(), groups: Type.Array(Type.String()), clients: Type.Array(Type.String()), allow: Type.Array(Type.String()),
@@ -43,6 +48,8 @@ const ExplainQuery = Type.Object({
 const ExplainSchema = Type.Object({
   client: Type.String(), name: Type.String(), at: IsoString, action: Type.String(), service: Nullable(Type.String()),
   rule: Nullable(Type.String()), exemption: Nullable(Type.String()), until: Nullable(IsoString),
+  /** Present (true) when `rule` is on trial and would have blocked the name. */
+  monitor: Type.Optional(Type.Boolean()),
 });
 
 const YamlBody = Type.Object({ text: Type.String({ maxLength: 1_000_000 }) }, { additionalProperties: false });
@@ -60,6 +67,9 @@ export async function policyRoutes(app: FastifyInstance, ctx: WebContext): Promi
     return {
       timezone: p.timezone,
       holidays: p.holidays,
+      holidayNames: p.holidayNames,
+      calendars: p.calendars,
+      calendarDataEnd: p.calendarDataEnd,
       editable: ctx.policyEditor !== undefined,
       schedules: p.schedules.map((s) => ({
         ...s,

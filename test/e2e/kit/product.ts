@@ -42,7 +42,7 @@ export interface ProductOptions {
   policy: string;
   /** More keys under `dns:` (besides listen, upstreams and blockResponse), such as `{ workers: 2 }`; values are written as JSON (YAML flow style). */
   dns?: Record<string, unknown>;
-  /** More environment for `rambu serve` (such as RAMBU_TEST_HOOKS). */
+  /** More environment for `rambu serve` (such as RAMBU_TEST_HOOKS, or RAMBU_TEST_NOW of src/cli/test-clock.ts). */
   env?: Record<string, string>;
   /** Log level of serve. @default 'warn' */
   logLevel?: string;
