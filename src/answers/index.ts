@@ -1,0 +1,8 @@
+/**
+ * The answer index: which addresses the gateway gave each client, for which name and service, for
+ * how long. Fed by the DNS threads, read by flow attribution and firewall enforcement. Other
+ * folders import only from here; readers need only the {@link AnswerLookup} type.
+ */
+export type { AnswerHit, AnswerLookup } from './answer-lookup.js';
+export { AnswerIndex, DEFAULT_GRACE_MS, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_PER_CLIENT } from './answer-index.js';
+export type { AnswerEntry, AnswerIndexOptions, AnswerIndexStats } from './answer-index.js';
