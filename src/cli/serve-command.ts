@@ -23,6 +23,7 @@ import { buildApp, ensureAdmin, LOG_REDACT_PATHS, type PolicyEditor, toPolicyExe
 import { type CliIo, EXIT, write } from './cli-io.js';
 import { collectGarbage, releaseFreeMemory, RELEASE_INTERVAL_MS, tuneAllocator } from './collect-garbage.js';
 import { createDnsThreads, type DnsThreads } from './dns-threads.js';
+import { startFlowService } from './flow-service.js';
 
 const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 const DEFAULT_CONFIG_PATH = 'data/rambu.yaml';
@@ -227,6 +228,17 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     if (admin !== null) write(io.stdout, `rambu: first run: created user "${admin.username}" with password ${admin.password}\n       (shown once; change it in the console under Pengguna)`);
   }
 
+  // The flow collector, when flows.listen is set: attributes traffic through the answer index.
+  let flows: Awaited<ReturnType<typeof startFlowService>> = null;
+  try {
+    flows = await startFlowService({ settings, answers: { lookup: () => null, lookupAny: () => null }, groups: () => current.groups, store, registry, logger }, io);
+  } catch (err) {
+    write(io.stderr, `rambu: cannot start the flow collector: ${(err as Error).message}`);
+    await Promise.allSettled([stopDns(), app?.close()]);
+    await store.close();
+    return EXIT.FAILURE;
+  }
+
   // Reload on SIGHUP and when the file changes (editors often replace the file: watch its folder).
   let debounce: NodeJS.Timeout | null = null;
   const scheduleReload = (why: string): void => {
@@ -251,7 +263,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       clearInterval(refreshTimer);
       clearInterval(releaseTimer);
       watcher?.close();
-      Promise.allSettled([stopDns(), app?.close()])
+      Promise.allSettled([stopDns(), app?.close(), flows?.stop()])
         .then(() => store.close())
         .then(() => done(EXIT.OK), (err: unknown) => { logger.error({ err }, 'shutdown failed'); done(EXIT.FAILURE); });
     };
@@ -264,7 +276,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       clearInterval(refreshTimer);
       clearInterval(releaseTimer);
       watcher?.close();
-      Promise.allSettled([app?.close()]).then(() => store.close()).finally(() => done(EXIT.FAILURE));
+      Promise.allSettled([app?.close(), flows?.stop()]).then(() => store.close()).finally(() => done(EXIT.FAILURE));
     };
   });
 }

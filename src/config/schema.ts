@@ -86,6 +86,12 @@ export const LogSchema = Type.Object({
   level: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
 }, Strict);
 
+export const FlowsSchema = Type.Object({
+  listen: Type.Optional(Type.String({ description: 'host:port of the NetFlow v5/v9/IPFIX collector (UDP), such as "0.0.0.0:2055"; absent: no collector' })),
+  exporters: Type.Optional(Type.Array(Type.String(), { description: 'Addresses or CIDRs allowed to send flows; default: any' })),
+  retentionDays: Type.Optional(Type.Integer({ minimum: 1, description: 'Days of flow aggregates kept' })),
+}, Strict);
+
 export const ConfigSchema = Type.Object({
   timezone: Type.Optional(Type.String({ description: 'IANA time zone of schedules; default Asia/Jakarta' })),
   holidays: Type.Optional(Type.Array(HolidaySchema)),
@@ -99,6 +105,7 @@ export const ConfigSchema = Type.Object({
   web: Type.Optional(WebSchema),
   storage: Type.Optional(StorageSchema),
   log: Type.Optional(LogSchema),
+  flows: Type.Optional(FlowsSchema),
 }, Strict);
 
 export type Config = Static<typeof ConfigSchema>;
@@ -108,4 +115,5 @@ export type ExemptionConfig = Static<typeof ExemptionSchema>;
 export type DnsConfig = Static<typeof DnsSchema>;
 export type WebConfig = Static<typeof WebSchema>;
 export type StorageConfig = Static<typeof StorageSchema>;
+export type FlowsConfig = Static<typeof FlowsSchema>;
 export type DayName = (typeof DAY_NAMES)[number];

@@ -58,11 +58,20 @@ export interface StorageSettings {
   retentionDays: number;
 }
 
+export interface FlowSettings {
+  /** UDP address of the collector; null: no collector. */
+  listen: HostPort | null;
+  /** Networks allowed to send flows; null: any. */
+  exporters: string[] | null;
+  retentionDays: number;
+}
+
 export interface Settings {
   dns: DnsSettings;
   web: WebSettings;
   storage: StorageSettings;
   log: { level: string };
+  flows: FlowSettings;
 }
 
 /** Networks answered by default: loopback, RFC 1918, RFC 6598 shared, link-local, RFC 4193 ULA. */

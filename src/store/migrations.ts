@@ -155,6 +155,34 @@ const MIGRATIONS: readonly string[] = [
   // so that an older rambu, which would read an inline name as empty, refuses the database instead.
   `
   `,
+
+  // 4: flow aggregates: bytes, packets and flows per minute by (client, group, service), and by remote
+  // /24 or /48 for traffic no DNS answer accounts for; the flow decoder's templates, kept across restarts.
+  `
+  CREATE TABLE flow_minute (
+    minute INTEGER NOT NULL,
+    client TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    service TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    packets INTEGER NOT NULL,
+    flows INTEGER NOT NULL,
+    PRIMARY KEY (minute, client, grp, service)
+  ) WITHOUT ROWID;
+  CREATE TABLE flow_remote_minute (
+    minute INTEGER NOT NULL,
+    prefix TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    packets INTEGER NOT NULL,
+    flows INTEGER NOT NULL,
+    PRIMARY KEY (minute, prefix)
+  ) WITHOUT ROWID;
+  CREATE TABLE flow_templates (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    saved INTEGER NOT NULL,
+    snapshot TEXT NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -7,6 +7,7 @@ import { ERROR_CODES, RambuError } from '../errors.js';
 import { migrate } from './migrations.js';
 import { SqliteAuditStore } from './sqlite-audit.js';
 import { SqliteExemptionStore } from './sqlite-exemptions.js';
+import { SqliteFlowStore } from './sqlite-flows.js';
 import { SqliteQueryLog } from './sqlite-query-log.js';
 import type { SqliteQueryLogOptions } from './sqlite-query-log.js';
 import { SqliteSessionStore } from './sqlite-sessions.js';
@@ -33,6 +34,8 @@ export interface OpenStoreOptions {
 /** The SQLite back-end: every repository over one WAL database. */
 export interface SqliteStore extends Store {
   readonly queryLog: SqliteQueryLog;
+  /** Flow aggregates and the flow decoder's templates. */
+  readonly flows: SqliteFlowStore;
   /** The underlying connection, for benchmarks and maintenance. */
   readonly db: Database;
   readonly file: string;
@@ -86,6 +89,7 @@ export function openStore(options: OpenStoreOptions): SqliteStore {
     db,
     file,
     queryLog,
+    flows: new SqliteFlowStore(db),
     users: new SqliteUserStore(db, now),
     sessions,
     exemptions: new SqliteExemptionStore(db, now),
