@@ -14,6 +14,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { AnswerIndex, createAnswerKeeper } from '../answers/index.js';
 import { ConfigError, formatIssue } from '../errors.js';
 import { DEFAULT_CONFIG_YAML, type LoadedConfig, loadConfigFile, parseConfigText } from '../config/index.js';
 import { createDnsServer, createDnsStats, forEachQueryLogEntry, registerDnsMetrics, snapshotDnsStats, sumDnsStatsInto } from '../dns/index.js';
@@ -64,6 +65,9 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   const store = openStore({ dir: settings.storage.path, retentionDays: settings.storage.retentionDays, logger });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rambu_' });
+  // The answer index: what each client was given, fed by every DNS thread, saved to the store.
+  const answers = new AnswerIndex({ graceMs: settings.answers.graceSeconds * 1000, maxPerClient: settings.answers.maxPerClient, maxEntries: settings.answers.maxEntries });
+  const answerKeeper = createAnswerKeeper({ index: answers, db: store.db, logger, registry });
   const queryLogGauge = new Gauge({
     name: 'rambu_query_log_rows', help: 'Query-log rows by state: buffered (not yet written), written, dropped (buffer full), failed (write errors)',
     labelNames: ['state'], registers: [registry],
@@ -156,6 +160,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     settings: settings.dns,
     getPolicy: () => current,
     onQuery: (entry) => store.queryLog.append(entry),
+    onAnswer: answerKeeper.onAnswer,
     logger,
   });
   const dnsTotal = createDnsStats();
@@ -190,6 +195,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
         threads = createDnsThreads({
           threads: settings.dns.workers - 1, file, configText: loaded.text, lists: base.lists(), exemptions, sockets,
           onLog: (columns) => forEachQueryLogEntry(columns, (entry) => store.queryLog.append(entry)),
+          onAnswers: (batch) => answerKeeper.apply(batch),
           upstreamLatency: dnsTotal.upstreamLatency, onFatal: (message) => fatal?.(message), logger,
         });
         await threads.start();
@@ -200,6 +206,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   } catch (err) {
     write(io.stderr, `rambu: cannot start DNS: ${(err as Error).message}`);
     await stopDns();
+    answerKeeper.close();
     await store.close();
     return (err as { code?: string | null }).code === 'RAMBU_NO_UPSTREAM' ? EXIT.INVALID : EXIT.FAILURE;
   }
@@ -209,7 +216,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     const admin = await ensureAdmin(store, logger);
     app = buildApp({
       store, getPolicy: () => current, onExemptionsChanged: () => { refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed')); },
-      policyEditor, metrics: registry, ...(existsSync(join(UI_DIR, 'index.html')) ? { staticDir: UI_DIR } : {}),
+      policyEditor, metrics: registry, answers, ...(existsSync(join(UI_DIR, 'index.html')) ? { staticDir: UI_DIR } : {}),
       secureCookies: settings.web.secureCookies, trustProxy: settings.web.trustProxy, sessionHours: settings.web.sessionHours, logger,
     });
     try {
@@ -217,6 +224,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     } catch (err) {
       write(io.stderr, `rambu: cannot start the web console on ${settings.web.listen.host}:${settings.web.listen.port}: ${(err as Error).message}`);
       await stopDns();
+      answerKeeper.close();
       await store.close();
       return EXIT.FAILURE;
     }
@@ -252,7 +260,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       clearInterval(releaseTimer);
       watcher?.close();
       Promise.allSettled([stopDns(), app?.close()])
-        .then(() => store.close())
+        .then(() => { answerKeeper.close(); return store.close(); })
         .then(() => done(EXIT.OK), (err: unknown) => { logger.error({ err }, 'shutdown failed'); done(EXIT.FAILURE); });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -264,7 +272,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       clearInterval(refreshTimer);
       clearInterval(releaseTimer);
       watcher?.close();
-      Promise.allSettled([app?.close()]).then(() => store.close()).finally(() => done(EXIT.FAILURE));
+      Promise.allSettled([app?.close()]).then(() => { answerKeeper.close(); return store.close(); }).finally(() => done(EXIT.FAILURE));
     };
   });
 }

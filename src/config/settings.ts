@@ -58,10 +58,18 @@ export interface StorageSettings {
   retentionDays: number;
 }
 
+/** The answer index's lifetime and bounds (see src/answers/). */
+export interface AnswersSettings {
+  graceSeconds: number;
+  maxPerClient: number;
+  maxEntries: number;
+}
+
 export interface Settings {
   dns: DnsSettings;
   web: WebSettings;
   storage: StorageSettings;
+  answers: AnswersSettings;
   log: { level: string };
 }
 

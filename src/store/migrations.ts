@@ -155,6 +155,21 @@ const MIGRATIONS: readonly string[] = [
   // so that an older rambu, which would read an inline name as empty, refuses the database instead.
   `
   `,
+
+  // 4: the answer index (src/answers/): which address each client was given, for which name and
+  // service, until when, so that a restart still knows the answers in use. One row per (client,
+  // address), the newest; rows past `expires` (epoch ms) are pruned.
+  `
+  CREATE TABLE answers (
+    client TEXT NOT NULL,
+    address TEXT NOT NULL,
+    name TEXT NOT NULL,
+    service TEXT,
+    expires INTEGER NOT NULL,
+    PRIMARY KEY (client, address)
+  ) WITHOUT ROWID;
+  CREATE INDEX answers_expires ON answers (expires);
+  `,
 ];
 
 /** The schema version this build writes. */
