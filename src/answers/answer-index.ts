@@ -28,6 +28,9 @@ export interface AnswerIndexOptions {
 export const DEFAULT_GRACE_MS = 3_600_000;
 export const DEFAULT_MAX_PER_CLIENT = 2000;
 export const DEFAULT_MAX_ENTRIES = 1_000_000;
+/** A repeated answer whose lifetime grows by less than this is not news worth saving (seconds):
+ *  every cache hit extends it a little, and a restart loses at most this much of it. */
+export const SAVE_STEP_S = 60;
 
 /** One (client, address) answer, as enumerated. */
 export interface AnswerEntry extends AnswerHit {
@@ -83,13 +86,22 @@ export class AnswerIndex implements AnswerLookup {
     for (const address of addresses) this.add(client, address, { name, service, expires }, now);
   }
 
-  /** Record that `client` was given `address` for `hit` (its expiry absolute). Ignored if `address`
-   *  is not an IP address or the hit has already expired. */
-  add(client: string, address: string, hit: AnswerHit, now: number = hit.expires - 1): void {
-    if (hit.expires <= now) return;
+  /** The expiry (epoch ms) of an answer with `ttl` seconds given at `now`: TTL + grace. */
+  expiresAt(ttl: number, now: number): number {
+    return now + ttl * 1000 + this.graceMs;
+  }
+
+  /**
+   * Record that `client` was given `address` for `hit` (its expiry absolute). Ignored if `address`
+   * is not an IP address or the hit has already expired. Returns whether the index learnt something
+   * worth saving: a new entry, another name, or a lifetime extended by at least {@link SAVE_STEP_S}.
+   */
+  add(client: string, address: string, hit: AnswerHit, now: number = hit.expires - 1): boolean {
+    if (hit.expires <= now) return false;
     const exp = toSeconds(hit.expires);
     const addr = this.#addresses.acquire(address);
-    if (addr === 0) return;
+    if (addr === 0) return false;
+    let changed = true;
     this.#added++;
     let table = this.#clients.get(client);
     if (table === undefined) {
@@ -106,6 +118,7 @@ export class AnswerIndex implements AnswerLookup {
       if (oldPair === pair) {
         this.#pairs.release(pair);
         table.setAt(slot, pair, Math.max(oldExp, exp));
+        changed = exp >= oldExp + SAVE_STEP_S;
       } else {
         this.#pairs.release(oldPair);
         table.setAt(slot, pair, exp);
@@ -120,6 +133,7 @@ export class AnswerIndex implements AnswerLookup {
       this.#entries++;
     }
     this.#addresses.noteAnswer(addr, pair, exp);
+    return changed;
   }
 
   lookup(client: string, address: string, now: number): AnswerHit | null {

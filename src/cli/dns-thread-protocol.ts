@@ -4,6 +4,7 @@
  * the config text the main thread validated, over the main thread's domain index in shared memory,
  * and reads the main thread's UDP sockets by their file descriptors.
  */
+import type { AnswerBatchData } from '../answers/index.js';
 import type { DnsStatsSnapshot, QueryLogColumns, SharedUdpSocket } from '../dns/index.js';
 import type { ExemptionInput, PolicyLists } from '../policy/index.js';
 
@@ -33,6 +34,8 @@ export type FromDnsThread =
   /** Start-up failed; `code` is the RambuError code when there is one. */
   | { type: 'failed'; message: string; code: string | null }
   | { type: 'log'; columns: QueryLogColumns }
+  /** A/AAAA answers given out, for the answer index (kept apart from the query log's columns). */
+  | { type: 'answers'; batch: AnswerBatchData }
   /**
    * Counters so far (the thread's whole life), query-log entries it dropped, and upstream
    * round-trip samples (ms, upstream label) since the previous message.

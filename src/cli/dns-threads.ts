@@ -9,6 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import type { AnswerBatchData } from '../answers/index.js';
 import type { DnsStatsSnapshot, LatencySamples, QueryLogColumns, SharedUdpSocket } from '../dns/index.js';
 import { emptyDnsStatsSnapshot } from '../dns/index.js';
 import type { ExemptionInput, PolicyLists } from '../policy/index.js';
@@ -34,6 +35,8 @@ export interface DnsThreadsOptions {
   sockets: SharedUdpSocket[];
   /** Called with each query-log batch a thread sends. */
   onLog: (columns: QueryLogColumns) => void;
+  /** Called with each batch of answers a thread gave out, for the answer index. */
+  onAnswers?: (batch: AnswerBatchData) => void;
   /** Where the threads' upstream round-trip samples go (the main thread's, for /metrics). */
   upstreamLatency: LatencySamples;
   /** A thread ended without being asked to. */
@@ -83,6 +86,9 @@ export function createDnsThreads(options: DnsThreadsOptions): DnsThreads {
         break;
       case 'log':
         options.onLog(message.columns);
+        break;
+      case 'answers':
+        options.onAnswers?.(message.batch);
         break;
       case 'stats':
         slot.stats = message.stats;

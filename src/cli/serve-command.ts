@@ -14,6 +14,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { AnswerIndex, createAnswerKeeper } from '../answers/index.js';
 import { ConfigError, formatIssue } from '../errors.js';
 import { DEFAULT_CONFIG_YAML, type LoadedConfig, loadConfigFile, parseConfigText } from '../config/index.js';
 import { createDnsServer, createDnsStats, forEachQueryLogEntry, registerDnsMetrics, snapshotDnsStats, sumDnsStatsInto } from '../dns/index.js';
@@ -65,6 +66,9 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   const store = openStore({ dir: settings.storage.path, retentionDays: settings.storage.retentionDays, logger });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rambu_' });
+  // The answer index: what each client was given, fed by every DNS thread, saved to the store.
+  const answers = new AnswerIndex({ graceMs: settings.answers.graceSeconds * 1000, maxPerClient: settings.answers.maxPerClient, maxEntries: settings.answers.maxEntries });
+  const answerKeeper = createAnswerKeeper({ index: answers, db: store.db, logger, registry });
   const queryLogGauge = new Gauge({
     name: 'rambu_query_log_rows', help: 'Query-log rows by state: buffered (not yet written), written, dropped (buffer full), failed (write errors)',
     labelNames: ['state'], registers: [registry],
@@ -157,6 +161,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     settings: settings.dns,
     getPolicy: () => current,
     onQuery: (entry) => store.queryLog.append(entry),
+    onAnswer: answerKeeper.onAnswer,
     logger,
   });
   const dnsTotal = createDnsStats();
@@ -191,6 +196,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
         threads = createDnsThreads({
           threads: settings.dns.workers - 1, file, configText: loaded.text, lists: base.lists(), exemptions, sockets,
           onLog: (columns) => forEachQueryLogEntry(columns, (entry) => store.queryLog.append(entry)),
+          onAnswers: (batch) => answerKeeper.apply(batch),
           upstreamLatency: dnsTotal.upstreamLatency, onFatal: (message) => fatal?.(message), logger,
         });
         await threads.start();
@@ -201,6 +207,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   } catch (err) {
     write(io.stderr, `rambu: cannot start DNS: ${(err as Error).message}`);
     await stopDns();
+    answerKeeper.close();
     await store.close();
     return (err as { code?: string | null }).code === 'RAMBU_NO_UPSTREAM' ? EXIT.INVALID : EXIT.FAILURE;
   }
@@ -210,7 +217,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     const admin = await ensureAdmin(store, logger);
     app = buildApp({
       store, getPolicy: () => current, onExemptionsChanged: () => { refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed')); },
-      policyEditor, metrics: registry, ...(existsSync(join(UI_DIR, 'index.html')) ? { staticDir: UI_DIR } : {}),
+      policyEditor, metrics: registry, answers, ...(existsSync(join(UI_DIR, 'index.html')) ? { staticDir: UI_DIR } : {}),
       secureCookies: settings.web.secureCookies, trustProxy: settings.web.trustProxy, sessionHours: settings.web.sessionHours, logger,
     });
     try {
@@ -218,6 +225,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     } catch (err) {
       write(io.stderr, `rambu: cannot start the web console on ${settings.web.listen.host}:${settings.web.listen.port}: ${(err as Error).message}`);
       await stopDns();
+      answerKeeper.close();
       await store.close();
       return EXIT.FAILURE;
     }
@@ -231,10 +239,11 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   // The flow collector, when flows.listen is set: attributes traffic through the answer index.
   let flows: Awaited<ReturnType<typeof startFlowService>> = null;
   try {
-    flows = await startFlowService({ settings, answers: { lookup: () => null, lookupAny: () => null }, groups: () => current.groups, store, registry, logger }, io);
+    flows = await startFlowService({ settings, answers, groups: () => current.groups, store, registry, logger }, io);
   } catch (err) {
     write(io.stderr, `rambu: cannot start the flow collector: ${(err as Error).message}`);
     await Promise.allSettled([stopDns(), app?.close()]);
+    answerKeeper.close();
     await store.close();
     return EXIT.FAILURE;
   }
@@ -264,7 +273,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       clearInterval(releaseTimer);
       watcher?.close();
       Promise.allSettled([stopDns(), app?.close(), flows?.stop()])
-        .then(() => store.close())
+        .then(() => { answerKeeper.close(); return store.close(); })
         .then(() => done(EXIT.OK), (err: unknown) => { logger.error({ err }, 'shutdown failed'); done(EXIT.FAILURE); });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -276,7 +285,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       clearInterval(refreshTimer);
       clearInterval(releaseTimer);
       watcher?.close();
-      Promise.allSettled([app?.close(), flows?.stop()]).then(() => store.close()).finally(() => done(EXIT.FAILURE));
+      Promise.allSettled([app?.close(), flows?.stop()]).then(() => { answerKeeper.close(); return store.close(); }).finally(() => done(EXIT.FAILURE));
     };
   });
 }

@@ -151,6 +151,11 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
       path: isAbsolute(storagePath) ? storagePath : resolve(baseDir, storagePath),
       retentionDays: config.storage?.retentionDays ?? DEFAULTS.retentionDays,
     },
+    answers: {
+      graceSeconds: config.answers?.graceSeconds ?? 3600,
+      maxPerClient: config.answers?.maxPerClient ?? 2000,
+      maxEntries: config.answers?.maxEntries ?? 1_000_000,
+    },
     log: { level: config.log?.level ?? 'info' },
     flows: resolveFlowSettings(config.flows, issues, parseHostPort),
   };

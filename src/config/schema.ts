@@ -82,6 +82,12 @@ export const StorageSchema = Type.Object({
   retentionDays: Type.Optional(Type.Integer({ minimum: 1, description: 'Days of query log kept' })),
 }, Strict);
 
+export const AnswersSchema = Type.Object({
+  graceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 604800, description: 'Seconds an answer is remembered past its TTL (open connections outlive it); default 3600' })),
+  maxPerClient: Type.Optional(Type.Integer({ minimum: 1, description: 'Answers remembered per client; default 2000' })),
+  maxEntries: Type.Optional(Type.Integer({ minimum: 1, description: 'Answers remembered in total; default 1000000' })),
+}, Strict);
+
 export const LogSchema = Type.Object({
   level: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
 }, Strict);
@@ -104,6 +110,7 @@ export const ConfigSchema = Type.Object({
   dns: Type.Optional(DnsSchema),
   web: Type.Optional(WebSchema),
   storage: Type.Optional(StorageSchema),
+  answers: Type.Optional(AnswersSchema),
   log: Type.Optional(LogSchema),
   flows: Type.Optional(FlowsSchema),
 }, Strict);

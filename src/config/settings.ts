@@ -58,6 +58,13 @@ export interface StorageSettings {
   retentionDays: number;
 }
 
+/** The answer index's lifetime and bounds (see src/answers/). */
+export interface AnswersSettings {
+  graceSeconds: number;
+  maxPerClient: number;
+  maxEntries: number;
+}
+
 export interface FlowSettings {
   /** UDP address of the collector; null: no collector. */
   listen: HostPort | null;
@@ -70,6 +77,7 @@ export interface Settings {
   dns: DnsSettings;
   web: WebSettings;
   storage: StorageSettings;
+  answers: AnswersSettings;
   log: { level: string };
   flows: FlowSettings;
 }

@@ -156,7 +156,22 @@ const MIGRATIONS: readonly string[] = [
   `
   `,
 
-  // 4: flow aggregates: bytes, packets and flows per minute by (client, group, service), and by remote
+  // 4: the answer index (src/answers/): which address each client was given, for which name and
+  // service, until when, so that a restart still knows the answers in use. One row per (client,
+  // address), the newest; rows past `expires` (epoch ms) are pruned.
+  `
+  CREATE TABLE answers (
+    client TEXT NOT NULL,
+    address TEXT NOT NULL,
+    name TEXT NOT NULL,
+    service TEXT,
+    expires INTEGER NOT NULL,
+    PRIMARY KEY (client, address)
+  ) WITHOUT ROWID;
+  CREATE INDEX answers_expires ON answers (expires);
+  `,
+
+  // 5: flow aggregates: bytes, packets and flows per minute by (client, group, service), and by remote
   // /24 or /48 for traffic no DNS answer accounts for; the flow decoder's templates, kept across restarts.
   `
   CREATE TABLE flow_minute (

@@ -4,6 +4,7 @@ import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { AnswerIndex } from '../answers/index.js';
 import type { Policy } from '../policy/index.js';
 import { StoreError } from '../store/index.js';
 import type { Store } from '../store/index.js';
@@ -12,6 +13,7 @@ import type { ApiErrorCode } from './api-error.js';
 import { Authenticator } from './auth.js';
 import { LoginThrottle } from './login-throttle.js';
 import type { LoginThrottleOptions } from './login-throttle.js';
+import { answerRoutes } from './routes/answers.js';
 import { auditRoutes } from './routes/audit.js';
 import { exemptionRoutes } from './routes/exemptions.js';
 import { healthRoutes } from './routes/health.js';
@@ -46,6 +48,8 @@ export interface BuildAppOptions {
   sessionHours?: number;
   logger?: Logger;
   loginThrottle?: LoginThrottleOptions;
+  /** The answer index, read by `GET /api/answers`; absent, the route is not served. */
+  answers?: AnswerIndex;
 }
 
 /** Log paths that may hold secrets: passwords, cookies, tokens. Apply them to the root logger too. */
@@ -148,6 +152,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   for (const routes of [statusRoutes, sessionRoutes, overviewRoutes, policyRoutes, queryRoutes, auditRoutes, exemptionRoutes, userRoutes]) {
     app.register(async (instance) => routes(instance, ctx));
   }
+  const answers = options.answers;
+  if (answers !== undefined) app.register(async (instance) => answerRoutes(instance, ctx, answers));
   if (options.staticDir !== undefined) app.register(staticFiles, { root: options.staticDir });
   return app;
 }
