@@ -16,6 +16,8 @@ const PACKAGES = [
   // The C compiler and headers for native/udp-batch.c (npm run build compiles it; tests require it).
   { pkg: 'gcc', cmd: 'cc' },
   { pkg: 'libc6-dev', file: '/usr/include/stdio.h' },
+  // A real flow exporter for the collector's end-to-end test (reads a pcap, exports v5, v9, IPFIX).
+  { pkg: 'softflowd', cmd: 'softflowd' },
 ];
 
 function have(cmd) {
