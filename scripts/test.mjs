@@ -17,7 +17,7 @@ const PACKAGES = [
   { pkg: 'gcc', cmd: 'cc' },
   { pkg: 'libc6-dev', file: '/usr/include/stdio.h' },
   // A real flow exporter for the collector's end-to-end test (reads a pcap, exports v5, v9, IPFIX).
-  { pkg: 'softflowd', cmd: 'softflowd' },
+  { pkg: 'softflowd', file: '/usr/sbin/softflowd' },
 ];
 
 function have(cmd) {

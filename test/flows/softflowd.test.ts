@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ import { writePcap, type TcpPacket } from './pcap-writer.js';
 import { ROOT, serveAsNpmStart } from './serve-as-npm-start.js';
 
 const run = promisify(execFile);
+/** Debian installs it in /usr/sbin, which a user's PATH may lack. */
+const SOFTFLOWD = existsSync('/usr/sbin/softflowd') ? '/usr/sbin/softflowd' : 'softflowd';
 
 const NAMES = new Map([
   ['rr1.googlevideo.com', '198.51.100.10'],
@@ -118,7 +121,7 @@ test('softflowd v5, v9 and IPFIX exports are reported exactly by service, group 
     };
     let copies = 0;
     for (const version of ['5', '9', '10']) {
-      await run('softflowd', ['-d', '-r', pcap, '-n', `127.0.0.1:${flowPort}`, '-v', version], { timeout: 30_000 });
+      await run(SOFTFLOWD, ['-d', '-r', pcap, '-n', `127.0.0.1:${flowPort}`, '-v', version], { timeout: 30_000 });
       copies++;
       const want = expected((c) => SERVICE[c.remote] ?? 'other', copies);
       // Visible within seconds: the collector drains every second.
