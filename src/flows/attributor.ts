@@ -35,12 +35,18 @@ const GROUP_MEMO_LIMIT = 65_536;
 export class Attributor {
   readonly #answers: AnswerLookup;
   readonly #local: CidrSet;
+  readonly #local4: number[];
   #groups: { name: string; nets: Cidr[] }[] = [];
   readonly #groupOf = new Map<string, string>();
 
   constructor(options: AttributorOptions) {
     this.#answers = options.answers;
     this.#local = new CidrSet(options.localNetworks.map(parseCidr).filter((c): c is Cidr => c !== null));
+    // IPv4 networks as (base, mask) pairs: the local test runs for both ends of every flow.
+    this.#local4 = this.#local.networks.filter((n) => !n.v6).flatMap((n) => {
+      const mask = n.prefix === 0 ? 0 : (0xffff_ffff << (32 - n.prefix)) >>> 0;
+      return [(n.words[0]! & mask) >>> 0, mask];
+    });
     this.setGroups(options.groups);
   }
 
@@ -72,17 +78,19 @@ export class Attributor {
 
   /** Attribute one flow at `at` (epoch ms: when its answer must still have been live). */
   attribute(r: FlowRecord, at: number): Attribution {
+    const srcLocal = this.#isLocal(r.src);
+    const dstLocal = this.#isLocal(r.dst);
+    // The local side is the client. Only clients inside dns.allowFrom get answers, so when exactly one
+    // side is local one lookup settles the pair; otherwise both directions are asked.
     let client = r.src;
     let remote = r.dst;
-    let hit = this.#answers.lookup(r.src, r.dst, at);
-    if (hit === null) {
-      hit = this.#answers.lookup(r.dst, r.src, at);
-      if (hit !== null) { client = r.dst; remote = r.src; }
+    if (dstLocal && !srcLocal) { client = r.dst; remote = r.src; }
+    let hit = this.#answers.lookup(client, remote, at);
+    if (hit === null && srcLocal === dstLocal) {
+      hit = this.#answers.lookup(remote, client, at);
+      if (hit !== null) { const c = client; client = remote; remote = c; }
     }
-    if (hit === null) {
-      if (!this.#local.has(r.src) && this.#local.has(r.dst)) { client = r.dst; remote = r.src; }
-      hit = this.#answers.lookupAny(remote, at);
-    }
+    if (hit === null) hit = this.#answers.lookupAny(remote, at);
     return {
       client,
       group: this.groupOf(client),
@@ -90,6 +98,37 @@ export class Attributor {
       unresolvedPrefix: hit === null ? remotePrefix(remote) : null,
     };
   }
+
+  #isLocal(address: string): boolean {
+    const v4 = ipv4Value(address);
+    if (v4 < 0) return this.#local.has(address);
+    for (let i = 0; i < this.#local4.length; i += 2) if (((v4 & this.#local4[i + 1]!) >>> 0) === this.#local4[i]) return true;
+    return false;
+  }
+}
+
+/** The 32-bit value of a dotted quad, or -1 for anything else (IPv6, text). */
+function ipv4Value(text: string): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48);
+      if (part > 255) return -1;
+      digits++;
+    } else {
+      return -1;
+    }
+  }
+  return dots === 3 && digits > 0 ? value * 256 + part : -1;
 }
 
 /** `a.b.c.0/24` of an IPv4 address, `x:y:z::/48` of an IPv6 one. */

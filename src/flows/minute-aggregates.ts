@@ -29,7 +29,9 @@ export interface RemoteAggregate {
 export const OVERFLOW_CLIENT = '(overflow)';
 
 export class MinuteAggregates {
-  #traffic = new Map<string, TrafficAggregate>();
+  // minute -> client -> service -> row: nested maps, so the hot path builds no key strings.
+  #traffic = new Map<number, Map<string, Map<string, TrafficAggregate>>>();
+  #rows = 0;
   #remotes = new Map<string, RemoteAggregate>();
   /** Rows folded into {@link OVERFLOW_CLIENT} since start. */
   folded = 0;
@@ -39,19 +41,22 @@ export class MinuteAggregates {
 
   add(at: number, a: Attribution, bytes: number, packets: number): void {
     const minute = at - (at % 60_000);
-    let key = `${minute}\u0000${a.client}\u0000${a.group}\u0000${a.service}`;
-    let row = this.#traffic.get(key);
+    let clients = this.#traffic.get(minute);
+    if (clients === undefined) { clients = new Map(); this.#traffic.set(minute, clients); }
+    let row = clients.get(a.client)?.get(a.service);
     if (row === undefined) {
       let client = a.client;
-      if (this.#traffic.size >= this.maxKeys) {
+      if (this.#rows >= this.maxKeys) {
         this.folded++;
         client = OVERFLOW_CLIENT;
-        key = `${minute}\u0000${client}\u0000${a.group}\u0000${a.service}`;
-        row = this.#traffic.get(key);
+        row = clients.get(client)?.get(a.service);
       }
       if (row === undefined) {
         row = { minute, client, group: a.group, service: a.service, bytes: 0, packets: 0, flows: 0 };
-        this.#traffic.set(key, row);
+        let services = clients.get(client);
+        if (services === undefined) { services = new Map(); clients.set(client, services); }
+        services.set(a.service, row);
+        this.#rows++;
       }
     }
     row.bytes += bytes;
@@ -71,14 +76,17 @@ export class MinuteAggregates {
     }
   }
 
-  /** Whether anything waits to be written. */
-  get size(): number { return this.#traffic.size; }
+  /** Rows waiting to be written. */
+  get size(): number { return this.#rows; }
 
   /** Take every row summed since the last drain. */
   drain(): { traffic: TrafficAggregate[]; remotes: RemoteAggregate[] } {
-    const out = { traffic: [...this.#traffic.values()], remotes: [...this.#remotes.values()] };
+    const traffic: TrafficAggregate[] = [];
+    for (const clients of this.#traffic.values()) for (const services of clients.values()) for (const row of services.values()) traffic.push(row);
+    const out = { traffic, remotes: [...this.#remotes.values()] };
     this.#traffic = new Map();
     this.#remotes = new Map();
+    this.#rows = 0;
     return out;
   }
 }
