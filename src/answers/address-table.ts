@@ -70,21 +70,37 @@ export class AddressTable {
   /** The address's id with one more reference, or 0 when `address` is not an IP address. */
   acquire(address: string): number {
     const v4 = ipv4Value(address);
-    let id = v4 >= 0 ? this.#v4.get(v4) : this.#v6.get(address);
+    if (v4 >= 0) return this.acquireV4(v4);
+    let id = this.#v6.get(address);
     if (id === undefined) {
-      if (v4 < 0 && !isIPv6(address)) return 0;
-      id = this.#free.pop() ?? this.#keys.length;
-      this.#keys[id] = v4 >= 0 ? v4 : address;
-      if (v4 >= 0) this.#v4.set(v4, id);
-      else this.#v6.set(address, id);
-      this.#grow(id + 1);
-      this.#refs[id] = 0;
-      this.#newestPair[id] = 0;
-      this.#newestExp[id] = 0;
-      this.#olderPair[id] = 0;
-      this.#olderExp[id] = 0;
+      if (!isIPv6(address)) return 0;
+      id = this.#newId(address);
+      this.#v6.set(address, id);
     }
     this.#refs[id]!++;
+    return id;
+  }
+
+  /** The id of the IPv4 address with 32-bit value `v4`, with one more reference. */
+  acquireV4(v4: number): number {
+    let id = this.#v4.get(v4);
+    if (id === undefined) {
+      id = this.#newId(v4);
+      this.#v4.set(v4, id);
+    }
+    this.#refs[id]!++;
+    return id;
+  }
+
+  #newId(key: number | string): number {
+    const id = this.#free.pop() ?? this.#keys.length;
+    this.#keys[id] = key;
+    this.#grow(id + 1);
+    this.#refs[id] = 0;
+    this.#newestPair[id] = 0;
+    this.#newestExp[id] = 0;
+    this.#olderPair[id] = 0;
+    this.#olderExp[id] = 0;
     return id;
   }
 

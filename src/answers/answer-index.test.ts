@@ -93,3 +93,32 @@ test('ipv4Value reads only dotted quads', () => {
     assert.equal(ipv4Value(bad), -1, bad);
   }
 });
+
+test('recordResponse indexes a response as sent and reports only what is worth saving', async () => {
+  const { encodeMessage, FLAG, RR_CLASS, RR_TYPE } = await import('../dns/index.js');
+  const wire = (name: string, ttl: number): Buffer => encodeMessage({
+    id: 1, flags: FLAG.QR | FLAG.RA, questions: [{ name, type: RR_TYPE.A, class: RR_CLASS.IN }], authorities: [], additionals: [],
+    answers: [
+      { name, type: RR_TYPE.CNAME, class: RR_CLASS.IN, ttl: 900, data: 'edge.cdn.example' },
+      { name: 'edge.cdn.example', type: RR_TYPE.A, class: RR_CLASS.IN, ttl, data: '198.51.100.7' },
+      { name: 'edge.cdn.example', type: RR_TYPE.AAAA, class: RR_CLASS.IN, ttl, data: '2001:db8::7' },
+    ],
+  });
+  const index = new AnswerIndex({ graceMs: 1000 });
+  const changed: string[] = [];
+  const first = wire('v.example', 300);
+  assert.equal(index.recordResponse('10.0.0.5', 'v.example', 'video', first, 0, first.length, T0, changed), 2);
+  assert.deepEqual(changed, ['198.51.100.7', '2001:db8::7']);
+  assert.deepEqual(index.lookup('10.0.0.5', '2001:db8::7', T0), { name: 'v.example', service: 'video', expires: T0 + 301_000 });
+  changed.length = 0;
+  index.recordResponse('10.0.0.5', 'v.example', 'video', first, 0, first.length, T0 + 30_000, changed);
+  assert.deepEqual(changed, [], 'the same answer 30 s later is no news');
+  index.recordResponse('10.0.0.5', 'v.example', 'video', first, 0, first.length, T0 + 95_000, changed);
+  assert.equal(changed.length, 2, 'a minute past the longest so far is');
+  changed.length = 0;
+  const other = wire('w.example', 60);
+  index.recordResponse('10.0.0.5', 'w.example', null, other, 0, other.length, T0 + 62_000, changed);
+  assert.equal(changed.length, 2, 'another name is');
+  assert.equal(index.recordResponse('10.0.0.5', 'x.example', null, other, 0, 20, T0, changed), 0, 'a cut response adds nothing');
+  assert.equal(index.size, 2);
+});

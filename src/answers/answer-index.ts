@@ -13,7 +13,8 @@
 import type { AnswerHit, AnswerLookup } from './answer-lookup.js';
 import { SlotTable } from './slot-table.js';
 import { InternTable } from './intern-table.js';
-import { AddressTable } from './address-table.js';
+import { AddressTable, formatIPv4Value } from './address-table.js';
+import { readAddressValues, type AddressValues } from './read-answers.js';
 
 export interface AnswerIndexOptions {
   /** Added to every answer's TTL: how long a client may keep using an address after its TTL ran out
@@ -70,6 +71,7 @@ export class AnswerIndex implements AnswerLookup {
   #evicted = 0;
   #added = 0;
   #lastFullSweep = -Infinity;
+  readonly #scratch: AddressValues = { v4: [], v6: [] };
 
   constructor(options: AnswerIndexOptions = {}) {
     this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
@@ -86,6 +88,32 @@ export class AnswerIndex implements AnswerLookup {
     for (const address of addresses) this.add(client, address, { name, service, expires }, now);
   }
 
+  /**
+   * Record the response in `bytes[start, end)` that `client` was sent for `name` at `now`: its A
+   * and AAAA records (see {@link readAddressValues}) for TTL + grace. The addresses whose entry
+   * changed enough to be saved (see {@link add}) are pushed onto `changed`. Returns how many
+   * addresses the response had.
+   */
+  recordResponse(client: string, name: string, service: string | null, bytes: Uint8Array, start: number, end: number, now: number, changed?: string[]): number {
+    const found = this.#scratch;
+    const ttl = readAddressValues(bytes, start, end, found);
+    if (ttl < 0) return 0;
+    const expires = now + ttl * 1000 + this.graceMs;
+    if (expires <= now) return 0;
+    const exp = toSeconds(expires);
+    const pair = this.#pairs.acquire(name, service);
+    for (let i = 0; i < found.v4.length; i++) {
+      const v4 = found.v4[i]!;
+      if (this.#put(client, this.#addresses.acquireV4(v4), pair, exp, now)) changed?.push(formatIPv4Value(v4));
+    }
+    for (let i = 0; i < found.v6.length; i++) {
+      const v6 = found.v6[i]!;
+      if (this.#put(client, this.#addresses.acquire(v6), pair, exp, now)) changed?.push(v6);
+    }
+    this.#pairs.release(pair);
+    return found.v4.length + found.v6.length;
+  }
+
   /** The expiry (epoch ms) of an answer with `ttl` seconds given at `now`: TTL + grace. */
   expiresAt(ttl: number, now: number): number {
     return now + ttl * 1000 + this.graceMs;
@@ -98,8 +126,19 @@ export class AnswerIndex implements AnswerLookup {
    */
   add(client: string, address: string, hit: AnswerHit, now: number = hit.expires - 1): boolean {
     if (hit.expires <= now) return false;
-    const exp = toSeconds(hit.expires);
     const addr = this.#addresses.acquire(address);
+    if (addr === 0) return false;
+    const pair = this.#pairs.acquire(hit.name, hit.service);
+    const changed = this.#put(client, addr, pair, toSeconds(hit.expires), now);
+    this.#pairs.release(pair);
+    return changed;
+  }
+
+  /**
+   * Put (client, addr) -> (pair, exp). Takes over the caller's reference to `addr`; takes its own
+   * reference to `pair` when it keeps it.
+   */
+  #put(client: string, addr: number, pair: number, exp: number, now: number): boolean {
     if (addr === 0) return false;
     let changed = true;
     this.#added++;
@@ -108,7 +147,6 @@ export class AnswerIndex implements AnswerLookup {
       table = new SlotTable();
       this.#clients.set(client, table);
     }
-    const pair = this.#pairs.acquire(hit.name, hit.service);
     let slot = table.find(addr);
     if (slot >= 0) {
       // The same (client, address) again: one reference to the address is enough.
@@ -116,10 +154,10 @@ export class AnswerIndex implements AnswerLookup {
       const oldPair = table.aAt(slot);
       const oldExp = table.bAt(slot);
       if (oldPair === pair) {
-        this.#pairs.release(pair);
         table.setAt(slot, pair, Math.max(oldExp, exp));
         changed = exp >= oldExp + SAVE_STEP_S;
       } else {
+        this.#pairs.retain(pair);
         this.#pairs.release(oldPair);
         table.setAt(slot, pair, exp);
       }
@@ -128,6 +166,7 @@ export class AnswerIndex implements AnswerLookup {
       if (this.#entries >= this.maxEntries) this.#shedGlobal(now);
       // A full sweep may have dropped this client's (then empty) table from the map.
       if (this.#clients.get(client) !== table) this.#clients.set(client, table);
+      this.#pairs.retain(pair);
       slot = table.slotFor(addr);
       table.setAt(slot, pair, exp);
       this.#entries++;

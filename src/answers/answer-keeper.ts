@@ -9,7 +9,6 @@ import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import { AnswerFeed, type AnswerBatchData } from './answer-feed.js';
 import type { AnswerEntry, AnswerIndex } from './answer-index.js';
-import { readAnswerBatch } from './read-answers.js';
 import { SqliteAnswerStore } from './sqlite-answer-store.js';
 
 export interface AnswerKeeperOptions {
@@ -62,15 +61,20 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
     if (loaded > 0) log.info({ answers: loaded, entries: index.size, ms: Math.round(performance.now() - t0) }, 'answer index reloaded');
   }
 
+  const changed: string[] = [];
   const apply = (batch: AnswerBatchData): void => {
-    readAnswerBatch(batch, (a) => {
-      const hit = { name: a.name, service: a.service, expires: index.expiresAt(a.ttl, a.time) };
-      for (const address of a.addresses) {
-        if (!index.add(a.client, address, hit, a.time) || store === null) continue;
-        if (pending.size < maxPending) pending.add(a.client + KEY_SEP + address);
+    let start = 0;
+    for (let i = 0; i < batch.ends.length; i++) {
+      const end = batch.ends[i]!;
+      const client = batch.clients[i]!;
+      changed.length = 0;
+      index.recordResponse(client, batch.names[i]!, batch.services[i] ?? null, batch.bytes, start, end, batch.times[i]!, store === null ? undefined : changed);
+      for (const address of changed) {
+        if (pending.size < maxPending) pending.add(client + KEY_SEP + address);
         else notSaved++;
       }
-    });
+      start = end;
+    }
   };
   const readFeed = (): void => {
     const batch = feed.take();

@@ -26,12 +26,20 @@ function skipName(b: Uint8Array, pos: number, end: number): number {
   return -1;
 }
 
+/** The addresses of one response: IPv4 as 32-bit values, IPv6 as canonical text. */
+export interface AddressValues {
+  v4: number[];
+  v6: string[];
+}
+
 /**
- * Push the addresses of the response in `b[start, end)` onto `out`; returns the smallest answer TTL
- * in seconds, or -1 when the response is not a NOERROR answer with an address.
+ * Read the addresses of the response in `b[start, end)` into `out` (emptied first); returns the
+ * smallest answer TTL in seconds, or -1 when the response is not a NOERROR answer with an address.
  */
-export function readAddresses(b: Uint8Array, start: number, end: number, out: string[]): number {
-  if (end - start < HEADER || (b[start + 3]! & 0x0f) !== 0) return -1;
+export function readAddressValues(b: Uint8Array, start: number, end: number, out: AddressValues): number {
+  out.v4.length = 0;
+  out.v6.length = 0;
+  if (end - start < HEADER || end > b.length || (b[start + 3]! & 0x0f) !== 0) return -1;
   const qd = (b[start + 4]! << 8) | b[start + 5]!;
   const an = (b[start + 6]! << 8) | b[start + 7]!;
   let pos = start + HEADER;
@@ -41,7 +49,6 @@ export function readAddresses(b: Uint8Array, start: number, end: number, out: st
     pos += 4;
   }
   let minTtl = Infinity;
-  const before = out.length;
   for (let i = 0; i < an; i++) {
     pos = skipName(b, pos, end);
     if (pos < 0 || pos + 10 > end) break;
@@ -53,15 +60,27 @@ export function readAddresses(b: Uint8Array, start: number, end: number, out: st
     if (pos + rdlen > end) break;
     if (ttl < minTtl) minTtl = ttl;
     if (cls === CLASS_IN && type === TYPE_A && rdlen === 4) {
-      out.push(formatIPv4Value(((b[pos]! << 24) | (b[pos + 1]! << 16) | (b[pos + 2]! << 8) | b[pos + 3]!) >>> 0));
+      out.v4.push(((b[pos]! << 24) | (b[pos + 1]! << 16) | (b[pos + 2]! << 8) | b[pos + 3]!) >>> 0);
     } else if (cls === CLASS_IN && type === TYPE_AAAA && rdlen === 16) {
       const groups: number[] = [];
       for (let g = 0; g < 16; g += 2) groups.push((b[pos + g]! << 8) | b[pos + g + 1]!);
-      out.push(formatIPv6Groups(groups));
+      out.v6.push(formatIPv6Groups(groups));
     }
     pos += rdlen;
   }
-  return out.length > before ? minTtl : -1;
+  return out.v4.length + out.v6.length > 0 ? minTtl : -1;
+}
+
+/**
+ * Push the addresses of the response in `b[start, end)` onto `out` as text; returns the smallest
+ * answer TTL in seconds, or -1 when the response is not a NOERROR answer with an address.
+ */
+export function readAddresses(b: Uint8Array, start: number, end: number, out: string[]): number {
+  const values: AddressValues = { v4: [], v6: [] };
+  const ttl = readAddressValues(b, start, end, values);
+  for (const v of values.v4) out.push(formatIPv4Value(v));
+  out.push(...values.v6);
+  return ttl;
 }
 
 /** One answer of a batch, with its addresses read. */

@@ -9,7 +9,7 @@
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import pino, { type Logger } from 'pino';
-import { AnswerFeed } from '../answers/index.js';
+import { AnswerFeed, batchTransferList } from '../answers/index.js';
 import { ConfigError, formatIssue } from '../errors.js';
 import { type LoadedConfig, parseConfigText } from '../config/index.js';
 import { createDnsServer, QueryLogBatch, snapshotDnsStats, type DnsServer, type QueryLogEntry } from '../dns/index.js';
@@ -67,7 +67,7 @@ function runThread(port: NonNullable<typeof parentPort>, data: DnsThreadData): v
   const flushAnswers = (): void => {
     if (answerTimer !== null) { clearTimeout(answerTimer); answerTimer = null; }
     const batch = answers.take();
-    if (batch !== null) port.postMessage({ type: 'answers', batch } satisfies FromDnsThread, [batch.bytes.buffer as ArrayBuffer]);
+    if (batch !== null) port.postMessage({ type: 'answers', batch } satisfies FromDnsThread, batchTransferList(batch));
   };
   const onAnswer = (client: string, name: string, service: string | null, response: Uint8Array, time: number): void => {
     answers.push(client, name, service, response, time);
@@ -88,7 +88,7 @@ function runThread(port: NonNullable<typeof parentPort>, data: DnsThreadData): v
     logger = pino({ level: loaded.settings.log.level }, pino.destination(2)).child({ dnsThread: data.number });
     base = loaded.policy;
     setPolicy();
-    dns = createDnsServer({ settings: loaded.settings.dns, getPolicy: () => current!, onQuery, onAnswer, logger, attachUdpFds: data.sockets });
+    dns = createDnsServer({ settings: loaded.settings.dns, getPolicy: () => current!, onQuery, ...(loaded.settings.answers.enabled ? { onAnswer } : {}), logger, attachUdpFds: data.sockets });
     dns.stats.upstreamLatency.observe((ms, upstream) => {
       if (latencyMs.length < LATENCY_SAMPLES_MAX) { latencyMs.push(ms); latencyUpstream.push(upstream); }
     });

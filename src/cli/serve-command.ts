@@ -161,7 +161,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     settings: settings.dns,
     getPolicy: () => current,
     onQuery: (entry) => store.queryLog.append(entry),
-    onAnswer: answerKeeper.onAnswer,
+    ...(settings.answers.enabled ? { onAnswer: answerKeeper.onAnswer } : {}),
     logger,
   });
   const dnsTotal = createDnsStats();

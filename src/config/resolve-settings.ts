@@ -152,6 +152,7 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
       retentionDays: config.storage?.retentionDays ?? DEFAULTS.retentionDays,
     },
     answers: {
+      enabled: config.answers?.enabled ?? true,
       graceSeconds: config.answers?.graceSeconds ?? 3600,
       maxPerClient: config.answers?.maxPerClient ?? 2000,
       maxEntries: config.answers?.maxEntries ?? 1_000_000,

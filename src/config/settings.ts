@@ -60,6 +60,7 @@ export interface StorageSettings {
 
 /** The answer index's lifetime and bounds (see src/answers/). */
 export interface AnswersSettings {
+  enabled: boolean;
   graceSeconds: number;
   maxPerClient: number;
   maxEntries: number;
