@@ -21,6 +21,8 @@ Usage:
             [--limit N] [--json]       read the query log
   rambu report traffic --config FILE --by service|group|client [--from ISO-8601] [--to ISO-8601]
             [--json|--csv]         bytes, packets and flows from the flow collector, most bytes first
+  rambu report probes --config FILE [--from ISO-8601] [--to ISO-8601] [--json|--csv]
+                                       availability and latency (p50, p95) of the probed services
   rambu user add NAME --role admin|operator|viewer --password-stdin --config FILE
   rambu user passwd NAME --password-stdin --config FILE
   rambu user list --config FILE

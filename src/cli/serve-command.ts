@@ -25,6 +25,7 @@ import { type CliIo, EXIT, write } from './cli-io.js';
 import { collectGarbage, releaseFreeMemory, RELEASE_INTERVAL_MS, tuneAllocator } from './collect-garbage.js';
 import { createDnsThreads, type DnsThreads } from './dns-threads.js';
 import { startFlowService } from './flow-service.js';
+import { startProbeService } from './probe-service.js';
 
 const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 const DEFAULT_CONFIG_PATH = 'data/rambu.yaml';
@@ -248,6 +249,9 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     return EXIT.FAILURE;
   }
 
+  // Probes of the critical services, resolved through this gateway's own DNS.
+  const probes = startProbeService(settings, store, logger);
+
   // Reload on SIGHUP and when the file changes (editors often replace the file: watch its folder).
   let debounce: NodeJS.Timeout | null = null;
   const scheduleReload = (why: string): void => {
@@ -272,7 +276,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       clearInterval(refreshTimer);
       clearInterval(releaseTimer);
       watcher?.close();
-      Promise.allSettled([stopDns(), app?.close(), flows?.stop()])
+      Promise.allSettled([stopDns(), app?.close(), flows?.stop(), probes?.stop()])
         .then(() => { answerKeeper.close(); return store.close(); })
         .then(() => done(EXIT.OK), (err: unknown) => { logger.error({ err }, 'shutdown failed'); done(EXIT.FAILURE); });
     };
@@ -285,7 +289,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       clearInterval(refreshTimer);
       clearInterval(releaseTimer);
       watcher?.close();
-      Promise.allSettled([app?.close(), flows?.stop()]).then(() => { answerKeeper.close(); return store.close(); }).finally(() => done(EXIT.FAILURE));
+      Promise.allSettled([app?.close(), flows?.stop(), probes?.stop()]).then(() => { answerKeeper.close(); return store.close(); }).finally(() => done(EXIT.FAILURE));
     };
   });
 }

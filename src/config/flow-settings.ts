@@ -1,9 +1,9 @@
-/** The `flows` section as runtime settings: the collector's address, allowed exporters, retention. */
+/** The `flows` and `probes` sections as runtime settings: the collector's address, allowed exporters, retention; the probes' URLs and timing. */
 import { isIP } from 'node:net';
 import type { ConfigIssue } from '../errors.js';
 import { parseCidr } from '../policy/cidr.js';
-import type { FlowsConfig } from './schema.js';
-import type { FlowSettings, HostPort } from './settings.js';
+import type { FlowsConfig, ProbeConfig } from './schema.js';
+import type { FlowSettings, HostPort, ProbeSettings } from './settings.js';
 
 /** Days of flow aggregates kept when `flows.retentionDays` is absent. */
 export const DEFAULT_FLOW_RETENTION_DAYS = 90;
@@ -22,4 +22,22 @@ export function resolveFlowSettings(flows: FlowsConfig | undefined, issues: Conf
     if (parseCidr(c) === null) issues.push({ path: ['flows', 'exporters', i], message: `invalid exporter address "${c}": expected an address or CIDR` });
   });
   return { listen, exporters: flows?.exporters ?? null, retentionDays: flows?.retentionDays ?? DEFAULT_FLOW_RETENTION_DAYS };
+}
+
+/** Resolve `probes`: URLs must be http:// or https:// with a host; names must be unique. */
+export function resolveProbeSettings(probes: readonly ProbeConfig[] | undefined, issues: ConfigIssue[]): ProbeSettings[] {
+  const out: ProbeSettings[] = [];
+  const seen = new Set<string>();
+  (probes ?? []).forEach((p, i) => {
+    if (seen.has(p.name)) issues.push({ path: ['probes', i, 'name'], message: `probe name "${p.name}" is used twice` });
+    seen.add(p.name);
+    let url: URL | null = null;
+    try { url = new URL(p.url); } catch { url = null; }
+    if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+      issues.push({ path: ['probes', i, 'url'], message: `invalid probe URL "${p.url}": expected http:// or https:// and a host` });
+      return;
+    }
+    out.push({ name: p.name, url, intervalMs: (p.interval ?? 60) * 1000, timeoutMs: (p.timeout ?? 10) * 1000, expectStatus: p.expectStatus ?? null });
+  });
+  return out;
 }

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import type { ConfigIssue } from '../errors.js';
 import { parseCidr } from '../policy/cidr.js';
-import { resolveFlowSettings } from './flow-settings.js';
+import { resolveFlowSettings, resolveProbeSettings } from './flow-settings.js';
 import type { Config } from './schema.js';
 import { type BlockResponse, DEFAULT_ALLOW_FROM, type HostPort, type Settings, type UpstreamSpec } from './settings.js';
 
@@ -159,5 +159,6 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
     },
     log: { level: config.log?.level ?? 'info' },
     flows: resolveFlowSettings(config.flows, issues, parseHostPort),
+    probes: resolveProbeSettings(config.probes, issues),
   };
 }

@@ -99,6 +99,14 @@ export const FlowsSchema = Type.Object({
   retentionDays: Type.Optional(Type.Integer({ minimum: 1, description: 'Days of flow aggregates kept' })),
 }, Strict);
 
+export const ProbeSchema = Type.Object({
+  name: Type.String({ minLength: 1, description: 'Name of the critical service, as reports show it' }),
+  url: Type.String({ minLength: 1, description: 'http:// or https:// URL requested' }),
+  interval: Type.Optional(Type.Integer({ minimum: 5, maximum: 86_400, description: 'Seconds between requests; default 60' })),
+  timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 120, description: 'Seconds a request may take in all; default 10' })),
+  expectStatus: Type.Optional(Type.Integer({ minimum: 100, maximum: 599, description: 'HTTP status that counts as available; default any 2xx or 3xx' })),
+}, Strict);
+
 export const ConfigSchema = Type.Object({
   timezone: Type.Optional(Type.String({ description: 'IANA time zone of schedules; default Asia/Jakarta' })),
   holidays: Type.Optional(Type.Array(HolidaySchema)),
@@ -114,6 +122,7 @@ export const ConfigSchema = Type.Object({
   answers: Type.Optional(AnswersSchema),
   log: Type.Optional(LogSchema),
   flows: Type.Optional(FlowsSchema),
+  probes: Type.Optional(Type.Array(ProbeSchema)),
 }, Strict);
 
 export type Config = Static<typeof ConfigSchema>;
@@ -124,4 +133,5 @@ export type DnsConfig = Static<typeof DnsSchema>;
 export type WebConfig = Static<typeof WebSchema>;
 export type StorageConfig = Static<typeof StorageSchema>;
 export type FlowsConfig = Static<typeof FlowsSchema>;
+export type ProbeConfig = Static<typeof ProbeSchema>;
 export type DayName = (typeof DAY_NAMES)[number];

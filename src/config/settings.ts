@@ -74,6 +74,15 @@ export interface FlowSettings {
   retentionDays: number;
 }
 
+export interface ProbeSettings {
+  name: string;
+  url: URL;
+  intervalMs: number;
+  timeoutMs: number;
+  /** Status that counts as available; null: any 2xx or 3xx. */
+  expectStatus: number | null;
+}
+
 export interface Settings {
   dns: DnsSettings;
   web: WebSettings;
@@ -81,6 +90,7 @@ export interface Settings {
   answers: AnswersSettings;
   log: { level: string };
   flows: FlowSettings;
+  probes: ProbeSettings[];
 }
 
 /** Networks answered by default: loopback, RFC 1918, RFC 6598 shared, link-local, RFC 4193 ULA. */

@@ -15,6 +15,8 @@ export type { OpenStoreOptions, SqliteStore } from './open-store.js';
 export type { SqliteQueryLog, SqliteQueryLogOptions } from './sqlite-query-log.js';
 export { SqliteFlowStore, TRAFFIC_KEYS } from './sqlite-flows.js';
 export type { FlowMinuteRow, FlowRemoteRow, FlowStore, TrafficKey, TrafficRange, TrafficTotal } from './sqlite-flows.js';
+export { SqliteProbeStore, percentile } from './sqlite-probes.js';
+export type { ProbeRow, ProbeStore, ProbeSummary } from './sqlite-probes.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export { hashPassword, verifyPassword } from './password.js';
 export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USERNAME_PATTERN } from './account-rules.js';

@@ -198,6 +198,24 @@ const MIGRATIONS: readonly string[] = [
     snapshot TEXT NOT NULL
   );
   `,
+
+  // 6: probe results: one row per timed request of a critical service (phases in ms, NULL when the
+  // probe did not get that far).
+  `
+  CREATE TABLE probe_results (
+    time INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    status INTEGER,
+    dns_ms REAL,
+    connect_ms REAL,
+    tls_ms REAL,
+    first_byte_ms REAL,
+    total_ms REAL,
+    error TEXT
+  );
+  CREATE INDEX probe_results_time ON probe_results (time);
+  `,
 ];
 
 /** The schema version this build writes. */
