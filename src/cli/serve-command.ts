@@ -218,7 +218,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     const admin = await ensureAdmin(store, logger);
     app = buildApp({
       store, getPolicy: () => current, onExemptionsChanged: () => { refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed')); },
-      policyEditor, metrics: registry, answers, ...(existsSync(join(UI_DIR, 'index.html')) ? { staticDir: UI_DIR } : {}),
+      policyEditor, metrics: registry, answers, traffic: { flows: store.flows, probes: store.probes }, ...(existsSync(join(UI_DIR, 'index.html')) ? { staticDir: UI_DIR } : {}),
       secureCookies: settings.web.secureCookies, trustProxy: settings.web.trustProxy, sessionHours: settings.web.sessionHours, logger,
     });
     try {

@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import type { AnswerIndex } from '../answers/index.js';
 import type { Policy } from '../policy/index.js';
 import { StoreError } from '../store/index.js';
-import type { Store } from '../store/index.js';
+import type { FlowStore, ProbeStore, Store } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import type { ApiErrorCode } from './api-error.js';
 import { Authenticator } from './auth.js';
@@ -22,6 +22,7 @@ import { policyRoutes } from './routes/policy.js';
 import { queryRoutes } from './routes/queries.js';
 import { sessionRoutes } from './routes/session.js';
 import { statusRoutes } from './routes/status.js';
+import { trafficRoutes } from './routes/traffic.js';
 import { userRoutes } from './routes/users.js';
 import { staticFiles } from './static-files.js';
 import type { PolicyEditor, WebContext } from './web-context.js';
@@ -48,6 +49,8 @@ export interface BuildAppOptions {
   sessionHours?: number;
   logger?: Logger;
   loginThrottle?: LoginThrottleOptions;
+  /** Flow aggregates and probe results, read by `GET /api/traffic` and `/api/probes`; absent, not served. */
+  traffic?: { flows: FlowStore; probes: ProbeStore };
   /** The answer index, read by `GET /api/answers`; absent, the route is not served. */
   answers?: AnswerIndex;
 }
@@ -154,6 +157,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   }
   const answers = options.answers;
   if (answers !== undefined) app.register(async (instance) => answerRoutes(instance, ctx, answers));
+  const traffic = options.traffic;
+  if (traffic !== undefined) app.register(async (instance) => trafficRoutes(instance, ctx, traffic));
   if (options.staticDir !== undefined) app.register(staticFiles, { root: options.staticDir });
   return app;
 }
