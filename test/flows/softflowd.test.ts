@@ -104,6 +104,11 @@ test('softflowd v5, v9 and IPFIX exports are reported exactly by service, group 
       assert.equal(stdout.trim(), NAMES.get(name), `${client} resolving ${name}`);
     }
 
+    // DNS threads hand answers to the index every 100 ms; a router exports seconds after a flow starts.
+    const until = Date.now() + 10_000;
+    while (!new RegExp(`^rambu_answer_index_entries ${RESOLVES.length}$`, 'm').test(await (await fetch(`${webUrl}metrics`)).text()) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const t0 = Date.now() - 2000;
     const packets: TcpPacket[] = [];
     CONNECTIONS.forEach((c, i) => {
