@@ -111,6 +111,9 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       || next.settings.dns.workers !== loaded.settings.dns.workers
       || next.settings.web.listen.port !== loaded.settings.web.listen.port || next.settings.storage.path !== loaded.settings.storage.path;
     if (changed) logger.warn('listen addresses, dns.workers or the storage path changed: they take effect at the next restart');
+    if (JSON.stringify([next.settings.flows, next.settings.probes]) !== JSON.stringify([loaded.settings.flows, loaded.settings.probes])) {
+      logger.warn('flows or probes changed: they take effect at the next restart');
+    }
     loaded = next;
     base = next.policy;
     threads?.policyChanged(next.text, next.policy.lists());
