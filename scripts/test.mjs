@@ -18,6 +18,8 @@ const PACKAGES = [
   { pkg: 'libc6-dev', file: '/usr/include/stdio.h' },
   // The shared store's tests start a throwaway cluster from /usr/lib/postgresql/*/bin (test/kit/postgres.ts).
   { pkg: 'postgresql', glob: '/usr/lib/postgresql/*/bin/initdb' },
+  // A real flow exporter for the collector's end-to-end test (reads a pcap, exports v5, v9, IPFIX).
+  { pkg: 'softflowd', file: '/usr/sbin/softflowd' },
 ];
 
 function have(cmd) {

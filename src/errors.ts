@@ -26,6 +26,14 @@ export const ERROR_CODES = {
   STORAGE_SCHEMA_NEWER: 'RAMBU_STORAGE_SCHEMA_NEWER',
   /** The PostgreSQL database given holds another application's tables; nothing was written. */
   STORAGE_FOREIGN: 'RAMBU_STORAGE_FOREIGN',
+  /** A flow export packet ends before a header, set or record it announces. */
+  FLOW_TRUNCATED: 'RAMBU_FLOW_TRUNCATED',
+  /** A flow export packet's length, count or set length contradicts the bytes received. */
+  FLOW_LENGTH: 'RAMBU_FLOW_LENGTH',
+  /** A flow export packet of a version other than NetFlow v5, v9 or IPFIX (10). */
+  FLOW_VERSION: 'RAMBU_FLOW_VERSION',
+  /** A flow template that cannot be used: ID below 256, no fields, a zero or impossible field length. */
+  FLOW_TEMPLATE: 'RAMBU_FLOW_TEMPLATE',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -4,6 +4,7 @@
  * the config text the main thread validated, over the main thread's domain index in shared memory,
  * and reads the main thread's UDP sockets by their file descriptors.
  */
+import type { AnswerBatchData } from '../answers/index.js';
 import type { DnsStatsSnapshot, SharedUdpSocket } from '../dns/index.js';
 import type { EncodedBatch } from '../store/index.js';
 import type { ExemptionInput, PolicyLists } from '../policy/index.js';
@@ -35,6 +36,8 @@ export type FromDnsThread =
   | { type: 'failed'; message: string; code: string | null }
   /** A query-log batch in the writer's format, with its own dictionary (its buffer is transferred). */
   | { type: 'log'; batch: EncodedBatch }
+  /** A/AAAA answers given out, for the answer index (kept apart from the query log's batches). */
+  | { type: 'answers'; batch: AnswerBatchData }
   /** Counters so far (the thread's whole life) and upstream round-trip samples (ms, upstream label) since the previous message. */
   | { type: 'stats'; stats: DnsStatsSnapshot; latencyMs: number[]; latencyUpstream: string[] }
   | { type: 'stopped' };

@@ -9,6 +9,7 @@
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import pino, { type Logger } from 'pino';
+import { AnswerFeed, batchTransferList } from '../answers/index.js';
 import { ConfigError, formatIssue } from '../errors.js';
 import { type LoadedConfig, parseConfigText } from '../config/index.js';
 import { createDnsServer, snapshotDnsStats, type DnsServer, type QueryLogEntry } from '../dns/index.js';
@@ -23,6 +24,9 @@ import type { DnsThreadData, FromDnsThread, ToDnsThread } from './dns-thread-pro
 const LOG_BATCH_ROWS = 2_000;
 const LOG_FLUSH_MS = 100;
 const STATS_MS = 1_000;
+/** Answers for the answer index leave at this count or after ANSWER_FLUSH_MS. */
+const ANSWER_BATCH = 2_000;
+const ANSWER_FLUSH_MS = 100;
 const LATENCY_SAMPLES_MAX = 1_024;
 
 function runThread(port: NonNullable<typeof parentPort>, data: DnsThreadData): void {
@@ -36,6 +40,8 @@ function runThread(port: NonNullable<typeof parentPort>, data: DnsThreadData): v
   const encoder = new BatchEncoder({ capacity: LOG_BATCH_ROWS });
   let flushTimer: NodeJS.Timeout | null = null;
   let statsTimer: NodeJS.Timeout | null = null;
+  const answers = new AnswerFeed();
+  let answerTimer: NodeJS.Timeout | null = null;
   const latencyMs: number[] = [];
   const latencyUpstream: string[] = [];
 
@@ -65,6 +71,16 @@ function runThread(port: NonNullable<typeof parentPort>, data: DnsThreadData): v
     if (encoder.count >= encoder.capacity) flushLog();
     else if (flushTimer === null) flushTimer = setTimeout(flushLog, LOG_FLUSH_MS);
   };
+  const flushAnswers = (): void => {
+    if (answerTimer !== null) { clearTimeout(answerTimer); answerTimer = null; }
+    const batch = answers.take();
+    if (batch !== null) port.postMessage({ type: 'answers', batch } satisfies FromDnsThread, batchTransferList(batch));
+  };
+  const onAnswer = (client: string, name: string, service: string | null, response: Uint8Array, time: number): void => {
+    answers.push(client, name, service, response, time);
+    if (answers.size >= ANSWER_BATCH) flushAnswers();
+    else if (answerTimer === null) answerTimer = setTimeout(flushAnswers, ANSWER_FLUSH_MS);
+  };
   const sendStats = (): void => {
     if (dns === null) return;
     send({ type: 'stats', stats: snapshotDnsStats(dns.stats), latencyMs: latencyMs.splice(0), latencyUpstream: latencyUpstream.splice(0) });
@@ -79,7 +95,7 @@ function runThread(port: NonNullable<typeof parentPort>, data: DnsThreadData): v
     logger = pino({ level: loaded.settings.log.level }, pino.destination(2)).child({ dnsThread: data.number });
     base = loaded.policy;
     setPolicy();
-    dns = createDnsServer({ settings: loaded.settings.dns, getPolicy: () => current!, onQuery, logger, attachUdpFds: data.sockets });
+    dns = createDnsServer({ settings: loaded.settings.dns, getPolicy: () => current!, onQuery, ...(loaded.settings.answers.enabled ? { onAnswer } : {}), logger, attachUdpFds: data.sockets });
     dns.stats.upstreamLatency.observe((ms, upstream) => {
       if (latencyMs.length < LATENCY_SAMPLES_MAX) { latencyMs.push(ms); latencyUpstream.push(upstream); }
     });
@@ -100,6 +116,7 @@ function runThread(port: NonNullable<typeof parentPort>, data: DnsThreadData): v
     if (statsTimer !== null) clearInterval(statsTimer);
     const finish = (): void => {
       flushLog();
+      flushAnswers();
       sendStats();
       send({ type: 'stopped' });
     };

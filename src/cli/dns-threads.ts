@@ -9,6 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import type { AnswerBatchData } from '../answers/index.js';
 import type { DnsStatsSnapshot, LatencySamples, SharedUdpSocket } from '../dns/index.js';
 import type { EncodedBatch } from '../store/index.js';
 import { emptyDnsStatsSnapshot } from '../dns/index.js';
@@ -35,6 +36,8 @@ export interface DnsThreadsOptions {
   sockets: SharedUdpSocket[];
   /** Called with each query-log batch a thread sends (encoded, with its own dictionary). */
   onLog: (batch: EncodedBatch) => void;
+  /** Called with each batch of answers a thread gave out, for the answer index. */
+  onAnswers?: (batch: AnswerBatchData) => void;
   /** Where the threads' upstream round-trip samples go (the main thread's, for /metrics). */
   upstreamLatency: LatencySamples;
   /** A thread ended without being asked to. */
@@ -81,6 +84,9 @@ export function createDnsThreads(options: DnsThreadsOptions): DnsThreads {
         break;
       case 'log':
         options.onLog(message.batch);
+        break;
+      case 'answers':
+        options.onAnswers?.(message.batch);
         break;
       case 'stats':
         slot.stats = message.stats;

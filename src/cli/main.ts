@@ -19,6 +19,10 @@ Usage:
                                        what the gateway would do, and why
   rambu log --config FILE [--client IP] [--name TEXT] [--action block|allow|...] [--since ISO-8601]
             [--limit N] [--json]       read the query log
+  rambu report traffic --config FILE --by service|group|client [--from ISO-8601] [--to ISO-8601]
+            [--json|--csv]         bytes, packets and flows from the flow collector, most bytes first
+  rambu report probes --config FILE [--from ISO-8601] [--to ISO-8601] [--json|--csv]
+                                       availability and latency (p50, p95) of the probed services
   rambu user add NAME --role admin|operator|viewer --password-stdin --config FILE
   rambu user passwd NAME --password-stdin --config FILE
   rambu user list --config FILE
@@ -88,6 +92,16 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         if (values['help'] === true) { write(io.stdout, USAGE); return EXIT.OK; }
         const { runLog } = await import('./log-entry.js');
         return await runLog(values, io);
+      }
+      case 'report': {
+        const [kind, ...args] = rest;
+        const { values } = parse(args, {
+          config: { type: 'string', short: 'c' }, by: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
+          json: { type: 'boolean' }, csv: { type: 'boolean' },
+        });
+        if (values['help'] === true) { write(io.stdout, USAGE); return EXIT.OK; }
+        const { runReport } = await import('./report-command.js');
+        return await runReport(kind, values, io);
       }
       case 'user': {
         const [sub, ...args] = rest;

@@ -14,6 +14,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { AnswerIndex, createAnswerKeeper } from '../answers/index.js';
 import { ConfigError, formatIssue } from '../errors.js';
 import { DEFAULT_CONFIG_YAML, type LoadedConfig, loadConfigFileAsync } from '../config/index.js';
 import { createDnsServer, createDnsStats, registerDnsMetrics, snapshotDnsStats, sumDnsStatsInto } from '../dns/index.js';
@@ -25,6 +26,8 @@ import { collectGarbage, releaseFreeMemory, RELEASE_INTERVAL_MS, tuneAllocator }
 import { createDnsThreads, type DnsThreads } from './dns-threads.js';
 import { openSharedPolicy } from './shared-policy.js';
 import { TEST_CLOCK_ENV, testClock } from './test-clock.js';
+import { startFlowService } from './flow-service.js';
+import { startProbeService } from './probe-service.js';
 
 const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 const DEFAULT_CONFIG_PATH = 'data/rambu.yaml';
@@ -98,6 +101,9 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   if ((process.env['RAMBU_TEST_HOOKS'] ?? '').split(',').includes('writer-kill')) process.on('SIGUSR2', () => { void store.queryLog.killWriter(); });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rambu_' });
+  // The answer index: what each client was given, fed by every DNS thread, saved to the store.
+  const answers = new AnswerIndex({ graceMs: settings.answers.graceSeconds * 1000, maxPerClient: settings.answers.maxPerClient, maxEntries: settings.answers.maxEntries });
+  const answerKeeper = createAnswerKeeper({ index: answers, db: store.local.db, logger, registry });
   const queryLogGauge = new Gauge({
     name: 'rambu_query_log_rows', help: 'Query-log rows by state: buffered (not yet written), written, dropped (buffer full), failed (write errors)',
     labelNames: ['state'], registers: [registry],
@@ -147,6 +153,9 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       || next.settings.dns.workers !== loaded.settings.dns.workers
       || next.settings.web.listen.port !== loaded.settings.web.listen.port || next.settings.storage.path !== loaded.settings.storage.path;
     if (changed) logger.warn('listen addresses, dns.workers or the storage path changed: they take effect at the next restart');
+    if (JSON.stringify([next.settings.flows, next.settings.probes]) !== JSON.stringify([loaded.settings.flows, loaded.settings.probes])) {
+      logger.warn('flows or probes changed: they take effect at the next restart');
+    }
     loaded = next;
     base = next.policy;
     threads?.policyChanged(next.text, next.policy.lists());
@@ -204,6 +213,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     settings: settings.dns,
     getPolicy: () => current,
     onQuery: (entry) => store.queryLog.append(entry),
+    ...(settings.answers.enabled ? { onAnswer: answerKeeper.onAnswer } : {}),
     logger,
   });
   const dnsTotal = createDnsStats();
@@ -238,6 +248,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
         threads = createDnsThreads({
           threads: settings.dns.workers - 1, file, configText: loaded.text, lists: base.lists(), exemptions, sockets,
           onLog: (batch) => store.queryLog.appendBatch(batch),
+          onAnswers: (batch) => answerKeeper.apply(batch),
           upstreamLatency: dnsTotal.upstreamLatency, onFatal: (message) => fatal?.(message), logger,
         });
         await threads.start();
@@ -248,6 +259,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   } catch (err) {
     write(io.stderr, `rambu: cannot start DNS: ${(err as Error).message}`);
     await stopDns();
+    answerKeeper.close();
     await store.close();
     return (err as { code?: string | null }).code === 'RAMBU_NO_UPSTREAM' ? EXIT.INVALID : EXIT.FAILURE;
   }
@@ -257,7 +269,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     const admin = await ensureAdmin(store, logger);
     app = buildApp({
       store, getPolicy: () => current, onExemptionsChanged: () => { refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed')); },
-      policyEditor, metrics: registry, ...(existsSync(join(UI_DIR, 'index.html')) ? { staticDir: UI_DIR } : {}),
+      policyEditor, metrics: registry, answers, traffic: { flows: store.local.flows, probes: store.local.probes }, ...(existsSync(join(UI_DIR, 'index.html')) ? { staticDir: UI_DIR } : {}),
       secureCookies: settings.web.secureCookies, trustProxy: settings.web.trustProxy, sessionHours: settings.web.sessionHours, logger,
       maxExemptionDays: settings.web.maxExemptionDays,
       ...(consoleNow === null ? {} : { now: consoleNow }),
@@ -267,6 +279,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     } catch (err) {
       write(io.stderr, `rambu: cannot start the web console on ${settings.web.listen.host}:${settings.web.listen.port}: ${(err as Error).message}`);
       await stopDns();
+      answerKeeper.close();
       await store.close();
       return EXIT.FAILURE;
     }
@@ -276,6 +289,21 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     write(io.stdout, `rambu: console: http://${host}:${port}/`);
     if (admin !== null) write(io.stdout, `rambu: first run: created user "${admin.username}" with password ${admin.password}\n       (shown once; change it in the console under Pengguna)`);
   }
+
+  // The flow collector, when flows.listen is set: attributes traffic through the answer index.
+  let flows: Awaited<ReturnType<typeof startFlowService>> = null;
+  try {
+    flows = await startFlowService({ settings, answers, groups: () => current.groups, store: store.local, registry, logger }, io);
+  } catch (err) {
+    write(io.stderr, `rambu: cannot start the flow collector: ${(err as Error).message}`);
+    await Promise.allSettled([stopDns(), app?.close()]);
+    answerKeeper.close();
+    await store.close();
+    return EXIT.FAILURE;
+  }
+
+  // Probes of the critical services, resolved through this gateway's own DNS.
+  const probes = startProbeService(settings, store.local, logger);
 
   // Reload on SIGHUP and when the file changes (editors often replace the file: watch its folder).
   let debounce: NodeJS.Timeout | null = null;
@@ -302,8 +330,8 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       clearInterval(releaseTimer);
       if (policyTimer !== null) clearInterval(policyTimer);
       watcher?.close();
-      Promise.allSettled([stopDns(), app?.close()])
-        .then(() => store.close())
+      Promise.allSettled([stopDns(), app?.close(), flows?.stop(), probes?.stop()])
+        .then(() => { answerKeeper.close(); return store.close(); })
         .then(() => done(EXIT.OK), (err: unknown) => { logger.error({ err }, 'shutdown failed'); done(EXIT.FAILURE); });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -315,7 +343,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       clearInterval(refreshTimer);
       clearInterval(releaseTimer);
       watcher?.close();
-      Promise.allSettled([app?.close()]).then(() => store.close()).finally(() => done(EXIT.FAILURE));
+      Promise.allSettled([app?.close(), flows?.stop(), probes?.stop()]).then(() => { answerKeeper.close(); return store.close(); }).finally(() => done(EXIT.FAILURE));
     };
   });
 }

@@ -9,6 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { ConfigIssue } from '../errors.js';
 import { parseCidr } from '../policy/cidr.js';
 import { FILE_LIMITS, readNamedFileSync } from './named-file.js';
+import { resolveFlowSettings, resolveProbeSettings } from './flow-settings.js';
 import type { Config } from './schema.js';
 import { type BlockResponse, DEFAULT_ALLOW_FROM, type HostPort, type Settings, type UpstreamSpec } from './settings.js';
 
@@ -188,7 +189,15 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
       retentionDays: config.storage?.retentionDays ?? DEFAULTS.retentionDays,
       ...shared,
     },
+    answers: {
+      enabled: config.answers?.enabled ?? true,
+      graceSeconds: config.answers?.graceSeconds ?? 3600,
+      maxPerClient: config.answers?.maxPerClient ?? 2000,
+      maxEntries: config.answers?.maxEntries ?? 1_000_000,
+    },
     log: { level: config.log?.level ?? 'info' },
+    flows: resolveFlowSettings(config.flows, issues, parseHostPort),
+    probes: resolveProbeSettings(config.probes, issues),
   };
 }
 

@@ -104,8 +104,29 @@ export const StorageSchema = Type.Object({
   gatewayName: Type.Optional(Type.String({ description: "This gateway's name in the shared store; default the host name" })),
 }, Strict);
 
+export const AnswersSchema = Type.Object({
+  enabled: Type.Optional(Type.Boolean({ description: 'Keep the answer index (flow attribution and enforcement need it); default true' })),
+  graceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 604800, description: 'Seconds an answer is remembered past its TTL (open connections outlive it); default 3600' })),
+  maxPerClient: Type.Optional(Type.Integer({ minimum: 1, description: 'Answers remembered per client; default 2000' })),
+  maxEntries: Type.Optional(Type.Integer({ minimum: 1, description: 'Answers remembered in total; default 1000000' })),
+}, Strict);
+
 export const LogSchema = Type.Object({
   level: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
+}, Strict);
+
+export const FlowsSchema = Type.Object({
+  listen: Type.Optional(Type.String({ description: 'host:port of the NetFlow v5/v9/IPFIX collector (UDP), such as "0.0.0.0:2055"; absent: no collector' })),
+  exporters: Type.Optional(Type.Array(Type.String(), { description: 'Addresses or CIDRs allowed to send flows; default: any' })),
+  retentionDays: Type.Optional(Type.Integer({ minimum: 1, description: 'Days of flow aggregates kept' })),
+}, Strict);
+
+export const ProbeSchema = Type.Object({
+  name: Type.String({ minLength: 1, description: 'Name of the critical service, as reports show it' }),
+  url: Type.String({ minLength: 1, description: 'http:// or https:// URL requested' }),
+  interval: Type.Optional(Type.Integer({ minimum: 5, maximum: 86_400, description: 'Seconds between requests; default 60' })),
+  timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 120, description: 'Seconds a request may take in all; default 10' })),
+  expectStatus: Type.Optional(Type.Integer({ minimum: 100, maximum: 599, description: 'HTTP status that counts as available; default any 2xx or 3xx' })),
 }, Strict);
 
 export const ConfigSchema = Type.Object({
@@ -121,7 +142,10 @@ export const ConfigSchema = Type.Object({
   dns: Type.Optional(DnsSchema),
   web: Type.Optional(WebSchema),
   storage: Type.Optional(StorageSchema),
+  answers: Type.Optional(AnswersSchema),
   log: Type.Optional(LogSchema),
+  flows: Type.Optional(FlowsSchema),
+  probes: Type.Optional(Type.Array(ProbeSchema)),
 }, Strict);
 
 export type Config = Static<typeof ConfigSchema>;
@@ -132,4 +156,6 @@ export type ExemptionConfig = Static<typeof ExemptionSchema>;
 export type DnsConfig = Static<typeof DnsSchema>;
 export type WebConfig = Static<typeof WebSchema>;
 export type StorageConfig = Static<typeof StorageSchema>;
+export type FlowsConfig = Static<typeof FlowsSchema>;
+export type ProbeConfig = Static<typeof ProbeSchema>;
 export type DayName = (typeof DAY_NAMES)[number];

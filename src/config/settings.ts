@@ -69,11 +69,39 @@ export interface StorageSettings {
   gatewayName: string;
 }
 
+/** The answer index's lifetime and bounds (see src/answers/). */
+export interface AnswersSettings {
+  enabled: boolean;
+  graceSeconds: number;
+  maxPerClient: number;
+  maxEntries: number;
+}
+
+export interface FlowSettings {
+  /** UDP address of the collector; null: no collector. */
+  listen: HostPort | null;
+  /** Networks allowed to send flows; null: any. */
+  exporters: string[] | null;
+  retentionDays: number;
+}
+
+export interface ProbeSettings {
+  name: string;
+  url: URL;
+  intervalMs: number;
+  timeoutMs: number;
+  /** Status that counts as available; null: any 2xx or 3xx. */
+  expectStatus: number | null;
+}
+
 export interface Settings {
   dns: DnsSettings;
   web: WebSettings;
   storage: StorageSettings;
+  answers: AnswersSettings;
   log: { level: string };
+  flows: FlowSettings;
+  probes: ProbeSettings[];
 }
 
 /** Networks answered by default: loopback, RFC 1918, RFC 6598 shared, link-local, RFC 4193 ULA. */

@@ -16,7 +16,7 @@ import { shortenSlice } from './dns-priority.js';
 import { createDnsStats, registerDnsMetrics, type DnsStats } from './dns-stats.js';
 import { DEFAULT_UDP_SIZE } from './edns.js';
 import { Forwarder, type UpstreamHealth } from './forwarder.js';
-import { QueryHandler } from './query-handler.js';
+import { QueryHandler, type AnswerSink } from './query-handler.js';
 import type { QueryLogEntry } from './query-log-entry.js';
 import { RateLimiter } from './rate-limiter.js';
 import { upstreamsFromResolvConf } from './resolv-conf.js';
@@ -30,6 +30,8 @@ export interface DnsServerOptions {
   /** Clock for policy decisions, TTL countdown and rate limits, epoch ms. @default Date.now */
   now?: () => number;
   onQuery?: (entry: QueryLogEntry) => void;
+  /** Where each A/AAAA answer goes for the answer index (see {@link AnswerSink}). */
+  onAnswer?: AnswerSink;
   logger: Logger;
   /** When given, `rambu_dns_*` metrics are registered on it. */
   registry?: Registry;
@@ -301,7 +303,7 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
         : await upstreamsFromResolvConf(options.resolvConfPath ?? '/etc/resolv.conf', settings.listen);
       forwarder = new Forwarder({ upstreams, timeoutMs: settings.timeoutMs, udpSize: maxUdpSize, stats, logger: log });
       const handler = new QueryHandler({
-        settings, getPolicy: options.getPolicy, now, onQuery: options.onQuery, logger: log, stats,
+        settings, getPolicy: options.getPolicy, now, onQuery: options.onQuery, onAnswer: options.onAnswer, logger: log, stats,
         forwarder, cache, clients, rateLimiter, maxUdpSize,
       });
       running = true;

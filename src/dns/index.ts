@@ -9,6 +9,7 @@ export { createDnsStats, registerDnsMetrics, LatencySamples } from './dns-stats.
 export type { DnsStats } from './dns-stats.js';
 export type { UpstreamHealth } from './forwarder.js';
 export { BYPASS_SIGNAL_NAMES, BYPASS_SERVICE } from './query-handler.js';
+export type { AnswerSink } from './query-handler.js';
 export { parseResolvConf, upstreamsFromResolvConf } from './resolv-conf.js';
 export { decodeMessage, encodeMessage, readHeader, HEADER_SIZE } from './message-codec.js';
 export type { DnsMessage, DecodedMessage, Question, ResourceRecord, EncodeOptions } from './message-codec.js';

@@ -34,6 +34,14 @@ import { MAX_MESSAGE_SIZE } from './wire-writer.js';
 
 export type { Transport } from './query-context.js';
 
+/** Where answers go for the answer index: one append per answer, nothing more on the DNS path. */
+export type AnswerSink = (client: string, name: string, service: string | null, response: Uint8Array, time: number) => void;
+
+/** Whether an answer to a question of `type` with `rcode` can carry addresses for the answer index. */
+function carriesAddresses(type: number, rcode: number): boolean {
+  return (type === RR_TYPE.A || type === RR_TYPE.AAAA) && rcode === RCODE.NOERROR;
+}
+
 /** Names answered NXDOMAIN whatever the policy: they tell browsers and phones to keep using us. */
 export const BYPASS_SIGNAL_NAMES = ['use-application-dns.net', 'mask.icloud.com', 'mask-h2.icloud.com'] as const;
 export const BYPASS_SERVICE = 'doh-bypass';
@@ -43,6 +51,9 @@ export interface QueryHandlerOptions {
   getPolicy: () => Policy;
   now: () => number;
   onQuery: ((entry: QueryLogEntry) => void) | undefined;
+  /** Called after each NOERROR answer to an A or AAAA question with the response as sent (read it
+   *  during the call only) and the service of the question name or, failing that, of its CNAME chain. */
+  onAnswer?: AnswerSink | undefined;
   logger: Logger;
   stats: DnsStats;
   forwarder: Forwarder;
@@ -169,6 +180,7 @@ export class QueryHandler {
     }
     stats.cacheHits++;
     let cap = ttlCap(decision.until, time);
+    let service = decision.service;
     if (!unmatched) {
       let onNoList = onNoListOf(decision);
       const names = entry.names;
@@ -178,6 +190,7 @@ export class QueryHandler {
         const c = ttlCap(d.until, time);
         if (c < cap) cap = c;
         if (!onNoListOf(d)) onNoList = false;
+        if (service === null) service = d.service;
       }
       if (onNoList && generation !== undefined) cache.markUnmatched(generation);
     }
@@ -192,6 +205,7 @@ export class QueryHandler {
     req.ttlCap = cap;
     const wire = renderAnswer(entry, req);
     req.query = EMPTY;
+    if (o.onAnswer !== undefined && carriesAddresses(view.type, entry.rcode)) o.onAnswer(client, view.name, service, wire, time);
     this.#log(subject, 'allow', decision, rcodeName(entry.rcode), entry.upstream, true);
     return wire;
   }
@@ -323,12 +337,15 @@ export class QueryHandler {
   #answer(ctx: QueryContext, q: Question, decision: Decision, entry: AnswerEntry, cached: boolean, stale = false): Buffer {
     const policy = ctx.policy!;
     let cap = ttlCap(decision.until, ctx.time);
+    let service = decision.service;
     for (const name of entry.names) {
       const d = policy.decide(ctx.client, name, ctx.time);
       if (d.action === 'block') return this.#block(ctx, q, d);
       const c = ttlCap(d.until, ctx.time);
       if (c < cap) cap = c;
+      if (service === null) service = d.service;
     }
+    const onAnswer = carriesAddresses(q.type, entry.rcode) ? this.#o.onAnswer : undefined;
     this.#o.stats.allowed++;
     const req: RenderRequest = {
       query: ctx.packet,
@@ -343,10 +360,12 @@ export class QueryHandler {
     if (stale) {
       this.#o.stats.staleAnswers++;
       const wire = renderStaleAnswer(entry, req, Math.min(STALE_TTL, cap));
+      onAnswer?.(ctx.client, ctx.name, service, wire, ctx.time);
       this.#log(ctx, 'allow', decision, rcodeName(entry.rcode), STALE_UPSTREAM, cached);
       return wire;
     }
     const wire = renderAnswer(entry, req);
+    onAnswer?.(ctx.client, ctx.name, service, wire, ctx.time);
     this.#log(ctx, 'allow', decision, rcodeName(entry.rcode), entry.upstream, cached);
     return wire;
   }

@@ -155,6 +155,67 @@ const MIGRATIONS: readonly string[] = [
   // so that an older rambu, which would read an inline name as empty, refuses the database instead.
   `
   `,
+
+  // 4: the answer index (src/answers/): which address each client was given, for which name and
+  // service, until when, so that a restart still knows the answers in use. One row per (client,
+  // address), the newest; rows past `expires` (epoch ms) are pruned.
+  `
+  CREATE TABLE answers (
+    client TEXT NOT NULL,
+    address TEXT NOT NULL,
+    name TEXT NOT NULL,
+    service TEXT,
+    expires INTEGER NOT NULL,
+    PRIMARY KEY (client, address)
+  ) WITHOUT ROWID;
+  CREATE INDEX answers_expires ON answers (expires);
+  `,
+
+  // 5: flow aggregates: bytes, packets and flows per minute by (client, group, service), and by remote
+  // /24 or /48 for traffic no DNS answer accounts for; the flow decoder's templates, kept across restarts.
+  `
+  CREATE TABLE flow_minute (
+    minute INTEGER NOT NULL,
+    client TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    service TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    packets INTEGER NOT NULL,
+    flows INTEGER NOT NULL,
+    PRIMARY KEY (minute, client, grp, service)
+  ) WITHOUT ROWID;
+  CREATE TABLE flow_remote_minute (
+    minute INTEGER NOT NULL,
+    prefix TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    packets INTEGER NOT NULL,
+    flows INTEGER NOT NULL,
+    PRIMARY KEY (minute, prefix)
+  ) WITHOUT ROWID;
+  CREATE TABLE flow_templates (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    saved INTEGER NOT NULL,
+    snapshot TEXT NOT NULL
+  );
+  `,
+
+  // 6: probe results: one row per timed request of a critical service (phases in ms, NULL when the
+  // probe did not get that far).
+  `
+  CREATE TABLE probe_results (
+    time INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    status INTEGER,
+    dns_ms REAL,
+    connect_ms REAL,
+    tls_ms REAL,
+    first_byte_ms REAL,
+    total_ms REAL,
+    error TEXT
+  );
+  CREATE INDEX probe_results_time ON probe_results (time);
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -8,6 +8,8 @@ import { copyOldRows, migrateForeground } from './log-upgrade.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 import { SqliteAuditStore } from './sqlite-audit.js';
 import { SqliteExemptionStore } from './sqlite-exemptions.js';
+import { SqliteFlowStore } from './sqlite-flows.js';
+import { SqliteProbeStore } from './sqlite-probes.js';
 import { SqliteQueryLog } from './sqlite-query-log.js';
 import type { SqliteQueryLogOptions } from './sqlite-query-log.js';
 import { SqliteSessionStore } from './sqlite-sessions.js';
@@ -59,6 +61,10 @@ export interface OpenStoreOptions {
 /** The SQLite back-end: every repository over one WAL database. */
 export interface SqliteStore extends Store {
   readonly queryLog: SqliteQueryLog;
+  /** Flow aggregates and the flow decoder's templates. */
+  readonly flows: SqliteFlowStore;
+  /** Probe results of the critical services. */
+  readonly probes: SqliteProbeStore;
   /** The underlying connection, for benchmarks and maintenance. */
   readonly db: Database;
   readonly file: string;
@@ -128,6 +134,8 @@ export function openStore(options: OpenStoreOptions): SqliteStore {
     db,
     file,
     queryLog,
+    flows: new SqliteFlowStore(db),
+    probes: new SqliteProbeStore(db),
     users: new SqliteUserStore(db, now),
     sessions,
     exemptions: new SqliteExemptionStore(db, now),

@@ -16,13 +16,14 @@ import { OverviewPage } from './pages/overview-page.js';
 import { PolicyPage } from './pages/policy-page.js';
 import { QueriesPage } from './pages/queries-page.js';
 import { StatusPage } from './pages/status-page.js';
+import { TrafficPage } from './pages/traffic-page.js';
 import { UsersPage } from './pages/users-page.js';
 
 const PUBLIC: readonly Route[] = ['status', 'login'];
 
 const TITLES: Record<Route, Parameters<typeof t>[0]> = {
   status: 'nav.status', login: 'nav.login', overview: 'nav.overview', policy: 'nav.policy',
-  exemptions: 'nav.exemptions', queries: 'nav.queries', audit: 'nav.audit', users: 'nav.users',
+  exemptions: 'nav.exemptions', queries: 'nav.queries', traffic: 'nav.traffic', audit: 'nav.audit', users: 'nav.users',
 };
 
 export function App() {
@@ -97,6 +98,7 @@ export function App() {
   else if (route === 'policy') page = <PolicyPage />;
   else if (route === 'exemptions') page = <ExemptionsPage />;
   else if (route === 'queries') page = <QueriesPage />;
+  else if (route === 'traffic') page = <TrafficPage />;
   else if (route === 'audit') page = <AuditPage />;
   else if (hasRole(session, 'admin')) page = <UsersPage />;
   else page = <div class="note note-error" role="alert">{t('error.forbidden')}</div>;

@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 
-export const ROUTES = ['status', 'login', 'overview', 'policy', 'exemptions', 'queries', 'audit', 'users'] as const;
+export const ROUTES = ['status', 'login', 'overview', 'policy', 'exemptions', 'queries', 'traffic', 'audit', 'users'] as const;
 export type Route = (typeof ROUTES)[number];
 
 function isRoute(value: string): value is Route {

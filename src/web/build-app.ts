@@ -4,14 +4,16 @@ import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { AnswerIndex } from '../answers/index.js';
 import type { Policy } from '../policy/index.js';
 import { StoreError } from '../store/index.js';
-import type { Store } from '../store/index.js';
+import type { FlowStore, ProbeStore, Store } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import type { ApiErrorCode } from './api-error.js';
 import { Authenticator } from './auth.js';
 import { LoginThrottle } from './login-throttle.js';
 import type { LoginThrottleOptions } from './login-throttle.js';
+import { answerRoutes } from './routes/answers.js';
 import { auditRoutes } from './routes/audit.js';
 import { exemptionRoutes } from './routes/exemptions.js';
 import { healthRoutes } from './routes/health.js';
@@ -20,6 +22,7 @@ import { policyRoutes } from './routes/policy.js';
 import { queryRoutes } from './routes/queries.js';
 import { sessionRoutes } from './routes/session.js';
 import { statusRoutes } from './routes/status.js';
+import { trafficRoutes } from './routes/traffic.js';
 import { userRoutes } from './routes/users.js';
 import { staticFiles } from './static-files.js';
 import type { PolicyEditor, WebContext } from './web-context.js';
@@ -51,6 +54,10 @@ export interface BuildAppOptions {
   sessionHours?: number;
   logger?: Logger;
   loginThrottle?: LoginThrottleOptions;
+  /** Flow aggregates and probe results, read by `GET /api/traffic` and `/api/probes`; absent, not served. */
+  traffic?: { flows: FlowStore; probes: ProbeStore };
+  /** The answer index, read by `GET /api/answers`; absent, the route is not served. */
+  answers?: AnswerIndex;
 }
 
 /** Log paths that may hold secrets: passwords, cookies, tokens. Apply them to the root logger too. */
@@ -187,6 +194,10 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   for (const routes of [statusRoutes, sessionRoutes, overviewRoutes, policyRoutes, queryRoutes, auditRoutes, exemptionRoutes, userRoutes]) {
     app.register(async (instance) => routes(instance, ctx));
   }
+  const answers = options.answers;
+  if (answers !== undefined) app.register(async (instance) => answerRoutes(instance, ctx, answers));
+  const traffic = options.traffic;
+  if (traffic !== undefined) app.register(async (instance) => trafficRoutes(instance, ctx, traffic));
   if (options.staticDir !== undefined) app.register(staticFiles, { root: options.staticDir });
   return app;
 }

@@ -29,7 +29,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(options: Partial<BuildAppOptions> & { users?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(options: Partial<BuildAppOptions> & { users?: boolean; withTraffic?: boolean } = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'rambu-web-'));
   const clock = { now: MONDAY_0800 };
   const store = openStore({ dir, now: () => clock.now, pruneIntervalMs: 0 });
@@ -42,13 +42,14 @@ export async function createTestApp(options: Partial<BuildAppOptions> & { users?
       await store.users.create({ username: role, role, password: PASSWORDS[role] });
     }
   }
-  const { users: _users, ...rest } = options;
+  const { users: _users, withTraffic, ...rest } = options;
   const app = buildApp({
     store,
     getPolicy: () => policy.current,
     now: () => clock.now,
     onExemptionsChanged: () => { exemptionChanges.count++; },
     logger,
+    ...(withTraffic === true ? { traffic: { flows: store.flows, probes: store.probes } } : {}),
     ...rest,
   });
   await app.ready();

@@ -11,6 +11,7 @@ const CONSOLE_LINKS: Link[] = [
   { route: 'policy', label: 'nav.policy' },
   { route: 'exemptions', label: 'nav.exemptions' },
   { route: 'queries', label: 'nav.queries' },
+  { route: 'traffic', label: 'nav.traffic' },
   { route: 'audit', label: 'nav.audit' },
   { route: 'users', label: 'nav.users', admin: true },
   { route: 'status', label: 'nav.status' },

@@ -1,0 +1,154 @@
+/**
+ * `npm run bench:flows`: how many flow records a second rambu decodes, attributes and aggregates on
+ * one core (in process, with the per-minute sums written to a real SQLite file every second), and
+ * whether `rambu serve` (started as `npm start` runs it) loses records at 50,000 a second and above,
+ * side by side with nfdump's nfcapd on the same export when it is installed.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { FlowDecoder, FlowPipeline } from '../../src/flows/index.js';
+import { openStore } from '../../src/store/index.js';
+import { serveAsNpmStart, ROOT } from '../../test/flows/serve-as-npm-start.js';
+import { freeDnsPort } from '../../test/e2e/kit/free-port.js';
+import { dataPackets, FORMATS, type Format, makeWorkload, PER_PACKET, templatePacket } from './workload.js';
+
+const run = promisify(execFile);
+const SECONDS = Number(process.env['BENCH_FLOWS_SECONDS'] ?? 5);
+const RATES = [50_000, 100_000, 200_000, 0];
+
+function inProcess(format: Format, attribute: boolean): { recordsPerSecond: number; rowsWritten: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'rambu-bench-flows-'));
+  const store = openStore({ dir, pruneIntervalMs: 0 });
+  try {
+    const now = Date.now();
+    const w = makeWorkload(500, 40, now);
+    const secs = Math.floor(now / 1000);
+    const packets = dataPackets(w, format, 2000, PER_PACKET[format], secs);
+    const template = templatePacket(format, secs, 0);
+    const pipeline = new FlowPipeline({ answers: w.answers, groups: w.groups, localNetworks: ['10.0.0.0/8'] });
+    const decoder = new FlowDecoder();
+    if (template !== null) { pipeline.ingest(template, '10.0.0.1', now); decoder.decode(template, '10.0.0.1', now); }
+    let records = 0;
+    let rows = 0;
+    const start = performance.now();
+    let nextDrain = start + 1000;
+    for (let i = 0; ; i++) {
+      const p = packets[i % packets.length]!;
+      records += attribute ? pipeline.ingest(p, '10.0.0.1', now) : decoder.decode(p, '10.0.0.1', now).length;
+      if ((i & 63) === 0) {
+        const t = performance.now();
+        if (t >= nextDrain) {
+          const { traffic, remotes } = pipeline.aggregates.drain();
+          void store.flows.add(traffic, remotes);
+          rows += traffic.length;
+          nextDrain = t + 1000;
+        }
+        if (t - start >= SECONDS * 1000) {
+          const { traffic, remotes } = pipeline.aggregates.drain();
+          void store.flows.add(traffic, remotes);
+          rows += traffic.length;
+          return { recordsPerSecond: Math.round(records / ((performance.now() - start) / 1000)), rowsWritten: rows };
+        }
+      }
+    }
+  } finally {
+    void store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function send(port: number, format: Format, rate: number): Promise<{ sent: number; seconds: number }> {
+  const { stdout } = await run(process.execPath, [join(ROOT, 'dist', 'bench', 'flows', 'sender.js'), String(port), format, String(rate), String(SECONDS)], { timeout: (SECONDS + 60) * 1000 });
+  return JSON.parse(stdout) as { sent: number; seconds: number };
+}
+
+async function freeUdpPort(): Promise<number> {
+  return await freeDnsPort();
+}
+
+interface LossRow { collector: string; format: Format; rate: string; sent: number; received: number; loss: string }
+
+async function rambuLoss(format: Format): Promise<LossRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'rambu-bench-serve-'));
+  const port = await freeUdpPort();
+  const config = join(dir, 'rambu.yaml');
+  writeFileSync(config, [
+    'dns:', `  listen: ["127.0.0.1:${await freeDnsPort()}"]`, '  upstreams: ["udp://127.0.0.1:9"]',
+    'web:', '  listen: "127.0.0.1:0"', 'storage:', `  path: ${JSON.stringify(join(dir, 'data'))}`, 'log:', '  level: error',
+    'flows:', `  listen: "127.0.0.1:${port}"`, 'groups:', '  semua: [10.0.0.0/8]', '',
+  ].join('\n'));
+  const serve = serveAsNpmStart(config);
+  const rows: LossRow[] = [];
+  try {
+    await serve.waitFor(/flows: listening/);
+    const [, url] = await serve.waitFor(/console: (http:\/\/\S+\/)/);
+    const received = async (): Promise<number> => {
+      const text = await (await fetch(`${url}metrics`)).text();
+      return [...text.matchAll(/^rambu_flow_records\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    for (const rate of RATES) {
+      const before = await received();
+      const { sent } = await send(port, format, rate);
+      await new Promise((r) => setTimeout(r, 1500));
+      const got = (await received()) - before;
+      rows.push({ collector: 'rambu serve', format, rate: rate === 0 ? 'max' : String(rate), sent, received: got, loss: `${(((sent - got) / sent) * 100).toFixed(2)}%` });
+    }
+  } finally {
+    await serve.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+async function nfcapdLoss(format: Format): Promise<LossRow[]> {
+  const rows: LossRow[] = [];
+  for (const rate of RATES) {
+    const dir = mkdtempSync(join(tmpdir(), 'rambu-bench-nfcapd-'));
+    mkdirSync(join(dir, 'flows'));
+    const port = await freeUdpPort();
+    const child = spawn('nfcapd', ['-w', join(dir, 'flows'), '-p', String(port), '-b', '127.0.0.1', '-t', '3600', '-B', String(4 * 1024 * 1024)], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      const { sent } = await send(port, format, rate);
+      await new Promise((r) => setTimeout(r, 1500));
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      const { stdout } = await run('nfdump', ['-R', join(dir, 'flows'), '-I'], { timeout: 60_000 });
+      const got = Number(/^Flows:\s+(\d+)/m.exec(stdout)?.[1] ?? 0);
+      rows.push({ collector: 'nfcapd', format, rate: rate === 0 ? 'max' : String(rate), sent, received: got, loss: `${(((sent - got) / sent) * 100).toFixed(2)}%` });
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return rows;
+}
+
+const table = (head: string[], rows: (string | number)[][]): string =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+async function main(): Promise<void> {
+  console.log(`flow benchmark: ${SECONDS} s a run, 500 clients x 40 answers, 70% own answer, 10% another client's, 20% unresolved\n`);
+  const cpu: (string | number)[][] = [];
+  for (const format of FORMATS) {
+    const decode = inProcess(format, false);
+    const full = inProcess(format, true);
+    cpu.push([format, decode.recordsPerSecond, full.recordsPerSecond, full.rowsWritten]);
+  }
+  console.log('## One core, in process\n');
+  console.log(table(['format', 'decoded records/s', 'decoded + attributed + aggregated + stored records/s', 'aggregate rows written'], cpu));
+  const loss: LossRow[] = [...await rambuLoss('v9')];
+  const haveNfcapd = existsSync('/usr/bin/nfcapd');
+  if (haveNfcapd) loss.push(...await nfcapdLoss('v9'));
+  console.log(`\n## Over UDP, NetFlow v9, ${SECONDS} s a rate${haveNfcapd ? '' : ' (nfcapd not installed: apt-get install nfdump)'}\n`);
+  console.log(table(['collector', 'format', 'records/s offered', 'sent', 'received', 'loss'], loss.map((r) => [r.collector, r.format, r.rate, r.sent, r.received, r.loss])));
+  const stamp = new Date().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', 'T');
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench', 'results', `flows-${stamp}.json`), `${JSON.stringify({ seconds: SECONDS, cpu, loss }, null, 2)}\n`);
+}
+
+main().catch((err: unknown) => { console.error(err); process.exitCode = 2; });

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { encodeMessage, FLAG, RR_CLASS, RR_TYPE } from '../dns/index.js';
+import { openStore } from '../store/index.js';
+import { AnswerFeed, AnswerIndex, createAnswerKeeper } from './index.js';
+
+const T0 = Date.UTC(2026, 11, 2, 23, 59, 0);
+
+function aResponse(name: string, address: string, ttl: number): Buffer {
+  return encodeMessage({
+    id: 1, flags: FLAG.QR | FLAG.RA, questions: [{ name, type: RR_TYPE.A, class: RR_CLASS.IN }],
+    answers: [{ name, type: RR_TYPE.A, class: RR_CLASS.IN, ttl, data: address }], authorities: [], additionals: [],
+  });
+}
+
+test('the keeper records the main thread and thread batches, saves them, and a new process reloads the live ones', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rambu-answers-'));
+  try {
+    const clock = { now: T0 };
+    const logger = pino({ level: 'silent' });
+    let store = openStore({ dir, pruneIntervalMs: 0 });
+    const registry = new Registry();
+    const first = new AnswerIndex({ graceMs: 60_000 });
+    const keeper = createAnswerKeeper({ index: first, db: store.db, logger, registry, now: () => clock.now });
+    keeper.onAnswer('10.0.0.5', 'rr1.googlevideo.com', 'youtube', aResponse('rr1.googlevideo.com', '142.250.1.1', 300), T0);
+    const thread = new AnswerFeed();
+    thread.push('10.0.0.6', 'docs.example.org', null, aResponse('docs.example.org', '192.0.2.7', 30), T0);
+    thread.push('10.0.0.6', 'short.example.org', 'x', aResponse('short.example.org', '192.0.2.8', 0), T0);
+    keeper.apply(thread.take()!);
+    keeper.flush();
+    assert.equal(first.lookup('10.0.0.5', '142.250.1.1', T0)?.service, 'youtube');
+    assert.match(await registry.metrics(), /rambu_answer_index_entries 3/);
+    keeper.close();
+    await store.close();
+
+    // 65 s later: the 0 s answer (grace 60 s) is gone, the others are back.
+    clock.now = T0 + 65_000;
+    store = openStore({ dir, pruneIntervalMs: 0 });
+    const second = new AnswerIndex({ graceMs: 60_000 });
+    const again = createAnswerKeeper({ index: second, db: store.db, logger, now: () => clock.now });
+    assert.deepEqual(second.lookup('10.0.0.5', '142.250.1.1', clock.now), { name: 'rr1.googlevideo.com', service: 'youtube', expires: T0 + 360_000 });
+    assert.deepEqual(second.lookup('10.0.0.6', '192.0.2.7', clock.now), { name: 'docs.example.org', service: null, expires: T0 + 90_000 });
+    assert.equal(second.lookupAny('192.0.2.8', clock.now), null);
+    assert.equal(second.size, 2);
+    again.close();
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,151 @@
+/**
+ * Keeps the answer index of `rambu serve`: takes the answers of the main thread's DNS server (an
+ * {@link AnswerFeed}, read every 100 ms) and the batches of the other DNS threads, records them,
+ * saves what changed to SQLite every few seconds, sweeps expired answers every minute, reloads the
+ * live ones at start and reports the index's size on /metrics. All of it runs off the DNS path.
+ */
+import type { Database } from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
+import { AnswerFeed, type AnswerBatchData } from './answer-feed.js';
+import type { AnswerEntry, AnswerIndex } from './answer-index.js';
+import { SqliteAnswerStore } from './sqlite-answer-store.js';
+
+export interface AnswerKeeperOptions {
+  index: AnswerIndex;
+  /** The store's database; null keeps the index in memory only. */
+  db: Database | null;
+  logger: Logger;
+  registry?: Registry;
+  /** @default Date.now */
+  now?: () => number;
+  /** How often the main thread's answers are read. @default 100 */
+  feedMs?: number;
+  /** How often changed answers are written. @default 2000 */
+  saveMs?: number;
+  /** How often expired answers are dropped from memory and disk. @default 60000 */
+  sweepMs?: number;
+  /** Changed answers waiting to be written; more are not saved (the index still has them). @default 200000 */
+  maxPending?: number;
+}
+
+export interface AnswerKeeper {
+  /** The main thread's DNS server's answer sink: one append. */
+  readonly onAnswer: (client: string, name: string, service: string | null, response: Uint8Array, time: number) => void;
+  /** Record a batch from a DNS thread. */
+  apply(batch: AnswerBatchData): void;
+  /** Record what the main thread's feed holds and write what changed (tests, stop). */
+  flush(): void;
+  /** Answers that could not be saved or recorded for lack of room. */
+  dropped(): number;
+  /** Flush and stop the timers; the database stays open (the store closes it). */
+  close(): void;
+}
+
+const KEY_SEP = '\u0000';
+
+export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
+  const { index } = options;
+  const now = options.now ?? Date.now;
+  const log = options.logger.child({ subsystem: 'answers' });
+  const maxPending = options.maxPending ?? 200_000;
+  const store = options.db === null ? null : new SqliteAnswerStore(options.db);
+  const feed = new AnswerFeed();
+  // (client, address) keys whose entry changed since the last save; the values are read at save time.
+  let pending = new Set<string>();
+  let notSaved = 0;
+
+  if (store !== null) {
+    const t0 = performance.now();
+    const loaded = store.load(now(), (e) => { index.add(e.client, e.address, e, now()); });
+    if (loaded > 0) log.info({ answers: loaded, entries: index.size, ms: Math.round(performance.now() - t0) }, 'answer index reloaded');
+  }
+
+  const changed: string[] = [];
+  const apply = (batch: AnswerBatchData): void => {
+    let start = 0;
+    for (let i = 0; i < batch.ends.length; i++) {
+      const end = batch.ends[i]!;
+      const client = batch.clients[i]!;
+      changed.length = 0;
+      index.recordResponse(client, batch.names[i]!, batch.services[i] ?? null, batch.bytes, start, end, batch.times[i]!, store === null ? undefined : changed);
+      for (const address of changed) {
+        if (pending.size < maxPending) pending.add(client + KEY_SEP + address);
+        else notSaved++;
+      }
+      start = end;
+    }
+  };
+  const readFeed = (): void => {
+    const batch = feed.take();
+    if (batch !== null) apply(batch);
+  };
+  const save = (): void => {
+    if (store === null || pending.size === 0) return;
+    const keys = pending;
+    pending = new Set();
+    const t = now();
+    const rows: AnswerEntry[] = [];
+    for (const key of keys) {
+      const at = key.indexOf(KEY_SEP);
+      const client = key.slice(0, at);
+      const address = key.slice(at + 1);
+      const hit = index.lookup(client, address, t);
+      if (hit !== null) rows.push({ client, address, ...hit });
+    }
+    try {
+      store.save(rows);
+    } catch (err) {
+      notSaved += rows.length;
+      log.error({ err, rows: rows.length }, 'cannot save answers');
+    }
+  };
+  const sweep = (): void => {
+    const t = now();
+    const removed = index.sweep(t);
+    let pruned = 0;
+    try {
+      pruned = store?.prune(t) ?? 0;
+    } catch (err) {
+      log.error({ err }, 'cannot prune saved answers');
+    }
+    log.debug({ removed, pruned, entries: index.size }, 'answer index swept');
+  };
+
+  const feedTimer = setInterval(readFeed, options.feedMs ?? 100);
+  const saveTimer = setInterval(() => { readFeed(); save(); }, options.saveMs ?? 2_000);
+  const sweepTimer = setInterval(sweep, options.sweepMs ?? 60_000);
+  for (const t of [feedTimer, saveTimer, sweepTimer]) t.unref();
+
+  if (options.registry !== undefined) {
+    new Gauge({
+      name: 'rambu_answer_index_entries', help: 'Answers in the answer index: (client, address) pairs with their name, service and expiry',
+      registers: [options.registry], collect() { this.set(index.size); },
+    });
+    new Gauge({
+      name: 'rambu_answer_index_clients', help: 'Clients with answers in the answer index',
+      registers: [options.registry], collect() { this.set(index.stats().clients); },
+    });
+    new Gauge({
+      name: 'rambu_answer_index_evicted', help: 'Answers dropped from the answer index before they expired, to stay within its bounds',
+      registers: [options.registry], collect() { this.set(index.stats().evicted); },
+    });
+  }
+
+  return {
+    onAnswer: (client, name, service, response, time) => feed.push(client, name, service, response, time),
+    apply,
+    flush() {
+      readFeed();
+      save();
+    },
+    dropped: () => feed.dropped + notSaved,
+    close() {
+      clearInterval(feedTimer);
+      clearInterval(saveTimer);
+      clearInterval(sweepTimer);
+      readFeed();
+      save();
+    },
+  };
+}

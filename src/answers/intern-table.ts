@@ -1,0 +1,71 @@
+/**
+ * Interned (name, service) pairs with reference counts: thousands of clients asking for the same
+ * names share one copy of each string, and a pair no answer uses any more is forgotten, so the table
+ * follows the live answers instead of every name ever asked. Ids start at 1; 0 means none.
+ */
+
+export function growU32(a: Uint32Array<ArrayBuffer>, need: number): Uint32Array<ArrayBuffer> {
+  if (need <= a.length) return a;
+  const b = new Uint32Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+export class InternTable {
+  readonly #ids = new Map<string, number>();
+  readonly #names: string[] = [''];
+  readonly #services: (string | null)[] = [null];
+  readonly #free: number[] = [];
+  #refs = new Uint32Array(64);
+
+  get size(): number {
+    return this.#ids.size;
+  }
+
+  /** Rough bytes: the strings themselves, the map entry and the arrays. */
+  get bytes(): number {
+    return this.#refs.byteLength + this.#names.length * 16 + this.#ids.size * 40;
+  }
+
+  /** The pair's id, with one more reference to it. */
+  acquire(name: string, service: string | null): number {
+    const key = service === null ? name : `${name}\u0000${service}`;
+    let id = this.#ids.get(key);
+    if (id === undefined) {
+      id = this.#free.pop() ?? this.#names.length;
+      this.#names[id] = name;
+      this.#services[id] = service;
+      this.#refs = growU32(this.#refs, id + 1);
+      this.#refs[id] = 0;
+      this.#ids.set(key, id);
+    }
+    this.#refs[id]!++;
+    return id;
+  }
+
+  /** One more reference to a pair already held. */
+  retain(id: number): void {
+    this.#refs[id]!++;
+  }
+
+  /** One reference fewer; the pair is forgotten at none. */
+  release(id: number): void {
+    if (id === 0) return;
+    const left = --this.#refs[id]!;
+    if (left > 0) return;
+    const name = this.#names[id]!;
+    const service = this.#services[id]!;
+    this.#ids.delete(service === null ? name : `${name}\u0000${service}`);
+    this.#names[id] = '';
+    this.#services[id] = null;
+    this.#free.push(id);
+  }
+
+  name(id: number): string {
+    return this.#names[id]!;
+  }
+
+  service(id: number): string | null {
+    return this.#services[id]!;
+  }
+}

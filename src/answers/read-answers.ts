@@ -1,0 +1,109 @@
+/**
+ * The addresses of a DNS response as sent to a client: every A and AAAA record of the answer
+ * section (a CNAME chain's end included, as the chain's records come first) and the smallest TTL in
+ * that section, the time after which the client asks again. Only the header, question and answer
+ * section are walked, names skipped without decoding; a response that runs short yields what was
+ * read before the end, never an exception.
+ */
+import { formatIPv6Groups } from '../policy/index.js';
+import { formatIPv4Value } from './address-table.js';
+import type { AnswerBatchData } from './answer-feed.js';
+
+const TYPE_A = 1;
+const TYPE_AAAA = 28;
+const CLASS_IN = 1;
+const HEADER = 12;
+
+/** Position after the name at `pos`, or -1 when it runs past `end`. */
+function skipName(b: Uint8Array, pos: number, end: number): number {
+  for (let labels = 0; labels < 128 && pos < end; labels++) {
+    const len = b[pos]!;
+    if (len === 0) return pos + 1;
+    if ((len & 0xc0) === 0xc0) return pos + 2 <= end ? pos + 2 : -1;
+    if ((len & 0xc0) !== 0) return -1;
+    pos += 1 + len;
+  }
+  return -1;
+}
+
+/** The addresses of one response: IPv4 as 32-bit values, IPv6 as canonical text. */
+export interface AddressValues {
+  v4: number[];
+  v6: string[];
+}
+
+/**
+ * Read the addresses of the response in `b[start, end)` into `out` (emptied first); returns the
+ * smallest answer TTL in seconds, or -1 when the response is not a NOERROR answer with an address.
+ */
+export function readAddressValues(b: Uint8Array, start: number, end: number, out: AddressValues): number {
+  out.v4.length = 0;
+  out.v6.length = 0;
+  if (end - start < HEADER || end > b.length || (b[start + 3]! & 0x0f) !== 0) return -1;
+  const qd = (b[start + 4]! << 8) | b[start + 5]!;
+  const an = (b[start + 6]! << 8) | b[start + 7]!;
+  let pos = start + HEADER;
+  for (let i = 0; i < qd; i++) {
+    pos = skipName(b, pos, end);
+    if (pos < 0 || pos + 4 > end) return -1;
+    pos += 4;
+  }
+  let minTtl = Infinity;
+  for (let i = 0; i < an; i++) {
+    pos = skipName(b, pos, end);
+    if (pos < 0 || pos + 10 > end) break;
+    const type = (b[pos]! << 8) | b[pos + 1]!;
+    const cls = (b[pos + 2]! << 8) | b[pos + 3]!;
+    const ttl = ((b[pos + 4]! << 24) | (b[pos + 5]! << 16) | (b[pos + 6]! << 8) | b[pos + 7]!) >>> 0;
+    const rdlen = (b[pos + 8]! << 8) | b[pos + 9]!;
+    pos += 10;
+    if (pos + rdlen > end) break;
+    if (ttl < minTtl) minTtl = ttl;
+    if (cls === CLASS_IN && type === TYPE_A && rdlen === 4) {
+      out.v4.push(((b[pos]! << 24) | (b[pos + 1]! << 16) | (b[pos + 2]! << 8) | b[pos + 3]!) >>> 0);
+    } else if (cls === CLASS_IN && type === TYPE_AAAA && rdlen === 16) {
+      const groups: number[] = [];
+      for (let g = 0; g < 16; g += 2) groups.push((b[pos + g]! << 8) | b[pos + g + 1]!);
+      out.v6.push(formatIPv6Groups(groups));
+    }
+    pos += rdlen;
+  }
+  return out.v4.length + out.v6.length > 0 ? minTtl : -1;
+}
+
+/**
+ * Push the addresses of the response in `b[start, end)` onto `out` as text; returns the smallest
+ * answer TTL in seconds, or -1 when the response is not a NOERROR answer with an address.
+ */
+export function readAddresses(b: Uint8Array, start: number, end: number, out: string[]): number {
+  const values: AddressValues = { v4: [], v6: [] };
+  const ttl = readAddressValues(b, start, end, values);
+  for (const v of values.v4) out.push(formatIPv4Value(v));
+  out.push(...values.v6);
+  return ttl;
+}
+
+/** One answer of a batch, with its addresses read. */
+export interface ReadAnswer {
+  client: string;
+  name: string;
+  service: string | null;
+  time: number;
+  ttl: number;
+  addresses: string[];
+}
+
+/** Call `each` for every answer of `batch` that carries addresses; returns how many did not. */
+export function readAnswerBatch(batch: AnswerBatchData, each: (answer: ReadAnswer) => void): number {
+  let skipped = 0;
+  let start = 0;
+  for (let i = 0; i < batch.ends.length; i++) {
+    const end = batch.ends[i]!;
+    const addresses: string[] = [];
+    const ttl = end <= batch.bytes.length ? readAddresses(batch.bytes, start, end, addresses) : -1;
+    if (ttl < 0) skipped++;
+    else each({ client: batch.clients[i]!, name: batch.names[i]!, service: batch.services[i] ?? null, time: batch.times[i]!, ttl, addresses });
+    start = end;
+  }
+  return skipped;
+}

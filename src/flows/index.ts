@@ -1,0 +1,16 @@
+/**
+ * Flows: NetFlow v5, v9 (RFC 3954) and IPFIX (RFC 7011) decoding with templates per exporter and
+ * domain, attribution of each flow to a client, group and service through the answer index, and
+ * per-minute aggregates for the store; the UDP collector around them and its /metrics.
+ */
+export type { FlowRecord } from './flow-record.js';
+export { absurdCounts } from './flow-record.js';
+export { FlowDecoder, samplingRate, type FlowDecoderOptions } from './flow-decoder.js';
+export type { ExporterCounters } from './exporter-counters.js';
+export { decodeV5, type V5Header, type V5Packet } from './netflow-v5.js';
+export { Attributor, OTHER, remotePrefix, type Attribution, type AttributorOptions } from './attributor.js';
+export { MinuteAggregates, OVERFLOW_CLIENT, type TrafficAggregate, type RemoteAggregate } from './minute-aggregates.js';
+export { FlowPipeline, type FlowPipelineOptions } from './flow-pipeline.js';
+export { createFlowCollector, type FlowCollector, type FlowCollectorOptions } from './flow-collector.js';
+export { registerFlowMetrics } from './flow-metrics.js';
+export type { TemplateSnapshot } from './template-snapshot.js';

@@ -1,0 +1,69 @@
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { FlowStore, ProbeStore } from '../../store/index.js';
+import { ApiError } from '../api-error.js';
+import { ERROR_RESPONSES, IsoString, Nullable, iso } from '../schemas.js';
+import type { WebContext } from '../web-context.js';
+
+const Range = {
+  from: Type.Optional(IsoString),
+  to: Type.Optional(IsoString),
+};
+const TrafficQuery = Type.Object({
+  by: Type.Union([Type.Literal('service'), Type.Literal('group'), Type.Literal('client')]),
+  ...Range,
+}, { additionalProperties: false });
+const SeriesQuery = Type.Object({
+  by: Type.Union([Type.Literal('service'), Type.Literal('group'), Type.Literal('client')]),
+  bucket: Type.Optional(Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')], { default: 'hour' })),
+  ...Range,
+}, { additionalProperties: false });
+const RangeQuery = Type.Object(Range, { additionalProperties: false });
+
+const TrafficRows = Type.Object({ rows: Type.Array(Type.Object({ key: Type.String(), bytes: Type.Number(), packets: Type.Number(), flows: Type.Number() })) });
+const SeriesBody = Type.Object({ points: Type.Array(Type.Object({ time: IsoString, key: Type.String(), bytes: Type.Number() })) });
+const ProbeRows = Type.Object({
+  rows: Type.Array(Type.Object({
+    key: Type.String(), probes: Type.Integer(), available: Type.Integer(), availability: Type.Number(), p50Ms: Nullable(Type.Number()), p95Ms: Nullable(Type.Number()),
+  })),
+});
+
+const BUCKET_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+
+function range(q: { from?: string | undefined; to?: string | undefined }): { from?: number; to?: number } {
+  const out: { from?: number; to?: number } = {};
+  for (const key of ['from', 'to'] as const) {
+    const text = q[key];
+    if (text === undefined) continue;
+    const ms = Date.parse(text);
+    if (Number.isNaN(ms)) throw new ApiError('VALIDATION_FAILED', `invalid ${key} "${text}": expected an ISO 8601 instant`);
+    out[key] = ms;
+  }
+  return out;
+}
+
+/**
+ * `GET /api/traffic` (totals, the JSON of `rambu report traffic`), `GET /api/traffic/series` (bytes
+ * per minute, hour or day for charts) and `GET /api/probes` (the JSON of `rambu report probes`),
+ * for every signed-in role.
+ */
+export async function trafficRoutes(app: FastifyInstance, ctx: WebContext, stores: { flows: FlowStore; probes: ProbeStore }): Promise<void> {
+  app.get<{ Querystring: Static<typeof TrafficQuery> }>('/api/traffic', {
+    schema: { querystring: TrafficQuery, response: { 200: TrafficRows, ...ERROR_RESPONSES } },
+    onRequest: ctx.auth.require('viewer'),
+  }, async (request) => ({ rows: await stores.flows.traffic(request.query.by, range(request.query)) }));
+
+  app.get<{ Querystring: Static<typeof SeriesQuery> }>('/api/traffic/series', {
+    schema: { querystring: SeriesQuery, response: { 200: SeriesBody, ...ERROR_RESPONSES } },
+    onRequest: ctx.auth.require('viewer'),
+  }, async (request) => {
+    const points = await stores.flows.series(request.query.by, BUCKET_MS[request.query.bucket ?? 'hour'], range(request.query));
+    return { points: points.map((p) => ({ time: iso(p.time), key: p.key, bytes: p.bytes })) };
+  });
+
+  app.get<{ Querystring: Static<typeof RangeQuery> }>('/api/probes', {
+    schema: { querystring: RangeQuery, response: { 200: ProbeRows, ...ERROR_RESPONSES } },
+    onRequest: ctx.auth.require('viewer'),
+  }, async (request) => ({ rows: await stores.probes.summary(range(request.query)) }));
+}
