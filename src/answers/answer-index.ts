@@ -125,9 +125,26 @@ export class AnswerIndex implements AnswerLookup {
    * worth saving: a new entry, another name, or a lifetime extended by at least {@link SAVE_STEP_S}.
    */
   add(client: string, address: string, hit: AnswerHit, now: number = hit.expires - 1): boolean {
+    return this.#add(client, address, hit, now, false);
+  }
+
+  /** {@link add}, unless the index already has an answer for (client, address): for reloading saved
+   *  answers while newer ones arrive. */
+  addIfAbsent(client: string, address: string, hit: AnswerHit, now: number): boolean {
+    return this.#add(client, address, hit, now, true);
+  }
+
+  #add(client: string, address: string, hit: AnswerHit, now: number, ifAbsent: boolean): boolean {
     if (hit.expires <= now) return false;
     const addr = this.#addresses.acquire(address);
     if (addr === 0) return false;
+    if (ifAbsent) {
+      const table = this.#clients.get(client);
+      if (table !== undefined && table.find(addr) >= 0) {
+        this.#addresses.release(addr);
+        return false;
+      }
+    }
     const pair = this.#pairs.acquire(hit.name, hit.service);
     const changed = this.#put(client, addr, pair, toSeconds(hit.expires), now);
     this.#pairs.release(pair);

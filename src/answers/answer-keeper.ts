@@ -38,11 +38,17 @@ export interface AnswerKeeper {
   flush(): void;
   /** Answers that could not be saved or recorded for lack of room. */
   dropped(): number;
+  /** Resolves with the number of saved answers reloaded, once they all are. */
+  readonly ready: Promise<number>;
   /** Flush and stop the timers; the database stays open (the store closes it). */
   close(): void;
 }
 
 const KEY_SEP = '\u0000';
+/** Rows a save writes in one transaction before it lets the event loop run. */
+const SAVE_CHUNK = 2_000;
+/** Saved answers reloaded per turn of the event loop at start. */
+const LOAD_PAGE = 5_000;
 
 export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
   const { index } = options;
@@ -52,14 +58,36 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
   const store = options.db === null ? null : new SqliteAnswerStore(options.db);
   const feed = new AnswerFeed();
   // (client, address) keys whose entry changed since the last save; the values are read at save time.
-  let pending = new Set<string>();
+  const pending = new Set<string>();
   let notSaved = 0;
 
-  if (store !== null) {
+  // The saved answers come back a page at a time, a turn of the event loop between pages, so that
+  // DNS answers from the first moment; an answer given meanwhile is newer and stays.
+  let closed = false;
+  const ready = new Promise<number>((resolve) => {
+    if (store === null) { resolve(0); return; }
     const t0 = performance.now();
-    const loaded = store.load(now(), (e) => { index.add(e.client, e.address, e, now()); });
-    if (loaded > 0) log.info({ answers: loaded, entries: index.size, ms: Math.round(performance.now() - t0) }, 'answer index reloaded');
-  }
+    let loaded = 0;
+    let after: AnswerEntry | null = null;
+    const page = (): void => {
+      if (closed) { resolve(loaded); return; }
+      let rows: AnswerEntry[] = [];
+      try {
+        const t = now();
+        rows = store.loadPage(t, after, LOAD_PAGE);
+        for (const e of rows) index.addIfAbsent(e.client, e.address, e, t);
+      } catch (err) {
+        log.error({ err }, 'cannot reload saved answers');
+        rows = [];
+      }
+      loaded += rows.length;
+      after = rows[rows.length - 1] ?? null;
+      if (rows.length === LOAD_PAGE) { setImmediate(page); return; }
+      if (loaded > 0) log.info({ answers: loaded, entries: index.size, ms: Math.round(performance.now() - t0) }, 'answer index reloaded');
+      resolve(loaded);
+    };
+    page();
+  });
 
   const changed: string[] = [];
   const apply = (batch: AnswerBatchData): void => {
@@ -80,24 +108,32 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
     const batch = feed.take();
     if (batch !== null) apply(batch);
   };
-  const save = (): void => {
+  // Rows go in transactions of SAVE_CHUNK with a turn of the event loop between them, so that the
+  // main thread, which answers DNS too, never stops for long. `all` (stop) writes everything at once.
+  let saveQueued = false;
+  const save = (all = false): void => {
+    saveQueued = false;
     if (store === null || pending.size === 0) return;
-    const keys = pending;
-    pending = new Set();
     const t = now();
     const rows: AnswerEntry[] = [];
-    for (const key of keys) {
+    for (const key of pending) {
+      pending.delete(key);
       const at = key.indexOf(KEY_SEP);
       const client = key.slice(0, at);
       const address = key.slice(at + 1);
       const hit = index.lookup(client, address, t);
       if (hit !== null) rows.push({ client, address, ...hit });
+      if (!all && rows.length >= SAVE_CHUNK) break;
     }
     try {
       store.save(rows);
     } catch (err) {
       notSaved += rows.length;
       log.error({ err, rows: rows.length }, 'cannot save answers');
+    }
+    if (pending.size > 0 && !all) {
+      saveQueued = true;
+      setImmediate(save);
     }
   };
   const sweep = (): void => {
@@ -113,7 +149,7 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
   };
 
   const feedTimer = setInterval(readFeed, options.feedMs ?? 100);
-  const saveTimer = setInterval(() => { readFeed(); save(); }, options.saveMs ?? 2_000);
+  const saveTimer = setInterval(() => { readFeed(); if (!saveQueued) save(); }, options.saveMs ?? 2_000);
   const sweepTimer = setInterval(sweep, options.sweepMs ?? 60_000);
   for (const t of [feedTimer, saveTimer, sweepTimer]) t.unref();
 
@@ -137,15 +173,17 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
     apply,
     flush() {
       readFeed();
-      save();
+      save(true);
     },
     dropped: () => feed.dropped + notSaved,
+    ready,
     close() {
+      closed = true;
       clearInterval(feedTimer);
       clearInterval(saveTimer);
       clearInterval(sweepTimer);
       readFeed();
-      save();
+      save(true);
     },
   };
 }
