@@ -7,7 +7,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
-import { AnswerFeed, type AnswerBatchData } from './answer-feed.js';
+import { AnswerFeed, forEachAnswer, type AnswerBatchData, type AnswerVisitor } from './answer-feed.js';
 import type { AnswerEntry, AnswerIndex } from './answer-index.js';
 import { SqliteAnswerStore } from './sqlite-answer-store.js';
 
@@ -47,6 +47,8 @@ export interface AnswerKeeper {
 const KEY_SEP = '\u0000';
 /** Rows a save writes in one transaction before it lets the event loop run. */
 const SAVE_CHUNK = 2_000;
+/** Answers of the main thread's feed that make it be read at the next free turn of the event loop. */
+const FEED_BATCH = 2_000;
 /** Saved answers reloaded per turn of the event loop at start. */
 const LOAD_PAGE = 5_000;
 
@@ -90,23 +92,25 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
   });
 
   const changed: string[] = [];
-  const apply = (batch: AnswerBatchData): void => {
-    let start = 0;
-    for (let i = 0; i < batch.ends.length; i++) {
-      const end = batch.ends[i]!;
-      const client = batch.clients[i]!;
-      changed.length = 0;
-      index.recordResponse(client, batch.names[i]!, batch.services[i] ?? null, batch.bytes, start, end, batch.times[i]!, store === null ? undefined : changed);
-      for (const address of changed) {
-        if (pending.size < maxPending) pending.add(client + KEY_SEP + address);
-        else notSaved++;
-      }
-      start = end;
+  const record: AnswerVisitor = (client, name, service, bytes, start, end, time) => {
+    if (store === null) {
+      index.recordResponse(client, name, service, bytes, start, end, time);
+      return;
+    }
+    changed.length = 0;
+    index.recordResponse(client, name, service, bytes, start, end, time, changed);
+    for (const address of changed) {
+      if (pending.size < maxPending) pending.add(client + KEY_SEP + address);
+      else notSaved++;
     }
   };
+  const apply = (batch: AnswerBatchData): void => forEachAnswer(batch, record);
+  // The main thread's feed is read every FEED_MS, and as soon as the event loop is free once it
+  // holds FEED_BATCH answers, so that a busy DNS thread does not fill it up in between.
+  let feedQueued = false;
   const readFeed = (): void => {
-    const batch = feed.take();
-    if (batch !== null) apply(batch);
+    feedQueued = false;
+    feed.drain(record);
   };
   // Rows go in transactions of SAVE_CHUNK with a turn of the event loop between them, so that the
   // main thread, which answers DNS too, never stops for long. `all` (stop) writes everything at once.
@@ -169,7 +173,13 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
   }
 
   return {
-    onAnswer: (client, name, service, response, time) => feed.push(client, name, service, response, time),
+    onAnswer: (client, name, service, response, time) => {
+      feed.push(client, name, service, response, time);
+      if (feed.size >= FEED_BATCH && !feedQueued) {
+        feedQueued = true;
+        setImmediate(readFeed);
+      }
+    },
     apply,
     flush() {
       readFeed();
