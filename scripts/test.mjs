@@ -16,6 +16,9 @@ const PACKAGES = [
   // The C compiler and headers for native/udp-batch.c (npm run build compiles it; tests require it).
   { pkg: 'gcc', cmd: 'cc' },
   { pkg: 'libc6-dev', file: '/usr/include/stdio.h' },
+  // The nftables back-end's test runs the real nft in a network namespace it makes (ip netns).
+  { pkg: 'iproute2', file: '/usr/sbin/ip' },
+  { pkg: 'nftables', file: '/usr/sbin/nft' },
 ];
 
 function have(cmd) {

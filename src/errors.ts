@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   LISTEN_FAILED: 'RAMBU_LISTEN_FAILED',
   /** The storage directory or database could not be opened. */
   STORAGE_FAILED: 'RAMBU_STORAGE_FAILED',
+  /** A firewall command of enforcement (nft, conntrack) failed. */
+  ENFORCE_FAILED: 'RAMBU_ENFORCE_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
