@@ -167,6 +167,10 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
       registers: [options.registry], collect() { this.set(index.stats().clients); },
     });
     new Gauge({
+      name: 'rambu_answer_index_not_kept', help: 'Answers of the main thread not recorded (its feed was full) or not saved (too many waiting, or a write failed)',
+      registers: [options.registry], collect() { this.set(feed.dropped + notSaved); },
+    });
+    new Gauge({
       name: 'rambu_answer_index_evicted', help: 'Answers dropped from the answer index before they expired, to stay within its bounds',
       registers: [options.registry], collect() { this.set(index.stats().evicted); },
     });
