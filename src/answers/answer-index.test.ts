@@ -121,4 +121,11 @@ test('recordResponse indexes a response as sent and reports only what is worth s
   assert.equal(changed.length, 2, 'another name is');
   assert.equal(index.recordResponse('10.0.0.5', 'x.example', null, other, 0, 20, T0, changed), 0, 'a cut response adds nothing');
   assert.equal(index.size, 2);
+  // Another client, then everything expires: every address and name is released.
+  index.recordResponse('10.0.0.6', 'v.example', 'video', first, 0, first.length, T0 + 63_000);
+  assert.equal(index.lookupAny('198.51.100.7', T0 + 63_000)?.name, 'v.example', 'the newest over all clients');
+  assert.equal(index.lookup('10.0.0.5', '198.51.100.7', T0 + 63_000)?.name, 'w.example');
+  index.sweep(T0 + 10_000_000);
+  const s = index.stats();
+  assert.deepEqual([s.entries, s.clients, s.addresses, s.names], [0, 0, 0, 0]);
 });

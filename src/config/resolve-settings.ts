@@ -190,7 +190,8 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
       ...shared,
     },
     answers: {
-      enabled: config.answers?.enabled ?? true,
+      // Kept only where something reads it: each answer costs the DNS thread about a microsecond.
+      enabled: config.answers?.enabled ?? (config.flows?.listen !== undefined),
       graceSeconds: config.answers?.graceSeconds ?? 3600,
       maxPerClient: config.answers?.maxPerClient ?? 2000,
       maxEntries: config.answers?.maxEntries ?? 1_000_000,

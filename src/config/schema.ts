@@ -105,7 +105,7 @@ export const StorageSchema = Type.Object({
 }, Strict);
 
 export const AnswersSchema = Type.Object({
-  enabled: Type.Optional(Type.Boolean({ description: 'Keep the answer index (flow attribution and enforcement need it); default true' })),
+  enabled: Type.Optional(Type.Boolean({ description: 'Keep the answer index (flow attribution and enforcement need it); default: true when flows.listen is set' })),
   graceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 604800, description: 'Seconds an answer is remembered past its TTL (open connections outlive it); default 3600' })),
   maxPerClient: Type.Optional(Type.Integer({ minimum: 1, description: 'Answers remembered per client; default 2000' })),
   maxEntries: Type.Optional(Type.Integer({ minimum: 1, description: 'Answers remembered in total; default 1000000' })),

@@ -128,6 +128,9 @@ for (const workers of [null, 2]) {
         `  listen: "127.0.0.1:${webPort}"`,
         'storage:',
         `  path: ${JSON.stringify(join(dir, 'data'))}`,
+        // On by itself only with flows.listen: here nothing else asks for it.
+        'answers:',
+        '  enabled: true',
         'log:',
         '  level: warn',
         POLICY.trim(),
