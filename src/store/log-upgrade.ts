@@ -10,7 +10,7 @@
  * does not touch, stay valid.
  */
 import type { Database } from 'better-sqlite3';
-import { migrate } from './migrations.js';
+import { applyLogIndependentSteps, migrate } from './migrations.js';
 
 /** Rows copied per transaction: about a tenth of a second of the writer's time. */
 export const UPGRADE_CHUNK = 20_000;
@@ -28,7 +28,10 @@ export function migrateForeground(db: Database): { from: number; pending: boolea
   const from = db.pragma('user_version', { simple: true }) as number;
   if (from === 0) migrate(db, 1);
   if (!logUpgradePending(db)) migrate(db);
-  return { from, pending: logUpgradePending(db) };
+  const pending = logUpgradePending(db);
+  // The tables of later steps that do not touch the log exist at once (answers, flows, probes).
+  if (pending) applyLogIndependentSteps(db);
+  return { from, pending };
 }
 
 /** Whether the query log still has rows of schema 1 to upgrade (switched or not). */

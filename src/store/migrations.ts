@@ -160,7 +160,7 @@ const MIGRATIONS: readonly string[] = [
   // service, until when, so that a restart still knows the answers in use. One row per (client,
   // address), the newest; rows past `expires` (epoch ms) are pruned.
   `
-  CREATE TABLE answers (
+  CREATE TABLE IF NOT EXISTS answers (
     client TEXT NOT NULL,
     address TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -168,13 +168,13 @@ const MIGRATIONS: readonly string[] = [
     expires INTEGER NOT NULL,
     PRIMARY KEY (client, address)
   ) WITHOUT ROWID;
-  CREATE INDEX answers_expires ON answers (expires);
+  CREATE INDEX IF NOT EXISTS answers_expires ON answers (expires);
   `,
 
   // 5: flow aggregates: bytes, packets and flows per minute by (client, group, service), and by remote
   // /24 or /48 for traffic no DNS answer accounts for; the flow decoder's templates, kept across restarts.
   `
-  CREATE TABLE flow_minute (
+  CREATE TABLE IF NOT EXISTS flow_minute (
     minute INTEGER NOT NULL,
     client TEXT NOT NULL,
     grp TEXT NOT NULL,
@@ -184,7 +184,7 @@ const MIGRATIONS: readonly string[] = [
     flows INTEGER NOT NULL,
     PRIMARY KEY (minute, client, grp, service)
   ) WITHOUT ROWID;
-  CREATE TABLE flow_remote_minute (
+  CREATE TABLE IF NOT EXISTS flow_remote_minute (
     minute INTEGER NOT NULL,
     prefix TEXT NOT NULL,
     bytes INTEGER NOT NULL,
@@ -192,7 +192,7 @@ const MIGRATIONS: readonly string[] = [
     flows INTEGER NOT NULL,
     PRIMARY KEY (minute, prefix)
   ) WITHOUT ROWID;
-  CREATE TABLE flow_templates (
+  CREATE TABLE IF NOT EXISTS flow_templates (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     saved INTEGER NOT NULL,
     snapshot TEXT NOT NULL
@@ -202,7 +202,7 @@ const MIGRATIONS: readonly string[] = [
   // 6: probe results: one row per timed request of a critical service (phases in ms, NULL when the
   // probe did not get that far).
   `
-  CREATE TABLE probe_results (
+  CREATE TABLE IF NOT EXISTS probe_results (
     time INTEGER NOT NULL,
     name TEXT NOT NULL,
     ok INTEGER NOT NULL,
@@ -214,12 +214,31 @@ const MIGRATIONS: readonly string[] = [
     total_ms REAL,
     error TEXT
   );
-  CREATE INDEX probe_results_time ON probe_results (time);
+  CREATE INDEX IF NOT EXISTS probe_results_time ON probe_results (time);
   `,
 ];
 
 /** The schema version this build writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Steps from this one on create tables of their own and touch no query-log table; they are written
+ * to run twice harmlessly (IF NOT EXISTS), so that {@link applyLogIndependentSteps} can run them
+ * ahead of a query-log upgrade that is left for the background.
+ */
+const FIRST_LOG_INDEPENDENT_STEP = 3;
+
+/**
+ * Create the tables of the steps that do not depend on the query log's schema, without raising the
+ * version: the repositories that use them (answers, flows, probes) can open while a large log's
+ * step 2 still waits for the writer thread, and `migrate()` later runs the same steps as no-ops.
+ */
+export function applyLogIndependentSteps(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  db.transaction(() => {
+    for (let v = Math.max(current, FIRST_LOG_INDEPENDENT_STEP); v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v] ?? '');
+  })();
+}
 
 /**
  * Bring `db` up to version `to` (tests stop at an older one); each step runs in its own transaction.

@@ -79,7 +79,10 @@ export async function overviewMatches(url: string, session: Session, rows: reado
   const from = Date.parse((o['day'] as { from: string }).from);
   const today = rows.filter((r) => r.time >= from);
   const blocked = today.filter((r) => r.action === 'block');
-  assert.deepEqual(o['totals'], { queries: today.length, blocked: blocked.length });
+  const wouldBlock = today.filter((r) => r.action === 'monitor');
+  assert.deepEqual(o['totals'], { queries: today.length, blocked: blocked.length, wouldBlock: wouldBlock.length });
+  const wouldByService = new Map((o['wouldBlockByService'] as { service: string | null; count: number }[]).filter((s) => s.service !== null && s.service !== '').map((s) => [s.service as string, s.count]));
+  assert.deepEqual(wouldByService, counts(wouldBlock, (r) => r.service));
   const byService = new Map((o['blockedByService'] as { service: string | null; count: number }[]).filter((s) => s.service !== null && s.service !== '').map((s) => [s.service as string, s.count]));
   assert.deepEqual(byService, counts(blocked, (r) => r.service));
   const top = o['topBlockedClients'] as { client: string; count: number }[];
