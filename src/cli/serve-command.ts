@@ -16,7 +16,7 @@ import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { AnswerIndex, createAnswerKeeper } from '../answers/index.js';
 import { ConfigError, formatIssue } from '../errors.js';
-import { DEFAULT_CONFIG_YAML, type LoadedConfig, loadConfigFileAsync } from '../config/index.js';
+import { DEFAULT_CONFIG_YAML, FILE_LIMITS, type LoadedConfig, loadConfigFileAsync, readNamedFile } from '../config/index.js';
 import { createDnsServer, createDnsStats, registerDnsMetrics, snapshotDnsStats, sumDnsStatsInto } from '../dns/index.js';
 import type { ExemptionInput, Policy } from '../policy/index.js';
 import { openGatewayStore } from '../store/index.js';
@@ -167,6 +167,12 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   };
   let lastText = loaded.text;
   const reload = async (why: string): Promise<void> => {
+    // The watcher also fires for the console's own save: the text is compared before compiling it
+    // again, which for a large blocklist would hold the main thread (and its DNS answers) for seconds.
+    if (why === 'file changed') {
+      const text = await readNamedFile(file, FILE_LIMITS.config).then((b) => b.toString('utf8'), () => null);
+      if (text === lastText) return;
+    }
     let next: LoadedConfig;
     try {
       next = await loadConfigFileAsync(file);

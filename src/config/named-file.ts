@@ -3,7 +3,7 @@
  * A console save or a file change can point them anywhere, so each is opened only when it is a
  * regular file (a FIFO would block the reader until someone writes to it, a device such as
  * /dev/zero never ends) and read up to a size bound. The asynchronous reader reads in chunks on
- * libuv's thread pool, so DNS and the console keep answering while a large list loads.
+ * libuv's thread pool, so DNS and the console keep answering while a large list is read.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';

@@ -33,7 +33,16 @@ function keepAsking(port: number): { stop(): Promise<{ asked: number; lost: numb
       await new Promise((r) => setTimeout(r, 15));
     }
   })();
-  return { async stop() { running = false; await loop; return { asked, lost }; } };
+  return {
+    /** Stop once at least `min` queries were asked (a loaded machine asks slowly). */
+    async stop(min = 20) {
+      const deadline = Date.now() + 20_000;
+      while (asked < min && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      running = false;
+      await loop;
+      return { asked, lost };
+    },
+  };
 }
 
 /** Seconds until the server closes a connection that sent `data` and then nothing. */
