@@ -4,7 +4,8 @@
  * them), lookups per second as flow attribution makes them (hits and misses, per client and any
  * client), and the memory of a full index: `--clients` x `--per-client` answers (default 5,000 x
  * 2,000 = 10 million) drawn from a shared pool of addresses and names, heap plus ArrayBuffers after
- * a full GC, measured in a process of its own.
+ * a full GC, measured in a process of its own; and the query handler's cache hits per second with
+ * and without the index (answers-dns-cost.ts).
  * Run: npm run bench:answers [-- --clients 5000 --per-client 2000 --seconds 2]
  */
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { AnswerFeed, AnswerIndex } from '../src/answers/index.js';
 import { encodeMessage, FLAG, RR_CLASS, RR_TYPE, type ResourceRecord } from '../src/dns/index.js';
 import { allowedName } from './dns/domain-names.js';
+import { measureDnsCost } from './answers-dns-cost.js';
 import { createRandom } from './dns/prng.js';
 
 const { values } = parseArgs({
@@ -133,6 +135,7 @@ if (values.memory) {
   memory();
 } else {
   speed();
+  await measureDnsCost(SECONDS * 5);
   // The memory figure in a process of its own, with --expose-gc, so that nothing above counts.
   const self = fileURLToPath(import.meta.url);
   const r = spawnSync(process.execPath, ['--expose-gc', self, '--memory', '--clients', String(CLIENTS), '--per-client', String(PER_CLIENT), '--addresses', String(ADDRESSES), '--names', String(NAMES)], { stdio: 'inherit' });

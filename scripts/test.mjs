@@ -18,6 +18,9 @@ const PACKAGES = [
   { pkg: 'libc6-dev', file: '/usr/include/stdio.h' },
   // A real flow exporter for the collector's end-to-end test (reads a pcap, exports v5, v9, IPFIX).
   { pkg: 'softflowd', file: '/usr/sbin/softflowd' },
+  // The nftables back-end's test runs the real nft in a network namespace it makes (ip netns).
+  { pkg: 'iproute2', file: '/usr/sbin/ip' },
+  { pkg: 'nftables', file: '/usr/sbin/nft' },
 ];
 
 function have(cmd) {

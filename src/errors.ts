@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   FLOW_VERSION: 'RAMBU_FLOW_VERSION',
   /** A flow template that cannot be used: ID below 256, no fields, a zero or impossible field length. */
   FLOW_TEMPLATE: 'RAMBU_FLOW_TEMPLATE',
+  /** A firewall command of enforcement (nft, conntrack) failed. */
+  ENFORCE_FAILED: 'RAMBU_ENFORCE_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

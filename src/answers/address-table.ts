@@ -6,6 +6,7 @@
  */
 import { isIPv6 } from 'node:net';
 import { growU32, type InternTable } from './intern-table.js';
+import { SlotTable } from './slot-table.js';
 
 /** The 32-bit value of a dotted quad, or -1 when `text` is not one. */
 export function ipv4Value(text: string): number {
@@ -38,9 +39,12 @@ export function formatIPv4Value(v: number): string {
 
 export class AddressTable {
   readonly #pairs: InternTable;
-  readonly #v4 = new Map<number, number>();
+  /** IPv4 value -> id, in typed arrays: no heap number per address for the collector to trace. */
+  readonly #v4 = new SlotTable(1024);
   readonly #v6 = new Map<string, number>();
-  readonly #keys: (number | string)[] = [0];
+  /** By id: the IPv6 text, or '' for an IPv4 address (whose value is in #v4Of). */
+  readonly #v6Of: string[] = [''];
+  #v4Of = new Uint32Array(64);
   readonly #free: number[] = [];
   #refs = new Uint32Array(64);
   #newestPair = new Uint32Array(64);
@@ -58,13 +62,19 @@ export class AddressTable {
 
   /** Rough bytes: five arrays, the key array and the map entries. */
   get bytes(): number {
-    return this.#refs.byteLength * 5 + this.#keys.length * 8 + this.size * 30;
+    return this.#refs.byteLength * 6 + this.#v4.bytes + this.#v6Of.length * 8 + this.#v6.size * 60;
   }
 
   /** The id of `address` if the index knows it, else 0. */
   idOf(address: string): number {
     const v4 = ipv4Value(address);
-    return (v4 >= 0 ? this.#v4.get(v4) : this.#v6.get(address)) ?? 0;
+    return v4 < 0 ? this.#v6.get(address) ?? 0 : this.idOfV4(v4);
+  }
+
+  /** The id of the IPv4 address with 32-bit value `v4` if the index knows it, else 0. */
+  idOfV4(v4: number): number {
+    const slot = v4 === 0 ? -1 : this.#v4.find(v4);
+    return slot < 0 ? 0 : this.#v4.aAt(slot);
   }
 
   /** The address's id with one more reference, or 0 when `address` is not an IP address. */
@@ -74,27 +84,33 @@ export class AddressTable {
     let id = this.#v6.get(address);
     if (id === undefined) {
       if (!isIPv6(address)) return 0;
-      id = this.#newId(address);
+      id = this.#newId();
+      this.#v6Of[id] = address;
       this.#v6.set(address, id);
     }
     this.#refs[id]!++;
     return id;
   }
 
-  /** The id of the IPv4 address with 32-bit value `v4`, with one more reference. */
+  /** The id of the IPv4 address with 32-bit value `v4`, with one more reference; 0 for 0.0.0.0,
+   *  which is never indexed (it is what filtering resolvers answer for what they block). */
   acquireV4(v4: number): number {
-    let id = this.#v4.get(v4);
-    if (id === undefined) {
-      id = this.#newId(v4);
-      this.#v4.set(v4, id);
+    if (v4 === 0) return 0;
+    const slot = this.#v4.slotFor(v4);
+    let id = this.#v4.aAt(slot);
+    if (id === 0) {
+      id = this.#newId();
+      this.#v4.setAt(slot, id, 0);
+      this.#v4Of[id] = v4;
+      this.#v6Of[id] = '';
     }
     this.#refs[id]!++;
     return id;
   }
 
-  #newId(key: number | string): number {
-    const id = this.#free.pop() ?? this.#keys.length;
-    this.#keys[id] = key;
+  #newId(): number {
+    const id = this.#free.pop() ?? this.#v6Of.length;
+    if (id === this.#v6Of.length) this.#v6Of.push('');
     this.#grow(id + 1);
     this.#refs[id] = 0;
     this.#newestPair[id] = 0;
@@ -108,16 +124,19 @@ export class AddressTable {
     if (--this.#refs[id]! > 0) return;
     this.#pairs.release(this.#newestPair[id]!);
     this.#pairs.release(this.#olderPair[id]!);
-    const key = this.#keys[id]!;
-    if (typeof key === 'number') this.#v4.delete(key);
-    else this.#v6.delete(key);
-    this.#keys[id] = 0;
+    const v6 = this.#v6Of[id]!;
+    if (v6 === '') {
+      const slot = this.#v4.find(this.#v4Of[id]!);
+      if (slot >= 0) this.#v4.removeAt(slot);
+    }
+    else this.#v6.delete(v6);
+    this.#v6Of[id] = '';
     this.#free.push(id);
   }
 
   text(id: number): string {
-    const key = this.#keys[id]!;
-    return typeof key === 'number' ? formatIPv4Value(key) : key;
+    const v6 = this.#v6Of[id]!;
+    return v6 === '' ? formatIPv4Value(this.#v4Of[id]!) : v6;
   }
 
   /** Note an answer for the address: it becomes the newest; the one it displaces is kept while it
@@ -164,6 +183,7 @@ export class AddressTable {
 
   #grow(need: number): void {
     this.#refs = growU32(this.#refs, need);
+    this.#v4Of = growU32(this.#v4Of, need);
     this.#newestPair = growU32(this.#newestPair, need);
     this.#newestExp = growU32(this.#newestExp, need);
     this.#olderPair = growU32(this.#olderPair, need);

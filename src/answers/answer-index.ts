@@ -14,7 +14,7 @@ import type { AnswerHit, AnswerLookup } from './answer-lookup.js';
 import { SlotTable } from './slot-table.js';
 import { InternTable } from './intern-table.js';
 import { AddressTable, formatIPv4Value } from './address-table.js';
-import { readAddressValues, type AddressValues } from './read-answers.js';
+import { AddressValues, readAddressValues } from './read-answers.js';
 
 export interface AnswerIndexOptions {
   /** Added to every answer's TTL: how long a client may keep using an address after its TTL ran out
@@ -32,6 +32,9 @@ export const DEFAULT_MAX_ENTRIES = 1_000_000;
 /** A repeated answer whose lifetime grows by less than this is not news worth saving (seconds):
  *  every cache hit extends it a little, and a restart loses at most this much of it. */
 export const SAVE_STEP_S = 60;
+
+const REPEAT_QUIET = 0;
+const REPEAT_NEWS = 1;
 
 /** One (client, address) answer, as enumerated. */
 export interface AnswerEntry extends AnswerHit {
@@ -71,7 +74,7 @@ export class AnswerIndex implements AnswerLookup {
   #evicted = 0;
   #added = 0;
   #lastFullSweep = -Infinity;
-  readonly #scratch: AddressValues = { v4: [], v6: [] };
+  readonly #scratch = new AddressValues();
 
   constructor(options: AnswerIndexOptions = {}) {
     this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
@@ -101,17 +104,47 @@ export class AnswerIndex implements AnswerLookup {
     const expires = now + ttl * 1000 + this.graceMs;
     if (expires <= now) return 0;
     const exp = toSeconds(expires);
-    const pair = this.#pairs.acquire(name, service);
-    for (let i = 0; i < found.v4.length; i++) {
+    // Most answers repeat one the client already has (a cache hit for a name it asked before): those
+    // only move the expiry, with no interning and no reference counting.
+    const table = this.#clients.get(client);
+    let pair = 0;
+    for (let i = 0; i < found.v4Count; i++) {
       const v4 = found.v4[i]!;
+      const repeat = table === undefined ? -1 : this.#repeat(table, this.#addresses.idOfV4(v4), name, service, exp);
+      if (repeat === REPEAT_QUIET) continue;
+      if (repeat === REPEAT_NEWS) { changed?.push(formatIPv4Value(v4)); continue; }
+      if (pair === 0) pair = this.#pairs.acquire(name, service);
       if (this.#put(client, this.#addresses.acquireV4(v4), pair, exp, now)) changed?.push(formatIPv4Value(v4));
     }
-    for (let i = 0; i < found.v6.length; i++) {
+    for (let i = 0; i < found.v6Count; i++) {
       const v6 = found.v6[i]!;
+      const repeat = table === undefined ? -1 : this.#repeat(table, this.#addresses.idOf(v6), name, service, exp);
+      if (repeat === REPEAT_QUIET) continue;
+      if (repeat === REPEAT_NEWS) { changed?.push(v6); continue; }
+      if (pair === 0) pair = this.#pairs.acquire(name, service);
       if (this.#put(client, this.#addresses.acquire(v6), pair, exp, now)) changed?.push(v6);
     }
-    this.#pairs.release(pair);
-    return found.v4.length + found.v6.length;
+    if (pair !== 0) this.#pairs.release(pair);
+    return found.v4Count + found.v6Count;
+  }
+
+  /**
+   * When `table` already maps `addr` to the same name and service, extend its expiry to `exp` and
+   * return {@link REPEAT_QUIET} or, when it grew by {@link SAVE_STEP_S} or more, {@link REPEAT_NEWS};
+   * otherwise -1 (the caller takes the full path).
+   */
+  #repeat(table: SlotTable, addr: number, name: string, service: string | null, exp: number): number {
+    if (addr === 0) return -1;
+    const slot = table.find(addr);
+    if (slot < 0) return -1;
+    const pair = table.aAt(slot);
+    if (this.#pairs.name(pair) !== name || this.#pairs.service(pair) !== service) return -1;
+    this.#added++;
+    const old = table.bAt(slot);
+    if (exp <= old) return REPEAT_QUIET;
+    table.setAt(slot, pair, exp);
+    this.#addresses.noteAnswer(addr, pair, exp);
+    return exp >= old + SAVE_STEP_S ? REPEAT_NEWS : REPEAT_QUIET;
   }
 
   /** The expiry (epoch ms) of an answer with `ttl` seconds given at `now`: TTL + grace. */
@@ -125,9 +158,26 @@ export class AnswerIndex implements AnswerLookup {
    * worth saving: a new entry, another name, or a lifetime extended by at least {@link SAVE_STEP_S}.
    */
   add(client: string, address: string, hit: AnswerHit, now: number = hit.expires - 1): boolean {
+    return this.#add(client, address, hit, now, false);
+  }
+
+  /** {@link add}, unless the index already has an answer for (client, address): for reloading saved
+   *  answers while newer ones arrive. */
+  addIfAbsent(client: string, address: string, hit: AnswerHit, now: number): boolean {
+    return this.#add(client, address, hit, now, true);
+  }
+
+  #add(client: string, address: string, hit: AnswerHit, now: number, ifAbsent: boolean): boolean {
     if (hit.expires <= now) return false;
     const addr = this.#addresses.acquire(address);
     if (addr === 0) return false;
+    if (ifAbsent) {
+      const table = this.#clients.get(client);
+      if (table !== undefined && table.find(addr) >= 0) {
+        this.#addresses.release(addr);
+        return false;
+      }
+    }
     const pair = this.#pairs.acquire(hit.name, hit.service);
     const changed = this.#put(client, addr, pair, toSeconds(hit.expires), now);
     this.#pairs.release(pair);
@@ -291,21 +341,40 @@ export class AnswerIndex implements AnswerLookup {
     return removed;
   }
 
-  /** Make room in one client's table: expired entries, then the `atLeast` soonest to expire. */
+  /**
+   * Make room in one client's table: expired entries, then the `atLeast` soonest to expire. The
+   * cut-off expiry comes from a sample of 64 entries rather than a sort of them all: a client at its
+   * bound sheds on every eighth of its table, and a sort each time would cost more than the answers.
+   */
   #shed(table: SlotTable, now: number, atLeast: number): void {
     const expired = this.#removeWhere(table, (exp) => !live(exp, now));
     if (expired >= atLeast || table.size === 0) return;
-    const exps: number[] = [];
-    for (let i = 0; i < table.capacity; i++) if (table.keyAt(i) !== 0) exps.push(table.bAt(i));
-    exps.sort((x, y) => x - y);
-    const cut = exps[Math.min(exps.length, atLeast - expired) - 1]!;
-    let budget = atLeast - expired;
-    this.#evicted += this.#removeWhere(table, (exp) => exp <= cut && budget-- > 0);
+    const want = atLeast - expired;
+    const sample: number[] = [];
+    const step = Math.max(1, Math.floor(table.capacity / 64));
+    for (let i = 0; i < table.capacity; i += step) if (table.keyAt(i) !== 0) sample.push(table.bAt(i));
+    sample.sort((x, y) => x - y);
+    const cut = sample[Math.min(sample.length - 1, Math.ceil((sample.length * want) / table.size))] ?? 0;
+    let budget = want;
+    const removed = this.#removeWhere(table, (exp) => exp <= cut && budget-- > 0);
+    this.#evicted += removed;
+    if (removed * 4 >= want || table.size === 0) return;
+    // The sample missed (most entries share the lowest expiry, say): sort them all once.
+    const all: number[] = [];
+    for (let i = 0; i < table.capacity; i++) if (table.keyAt(i) !== 0) all.push(table.bAt(i));
+    all.sort((x, y) => x - y);
+    const exact = all[Math.min(all.length, want - removed) - 1]!;
+    budget = want - removed;
+    this.#evicted += this.#removeWhere(table, (exp) => exp <= exact && budget-- > 0);
   }
 
-  /** Make room in total: a full sweep at most once a second, then the biggest client sheds. */
+  /**
+   * Make room in total: a full sweep when the last one is a minute old (sweeping a million entries
+   * on every insert of a full index would cost more than the answers are worth), then the biggest
+   * client sheds an eighth of its answers, the soonest to expire.
+   */
   #shedGlobal(now: number): void {
-    if (now - this.#lastFullSweep >= 1000) this.sweep(now);
+    if (now - this.#lastFullSweep >= 60_000) this.sweep(now);
     if (this.#entries < this.maxEntries) return;
     let biggest: SlotTable | undefined;
     for (const t of this.#clients.values()) if (biggest === undefined || t.size > biggest.size) biggest = t;

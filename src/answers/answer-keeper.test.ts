@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { encodeMessage, FLAG, RR_CLASS, RR_TYPE } from '../dns/index.js';
 import { openStore } from '../store/index.js';
-import { AnswerFeed, AnswerIndex, createAnswerKeeper } from './index.js';
+import { AnswerFeed, AnswerIndex, createAnswerKeeper, SqliteAnswerStore } from './index.js';
 
 const T0 = Date.UTC(2026, 11, 2, 23, 59, 0);
 
@@ -43,11 +43,37 @@ test('the keeper records the main thread and thread batches, saves them, and a n
     store = openStore({ dir, pruneIntervalMs: 0 });
     const second = new AnswerIndex({ graceMs: 60_000 });
     const again = createAnswerKeeper({ index: second, db: store.db, logger, now: () => clock.now });
+    assert.equal(await again.ready, 2);
     assert.deepEqual(second.lookup('10.0.0.5', '142.250.1.1', clock.now), { name: 'rr1.googlevideo.com', service: 'youtube', expires: T0 + 360_000 });
     assert.deepEqual(second.lookup('10.0.0.6', '192.0.2.7', clock.now), { name: 'docs.example.org', service: null, expires: T0 + 90_000 });
     assert.equal(second.lookupAny('192.0.2.8', clock.now), null);
     assert.equal(second.size, 2);
     again.close();
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a large saved index comes back page by page, and an answer given meanwhile wins over its saved one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rambu-answers-'));
+  try {
+    const store = openStore({ dir, pruneIntervalMs: 0 });
+    const rows = Array.from({ length: 12_001 }, (_, i) => ({
+      client: `10.1.${i >> 8}.${i & 255}`, address: `198.51.${i >> 8}.${i & 255}`, name: `n${i}.example`, service: i % 2 === 0 ? 'video' : null, expires: T0 + 600_000 + (i % 7) * 1000,
+    }));
+    rows.push({ client: '10.9.9.9', address: '192.0.2.1', name: 'old.example', service: 'video', expires: T0 + 900_000 });
+    new SqliteAnswerStore(store.db).save(rows);
+    const index = new AnswerIndex();
+    const keeper = createAnswerKeeper({ index, db: store.db, logger: pino({ level: 'silent' }), now: () => T0 });
+    // Synchronously after start only the first page is in; a fresh answer arrives before the rest.
+    assert.ok(index.size <= 5_000, `first page: ${index.size}`);
+    index.add('10.9.9.9', '192.0.2.1', { name: 'new.example', service: null, expires: T0 + 300_000 }, T0);
+    assert.equal(await keeper.ready, 12_002);
+    assert.equal(index.size, 12_002);
+    assert.equal(index.lookup('10.9.9.9', '192.0.2.1', T0)?.name, 'new.example');
+    assert.deepEqual(index.lookup('10.1.46.224', '198.51.46.224', T0), { name: 'n12000.example', service: 'video', expires: T0 + 600_000 + (12000 % 7) * 1000 });
+    keeper.close();
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

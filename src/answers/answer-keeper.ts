@@ -7,7 +7,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
-import { AnswerFeed, type AnswerBatchData } from './answer-feed.js';
+import { AnswerFeed, forEachAnswer, type AnswerBatchData, type AnswerVisitor } from './answer-feed.js';
 import type { AnswerEntry, AnswerIndex } from './answer-index.js';
 import { SqliteAnswerStore } from './sqlite-answer-store.js';
 
@@ -38,11 +38,19 @@ export interface AnswerKeeper {
   flush(): void;
   /** Answers that could not be saved or recorded for lack of room. */
   dropped(): number;
+  /** Resolves with the number of saved answers reloaded, once they all are. */
+  readonly ready: Promise<number>;
   /** Flush and stop the timers; the database stays open (the store closes it). */
   close(): void;
 }
 
 const KEY_SEP = '\u0000';
+/** Rows a save writes in one transaction before it lets the event loop run. */
+const SAVE_CHUNK = 2_000;
+/** Answers of the main thread's feed that make it be read at the next free turn of the event loop. */
+const FEED_BATCH = 2_000;
+/** Saved answers reloaded per turn of the event loop at start. */
+const LOAD_PAGE = 5_000;
 
 export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
   const { index } = options;
@@ -52,52 +60,84 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
   const store = options.db === null ? null : new SqliteAnswerStore(options.db);
   const feed = new AnswerFeed();
   // (client, address) keys whose entry changed since the last save; the values are read at save time.
-  let pending = new Set<string>();
+  const pending = new Set<string>();
   let notSaved = 0;
 
-  if (store !== null) {
+  // The saved answers come back a page at a time, a turn of the event loop between pages, so that
+  // DNS answers from the first moment; an answer given meanwhile is newer and stays.
+  let closed = false;
+  const ready = new Promise<number>((resolve) => {
+    if (store === null) { resolve(0); return; }
     const t0 = performance.now();
-    const loaded = store.load(now(), (e) => { index.add(e.client, e.address, e, now()); });
-    if (loaded > 0) log.info({ answers: loaded, entries: index.size, ms: Math.round(performance.now() - t0) }, 'answer index reloaded');
-  }
+    let loaded = 0;
+    let after: AnswerEntry | null = null;
+    const page = (): void => {
+      if (closed) { resolve(loaded); return; }
+      let rows: AnswerEntry[] = [];
+      try {
+        const t = now();
+        rows = store.loadPage(t, after, LOAD_PAGE);
+        for (const e of rows) index.addIfAbsent(e.client, e.address, e, t);
+      } catch (err) {
+        log.error({ err }, 'cannot reload saved answers');
+        rows = [];
+      }
+      loaded += rows.length;
+      after = rows[rows.length - 1] ?? null;
+      if (rows.length === LOAD_PAGE) { setImmediate(page); return; }
+      if (loaded > 0) log.info({ answers: loaded, entries: index.size, ms: Math.round(performance.now() - t0) }, 'answer index reloaded');
+      resolve(loaded);
+    };
+    page();
+  });
 
   const changed: string[] = [];
-  const apply = (batch: AnswerBatchData): void => {
-    let start = 0;
-    for (let i = 0; i < batch.ends.length; i++) {
-      const end = batch.ends[i]!;
-      const client = batch.clients[i]!;
-      changed.length = 0;
-      index.recordResponse(client, batch.names[i]!, batch.services[i] ?? null, batch.bytes, start, end, batch.times[i]!, store === null ? undefined : changed);
-      for (const address of changed) {
-        if (pending.size < maxPending) pending.add(client + KEY_SEP + address);
-        else notSaved++;
-      }
-      start = end;
+  const record: AnswerVisitor = (client, name, service, bytes, start, end, time) => {
+    if (store === null) {
+      index.recordResponse(client, name, service, bytes, start, end, time);
+      return;
+    }
+    changed.length = 0;
+    index.recordResponse(client, name, service, bytes, start, end, time, changed);
+    for (const address of changed) {
+      if (pending.size < maxPending) pending.add(client + KEY_SEP + address);
+      else notSaved++;
     }
   };
+  const apply = (batch: AnswerBatchData): void => forEachAnswer(batch, record);
+  // The main thread's feed is read every FEED_MS, and as soon as the event loop is free once it
+  // holds FEED_BATCH answers, so that a busy DNS thread does not fill it up in between.
+  let feedQueued = false;
   const readFeed = (): void => {
-    const batch = feed.take();
-    if (batch !== null) apply(batch);
+    feedQueued = false;
+    feed.drain(record);
   };
-  const save = (): void => {
+  // Rows go in transactions of SAVE_CHUNK with a turn of the event loop between them, so that the
+  // main thread, which answers DNS too, never stops for long. `all` (stop) writes everything at once.
+  let saveQueued = false;
+  const save = (all = false): void => {
+    saveQueued = false;
     if (store === null || pending.size === 0) return;
-    const keys = pending;
-    pending = new Set();
     const t = now();
     const rows: AnswerEntry[] = [];
-    for (const key of keys) {
+    for (const key of pending) {
+      pending.delete(key);
       const at = key.indexOf(KEY_SEP);
       const client = key.slice(0, at);
       const address = key.slice(at + 1);
       const hit = index.lookup(client, address, t);
       if (hit !== null) rows.push({ client, address, ...hit });
+      if (!all && rows.length >= SAVE_CHUNK) break;
     }
     try {
       store.save(rows);
     } catch (err) {
       notSaved += rows.length;
       log.error({ err, rows: rows.length }, 'cannot save answers');
+    }
+    if (pending.size > 0 && !all) {
+      saveQueued = true;
+      setImmediate(save);
     }
   };
   const sweep = (): void => {
@@ -113,7 +153,7 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
   };
 
   const feedTimer = setInterval(readFeed, options.feedMs ?? 100);
-  const saveTimer = setInterval(() => { readFeed(); save(); }, options.saveMs ?? 2_000);
+  const saveTimer = setInterval(() => { readFeed(); if (!saveQueued) save(); }, options.saveMs ?? 2_000);
   const sweepTimer = setInterval(sweep, options.sweepMs ?? 60_000);
   for (const t of [feedTimer, saveTimer, sweepTimer]) t.unref();
 
@@ -127,25 +167,37 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
       registers: [options.registry], collect() { this.set(index.stats().clients); },
     });
     new Gauge({
+      name: 'rambu_answer_index_not_kept', help: 'Answers of the main thread not recorded (its feed was full) or not saved (too many waiting, or a write failed)',
+      registers: [options.registry], collect() { this.set(feed.dropped + notSaved); },
+    });
+    new Gauge({
       name: 'rambu_answer_index_evicted', help: 'Answers dropped from the answer index before they expired, to stay within its bounds',
       registers: [options.registry], collect() { this.set(index.stats().evicted); },
     });
   }
 
   return {
-    onAnswer: (client, name, service, response, time) => feed.push(client, name, service, response, time),
+    onAnswer: (client, name, service, response, time) => {
+      feed.push(client, name, service, response, time);
+      if (feed.size >= FEED_BATCH && !feedQueued) {
+        feedQueued = true;
+        setImmediate(readFeed);
+      }
+    },
     apply,
     flush() {
       readFeed();
-      save();
+      save(true);
     },
     dropped: () => feed.dropped + notSaved,
+    ready,
     close() {
+      closed = true;
       clearInterval(feedTimer);
       clearInterval(saveTimer);
       clearInterval(sweepTimer);
       readFeed();
-      save();
+      save(true);
     },
   };
 }

@@ -6,10 +6,10 @@
 export type { AnswerHit, AnswerLookup } from './answer-lookup.js';
 export { AnswerIndex, DEFAULT_GRACE_MS, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_PER_CLIENT } from './answer-index.js';
 export type { AnswerEntry, AnswerIndexOptions, AnswerIndexStats } from './answer-index.js';
-export { AnswerFeed, batchTransferList } from './answer-feed.js';
-export type { AnswerBatchData, AnswerFeedOptions } from './answer-feed.js';
-export { readAddresses, readAddressValues, readAnswerBatch } from './read-answers.js';
-export type { AddressValues, ReadAnswer } from './read-answers.js';
+export { AnswerFeed, batchTransferList, forEachAnswer } from './answer-feed.js';
+export type { AnswerBatchData, AnswerFeedOptions, AnswerVisitor } from './answer-feed.js';
+export { AddressValues, MAX_ADDRESSES, readAddresses, readAddressValues, readAnswerBatch } from './read-answers.js';
+export type { ReadAnswer } from './read-answers.js';
 export { createAnswerKeeper } from './answer-keeper.js';
 export type { AnswerKeeper, AnswerKeeperOptions } from './answer-keeper.js';
 export { SqliteAnswerStore } from './sqlite-answer-store.js';

@@ -12,32 +12,44 @@ export function growU32(a: Uint32Array<ArrayBuffer>, need: number): Uint32Array<
 }
 
 export class InternTable {
-  readonly #ids = new Map<string, number>();
+  /** Per service (null: names of no service), name -> id: no key to build for a lookup. */
+  readonly #noService = new Map<string, number>();
+  readonly #byService = new Map<string, Map<string, number>>();
+  #size = 0;
   readonly #names: string[] = [''];
   readonly #services: (string | null)[] = [null];
   readonly #free: number[] = [];
   #refs = new Uint32Array(64);
 
   get size(): number {
-    return this.#ids.size;
+    return this.#size;
   }
 
   /** Rough bytes: the strings themselves, the map entry and the arrays. */
   get bytes(): number {
-    return this.#refs.byteLength + this.#names.length * 16 + this.#ids.size * 40;
+    return this.#refs.byteLength + this.#names.length * 16 + this.#size * 40;
   }
 
   /** The pair's id, with one more reference to it. */
   acquire(name: string, service: string | null): number {
-    const key = service === null ? name : `${name}\u0000${service}`;
-    let id = this.#ids.get(key);
+    let ids = this.#noService;
+    if (service !== null) {
+      let m = this.#byService.get(service);
+      if (m === undefined) {
+        m = new Map();
+        this.#byService.set(service, m);
+      }
+      ids = m;
+    }
+    let id = ids.get(name);
     if (id === undefined) {
       id = this.#free.pop() ?? this.#names.length;
       this.#names[id] = name;
       this.#services[id] = service;
       this.#refs = growU32(this.#refs, id + 1);
       this.#refs[id] = 0;
-      this.#ids.set(key, id);
+      ids.set(name, id);
+      this.#size++;
     }
     this.#refs[id]!++;
     return id;
@@ -55,7 +67,13 @@ export class InternTable {
     if (left > 0) return;
     const name = this.#names[id]!;
     const service = this.#services[id]!;
-    this.#ids.delete(service === null ? name : `${name}\u0000${service}`);
+    if (service === null) this.#noService.delete(name);
+    else {
+      const m = this.#byService.get(service);
+      m?.delete(name);
+      if (m?.size === 0) this.#byService.delete(service);
+    }
+    this.#size--;
     this.#names[id] = '';
     this.#services[id] = null;
     this.#free.push(id);

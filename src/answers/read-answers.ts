@@ -26,10 +26,16 @@ function skipName(b: Uint8Array, pos: number, end: number): number {
   return -1;
 }
 
-/** The addresses of one response: IPv4 as 32-bit values, IPv6 as canonical text. */
-export interface AddressValues {
-  v4: number[];
-  v6: string[];
+/** At most this many addresses are read from one response; a longer answer is cut there. */
+export const MAX_ADDRESSES = 256;
+
+/** The addresses of one response: IPv4 as 32-bit values, IPv6 as canonical text; reused from one
+ *  response to the next without allocating (a JS array emptied by `length = 0` would). */
+export class AddressValues {
+  readonly v4 = new Uint32Array(MAX_ADDRESSES);
+  v4Count = 0;
+  readonly v6: string[] = new Array<string>(MAX_ADDRESSES).fill('');
+  v6Count = 0;
 }
 
 /**
@@ -37,8 +43,8 @@ export interface AddressValues {
  * smallest answer TTL in seconds, or -1 when the response is not a NOERROR answer with an address.
  */
 export function readAddressValues(b: Uint8Array, start: number, end: number, out: AddressValues): number {
-  out.v4.length = 0;
-  out.v6.length = 0;
+  out.v4Count = 0;
+  out.v6Count = 0;
   if (end - start < HEADER || end > b.length || (b[start + 3]! & 0x0f) !== 0) return -1;
   const qd = (b[start + 4]! << 8) | b[start + 5]!;
   const an = (b[start + 6]! << 8) | b[start + 7]!;
@@ -60,15 +66,15 @@ export function readAddressValues(b: Uint8Array, start: number, end: number, out
     if (pos + rdlen > end) break;
     if (ttl < minTtl) minTtl = ttl;
     if (cls === CLASS_IN && type === TYPE_A && rdlen === 4) {
-      out.v4.push(((b[pos]! << 24) | (b[pos + 1]! << 16) | (b[pos + 2]! << 8) | b[pos + 3]!) >>> 0);
+      if (out.v4Count < MAX_ADDRESSES) out.v4[out.v4Count++] = (b[pos]! << 24) | (b[pos + 1]! << 16) | (b[pos + 2]! << 8) | b[pos + 3]!;
     } else if (cls === CLASS_IN && type === TYPE_AAAA && rdlen === 16) {
       const groups: number[] = [];
       for (let g = 0; g < 16; g += 2) groups.push((b[pos + g]! << 8) | b[pos + g + 1]!);
-      out.v6.push(formatIPv6Groups(groups));
+      if (out.v6Count < MAX_ADDRESSES) out.v6[out.v6Count++] = formatIPv6Groups(groups);
     }
     pos += rdlen;
   }
-  return out.v4.length + out.v6.length > 0 ? minTtl : -1;
+  return out.v4Count + out.v6Count > 0 ? minTtl : -1;
 }
 
 /**
@@ -76,10 +82,10 @@ export function readAddressValues(b: Uint8Array, start: number, end: number, out
  * answer TTL in seconds, or -1 when the response is not a NOERROR answer with an address.
  */
 export function readAddresses(b: Uint8Array, start: number, end: number, out: string[]): number {
-  const values: AddressValues = { v4: [], v6: [] };
+  const values = new AddressValues();
   const ttl = readAddressValues(b, start, end, values);
-  for (const v of values.v4) out.push(formatIPv4Value(v));
-  out.push(...values.v6);
+  for (let i = 0; i < values.v4Count; i++) out.push(formatIPv4Value(values.v4[i]!));
+  for (let i = 0; i < values.v6Count; i++) out.push(values.v6[i]!);
   return ttl;
 }
 

@@ -18,13 +18,17 @@ export class SqliteAnswerStore {
   readonly #db: Database;
   readonly #upsert: Statement<[string, string, string, string | null, number]>;
   readonly #prune: Statement<[number]>;
-  readonly #live: Statement<[number], AnswerRow>;
+  readonly #first: Statement<[number, number], AnswerRow>;
+  readonly #next: Statement<[number, number, string, string, number], AnswerRow>;
 
   constructor(db: Database) {
     this.#db = db;
     this.#upsert = db.prepare('INSERT OR REPLACE INTO answers (client, address, name, service, expires) VALUES (?, ?, ?, ?, ?)');
     this.#prune = db.prepare('DELETE FROM answers WHERE expires <= ?');
-    this.#live = db.prepare<[number], AnswerRow>('SELECT client, address, name, service, expires FROM answers WHERE expires > ? ORDER BY expires');
+    const columns = 'SELECT client, address, name, service, expires FROM answers';
+    const order = 'ORDER BY expires, client, address LIMIT ?';
+    this.#first = db.prepare<[number, number], AnswerRow>(`${columns} WHERE expires > ? ${order}`);
+    this.#next = db.prepare<[number, number, string, string, number], AnswerRow>(`${columns} WHERE expires > ? AND (expires, client, address) > (?, ?, ?) ${order}`);
   }
 
   /** Write `entries` in one transaction. */
@@ -35,14 +39,15 @@ export class SqliteAnswerStore {
     })();
   }
 
-  /** Each answer still live at `now`, soonest to expire first (so a full index keeps the longest). */
-  load(now: number, each: (entry: AnswerEntry) => void): number {
-    let n = 0;
-    for (const row of this.#live.iterate(now)) {
-      each(row);
-      n++;
-    }
-    return n;
+  /**
+   * Up to `limit` answers live at `now`, soonest to expire first (so a full index keeps the
+   * longest), after `after` (the last row of the previous page; null for the first). Pages let a
+   * large table load a slice at a time while DNS is answered.
+   */
+  loadPage(now: number, after: AnswerEntry | null, limit: number): AnswerEntry[] {
+    return after === null
+      ? this.#first.all(now, limit)
+      : this.#next.all(now, after.expires, after.client, after.address, limit);
   }
 
   /** Delete the rows expired at `now`; returns how many. */

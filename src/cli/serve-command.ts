@@ -65,10 +65,10 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   for (const w of loaded.warnings) logger.warn(w);
 
   const store = openStore({ dir: settings.storage.path, retentionDays: settings.storage.retentionDays, logger });
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'rambu_' });
   // The answer index: what each client was given, fed by every DNS thread, saved to the store.
   const answers = new AnswerIndex({ graceMs: settings.answers.graceSeconds * 1000, maxPerClient: settings.answers.maxPerClient, maxEntries: settings.answers.maxEntries });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'rambu_' });
   const answerKeeper = createAnswerKeeper({ index: answers, db: store.db, logger, registry });
   const queryLogGauge = new Gauge({
     name: 'rambu_query_log_rows', help: 'Query-log rows by state: buffered (not yet written), written, dropped (buffer full), failed (write errors)',

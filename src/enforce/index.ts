@@ -1,0 +1,13 @@
+/**
+ * Firewall enforcement: cut running connections at the allow->block boundary and hold them closed
+ * while the block lasts, from the addresses the answer index says each client was given. Back-ends
+ * behind {@link EnforceBackend}: nftables (table inet rambu) so far. Other folders import only here.
+ */
+export { blockPairs } from './block-plan.js';
+export type { ClientBlock } from './block-plan.js';
+export { ALWAYS_SPARED, NeverTouch, PRIVATE_RANGES } from './never-touch.js';
+export type { NeverTouchOptions } from './never-touch.js';
+export { conntrackDeleteArgs, NFT_LIST_ARGS, nftRuleset, nftTeardown, pairsFromNftJson, TABLE_FAMILY, TABLE_NAME } from './nft-ruleset.js';
+export type { BlockPair, NftPlan } from './nft-ruleset.js';
+export { createNftBackend } from './nft-backend.js';
+export type { CommandRunner, EnforceBackend } from './nft-backend.js';
