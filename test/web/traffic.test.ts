@@ -18,8 +18,8 @@ test('traffic totals, series and probe summaries for signed-in users only', asyn
     assert.equal((await t.app.inject({ method: 'GET', url: '/api/traffic?by=service' })).statusCode, 401);
     const { cookie } = await t.login('viewer');
     const get = async (url: string) => { const r = await t.app.inject({ method: 'GET', url, headers: { cookie } }); return { status: r.statusCode, body: r.json() as unknown }; };
-    assert.deepEqual((await get('/api/traffic?by=service')).body, { rows: [{ key: 'youtube', bytes: 10000, packets: 10, flows: 3 }, { key: 'other', bytes: 500, packets: 5, flows: 1 }] });
-    assert.deepEqual((await get(`/api/traffic?by=group&to=${encodeURIComponent(new Date(m + 3_600_000).toISOString())}`)).body, { rows: [{ key: 'bappeda', bytes: 9500, packets: 14, flows: 3 }] });
+    assert.deepEqual((await get('/api/traffic?by=service')).body, { rows: [{ key: 'youtube', bytes: 10000, packets: 10, flows: 3 }, { key: 'other', bytes: 500, packets: 5, flows: 1 }], streamingBytes: 10000 });
+    assert.deepEqual((await get(`/api/traffic?by=group&to=${encodeURIComponent(new Date(m + 3_600_000).toISOString())}`)).body, { rows: [{ key: 'bappeda', bytes: 9500, packets: 14, flows: 3 }], streamingBytes: 9000 });
     assert.deepEqual((await get('/api/traffic/series?by=service&bucket=hour')).body, { points: [
       { time: new Date(m).toISOString(), key: 'youtube', bytes: 9000 },
       { time: new Date(m).toISOString(), key: 'other', bytes: 500 },

@@ -15,7 +15,7 @@ import { describeStatus, serviceLabel } from '../status-words.js';
 import { formatDateTime, formatNumber, formatShort, toMs } from '../time-format.js';
 import { useLoad } from '../use-load.js';
 
-interface Data { status: Status; overview: OverviewResponse }
+interface Data { status: Status; overview: OverviewResponse; traffic: { total: number; streaming: number } | null }
 
 const NO_GROUP = '\u0000';
 
@@ -26,13 +26,16 @@ export function OverviewPage() {
       api.get<Status>('/api/status', { signal }),
       api.get<OverviewResponse>('/api/overview', { signal }),
     ]);
-    return { status, overview };
+    // Today's bandwidth, when a flow collector feeds it (the route is absent elsewhere).
+    const flows = await api.get<{ rows: { bytes: number }[]; streamingBytes: number }>('/api/traffic', { signal, query: { by: 'service', from: overview.day.from } }).catch(() => null);
+    const total = flows?.rows.reduce((n, r) => n + r.bytes, 0) ?? 0;
+    return { status, overview, traffic: flows === null || total === 0 ? null : { total, streaming: flows.streamingBytes } };
   }, [], 60_000);
 
   if (loaded.data === null) {
     return loaded.error !== null ? <ErrorNote error={loaded.error} onRetry={loaded.reload} /> : <Loading />;
   }
-  const { status, overview } = loaded.data;
+  const { status, overview, traffic } = loaded.data;
   const words = describeStatus(status, lang);
   const now = Number.isFinite(toMs(status.now)) ? toMs(status.now) : Date.now();
   const byService: Count[] = overview.blockedByService.map((x) => ({ key: x.service ?? NO_GROUP, count: x.count }));
@@ -82,6 +85,12 @@ export function OverviewPage() {
           <span class="stat-label">{t('overview.wouldBlockToday')}</span>
           <span class="stat-value stat-monitor" data-testid="stat-would-block">{formatNumber(overview.totals.wouldBlock ?? 0, lang)}</span>
         </div>
+        {traffic !== null && (
+          <div class="stat card">
+            <span class="stat-label">{t('overview.streamingShare')}</span>
+            <span class="stat-value" data-testid="stat-streaming-share">{`${((traffic.streaming / traffic.total) * 100).toFixed(1)}%`}</span>
+          </div>
+        )}
       </div>
 
       {status.days !== undefined && status.days.length > 0 && (

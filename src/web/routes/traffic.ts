@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FlowStore, ProbeStore } from '../../store/index.js';
 import { ApiError } from '../api-error.js';
 import { ERROR_RESPONSES, IsoString, Nullable, iso } from '../schemas.js';
+import { STREAMING_SERVICES } from '../streaming.js';
 import type { WebContext } from '../web-context.js';
 
 const Range = {
@@ -21,7 +22,11 @@ const SeriesQuery = Type.Object({
 }, { additionalProperties: false });
 const RangeQuery = Type.Object(Range, { additionalProperties: false });
 
-const TrafficRows = Type.Object({ rows: Type.Array(Type.Object({ key: Type.String(), bytes: Type.Number(), packets: Type.Number(), flows: Type.Number() })) });
+const TrafficRows = Type.Object({
+  rows: Type.Array(Type.Object({ key: Type.String(), bytes: Type.Number(), packets: Type.Number(), flows: Type.Number() })),
+  /** Bytes of the built-in streaming services in the range, for the overview's streaming share. */
+  streamingBytes: Type.Number(),
+});
 const SeriesBody = Type.Object({ points: Type.Array(Type.Object({ time: IsoString, key: Type.String(), bytes: Type.Number() })) });
 const ProbeRows = Type.Object({
   rows: Type.Array(Type.Object({
@@ -52,7 +57,12 @@ export async function trafficRoutes(app: FastifyInstance, ctx: WebContext, store
   app.get<{ Querystring: Static<typeof TrafficQuery> }>('/api/traffic', {
     schema: { querystring: TrafficQuery, response: { 200: TrafficRows, ...ERROR_RESPONSES } },
     onRequest: ctx.auth.require('viewer'),
-  }, async (request) => ({ rows: await stores.flows.traffic(request.query.by, range(request.query)) }));
+  }, async (request) => {
+    const r = range(request.query);
+    const rows = await stores.flows.traffic(request.query.by, r);
+    const services = request.query.by === 'service' ? rows : await stores.flows.traffic('service', r);
+    return { rows, streamingBytes: services.filter((x) => STREAMING_SERVICES.has(x.key)).reduce((n, x) => n + x.bytes, 0) };
+  });
 
   app.get<{ Querystring: Static<typeof SeriesQuery> }>('/api/traffic/series', {
     schema: { querystring: SeriesQuery, response: { 200: SeriesBody, ...ERROR_RESPONSES } },
