@@ -73,8 +73,8 @@ function counts<T>(items: readonly T[], key: (item: T) => string | null): Map<st
   return out;
 }
 
-/** The overview's aggregates of today equal what the rows of today add up to. */
-export async function overviewMatches(url: string, session: Session, rows: readonly Row[]): Promise<void> {
+/** The overview's aggregates of today equal what the rows of today add up to; `groupOf` gives a client's group. */
+export async function overviewMatches(url: string, session: Session, rows: readonly Row[], groupOf: (client: string) => string | null): Promise<void> {
   const o = await getJson(`${url}api/overview`, session);
   const from = Date.parse((o['day'] as { from: string }).from);
   const today = rows.filter((r) => r.time >= from);
@@ -82,6 +82,8 @@ export async function overviewMatches(url: string, session: Session, rows: reado
   assert.deepEqual(o['totals'], { queries: today.length, blocked: blocked.length });
   const byService = new Map((o['blockedByService'] as { service: string | null; count: number }[]).filter((s) => s.service !== null && s.service !== '').map((s) => [s.service as string, s.count]));
   assert.deepEqual(byService, counts(blocked, (r) => r.service));
+  const byGroup = new Map((o['blockedByGroup'] as { group: string | null; count: number }[]).map((g) => [g.group ?? '(none)', g.count]));
+  assert.deepEqual(byGroup, counts(blocked, (r) => groupOf(r.client) ?? '(none)'));
   const top = o['topBlockedClients'] as { client: string; count: number }[];
   const perClient = counts(blocked, (r) => r.client);
   for (const t of top) assert.equal(t.count, perClient.get(t.client), `blocked for ${t.client}`);

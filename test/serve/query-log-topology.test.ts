@@ -202,7 +202,7 @@ async function topology(workers: number): Promise<void> {
       assert.deepEqual({ action: row.action, service: row.service, rule: row.rule, exemption: row.exemption }, explained, `${row.client} ${row.name}`);
     }));
 
-    await overviewMatches(p.url, session, fromCli);
+    await overviewMatches(p.url, session, fromCli, (client) => ({ '127.0.0.2': 'kantor-a', '127.0.0.3': 'kantor-a', '127.0.0.4': 'kantor-b', '127.0.0.5': 'kantor-b' })[client] ?? null);
     p.signal('SIGTERM');
     assert.equal(await p.exited, 0);
   } finally {
