@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { collectErrors, launchBrowser, screenshot } from './kit/browser.js';
 import { dig } from '../dns/dns-test-kit.js';
 import { ROOT, startProduct } from './kit/product.js';
+import { writtenAtLeast } from '../serve/query-log-reads.js';
 
 const run = promisify(execFile);
 const PASSWORD = 'sandi-uji-log-kueri';
@@ -33,7 +34,7 @@ test('the console shows each logged query with its own type, service and rule', 
       assert.equal((await dig(product.dnsPort, [name, type])).status, 'NXDOMAIN');
       await new Promise((r) => setTimeout(r, 400));
     }
-    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(await writtenAtLeast(product.url, 5), 5, 'every query is written');
     const { stdout } = await run(process.execPath, [join(ROOT, 'bin', 'rambu.js'), 'log', '--config', product.config, '--action', 'block', '--json']);
     const rows = stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; type: string; service: string; rule: string; rcode: string });
     assert.deepEqual(rows.map((r) => [r.name, r.type, r.service, r.rule, r.rcode]), asked.map(([name, type]) => [name, type, 'doh-bypass', 'blokir-doh', 'NXDOMAIN']));

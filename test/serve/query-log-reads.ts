@@ -64,6 +64,34 @@ export function readMetric(text: string, state: string): number {
   return Number(m[1]);
 }
 
+/**
+ * Waits until /metrics counts at least `rows` written query-log rows (the writer runs at idle
+ * priority: on a busy machine it may be seconds behind); returns the count.
+ */
+export async function writtenAtLeast(url: string, rows: number, timeoutMs = 30_000): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const written = readMetric(await (await fetch(`${url}metrics`)).text(), 'written');
+    if (written >= rows || Date.now() > end) return written;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * /metrics once nothing waits for the query-log writer any more (`buffered` 0; the DNS threads'
+ * own batches leave within 100 ms, so wait that long after the traffic first).
+ */
+export async function settledMetrics(url: string, timeoutMs = 30_000): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  let text = await (await fetch(`${url}metrics`)).text();
+  while (readMetric(text, 'buffered') > 0 && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    text = await (await fetch(`${url}metrics`)).text();
+  }
+  assert.equal(readMetric(text, 'buffered'), 0, 'the query-log writer caught up');
+  return text;
+}
+
 function counts<T>(items: readonly T[], key: (item: T) => string | null): Map<string, number> {
   const out = new Map<string, number>();
   for (const item of items) {
