@@ -162,12 +162,18 @@ async function topology(workers: number): Promise<void> {
 
     const answered = sent.filter((x) => x.rcode !== null);
     assert.ok(answered.length > 4_000, `answered ${answered.length} of ${sent.length}`);
-    assert.equal(fromCli.length, answered.length - dropped - failed, `rows ${fromCli.length}, answered ${answered.length}, dropped ${dropped}, failed ${failed}`);
+    // A reply that reaches a client after it gave up (3 s, on a machine this busy) is logged but not
+    // counted as answered: such queries may have rows, with fields checked below all the same.
+    const unanswered = sent.length - answered.length;
+    assert.ok(unanswered <= sent.length / 100, `${unanswered} of ${sent.length} queries unanswered`);
+    const counted = `rows ${fromCli.length}, answered ${answered.length}, unanswered ${unanswered}, dropped ${dropped}, failed ${failed}`;
+    assert.ok(fromCli.length >= answered.length - dropped - failed && fromCli.length <= sent.length - dropped - failed, counted);
+    if (unanswered === 0) assert.equal(fromCli.length, answered.length - dropped - failed, counted);
     assert.deepEqual(fromApi, fromCli, 'the API and the CLI read the same rows');
 
-    const byKey = new Map(answered.map((x) => [`${x.client} ${x.name} ${x.transport}`, x]));
+    const byKey = new Map(sent.map((x) => [`${x.client} ${x.name} ${x.transport}`, x]));
     const byName = new Map<string, Sent[]>();
-    for (const x of answered) byName.set(x.name, [...(byName.get(x.name) ?? []), x]);
+    for (const x of sent) byName.set(x.name, [...(byName.get(x.name) ?? []), x]);
     const policyA = loadConfigFile(configA).policy;
     const policyB = loadConfigFile(configB).policy;
     const types = new Set<string>();
@@ -176,7 +182,7 @@ async function topology(workers: number): Promise<void> {
       assert.equal(asked.length, 1, `row for a name asked once: ${row.name}`);
       const q = asked[0]!;
       assert.ok(byKey.has(`${row.client} ${row.name} ${q.transport}`), `row ${row.client} ${row.name} matches its client`);
-      assert.deepEqual({ type: row.type, rcode: row.rcode }, { type: q.type, rcode: q.rcode }, `${row.client} ${row.name}: what the client received`);
+      assert.deepEqual({ type: row.type, rcode: q.rcode === null ? null : row.rcode }, { type: q.type, rcode: q.rcode }, `${row.client} ${row.name}: what the client received`);
       assert.ok(row.time >= q.sentAt - 5 && row.time <= (q.answeredAt ?? Infinity) + 5, `${row.name}: logged between asking and answer`);
       const want = row.time < reloadAt ? [decisionOf(policyA, row)] : row.time >= appliedAt ? [decisionOf(policyB, row)] : [decisionOf(policyA, row), decisionOf(policyB, row)];
       const got = { action: row.action, service: row.service, rule: row.rule, exemption: row.exemption };
