@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { RR_TYPE } from '../../src/dns/index.js';
 import { ROOT, startProduct } from '../e2e/kit/product.js';
-import { logRows, readMetric } from './query-log-reads.js';
+import { logRows, readMetric, writtenAtLeast } from './query-log-reads.js';
 import { udpClient } from './query-traffic.js';
 
 const run = promisify(execFile);
@@ -27,6 +27,7 @@ test('kill -9 keeps every row the writer acknowledged; the log opens and serve s
     const ask = (prefix: string, n: number): ReturnType<typeof client.ask> =>
       client.ask(Array.from({ length: n }, (_, i) => ({ name: `${prefix}${i}.${i % 3 === 0 ? 'dns.google' : 'example.org'}`, type: i % 2 === 0 ? RR_TYPE.A : RR_TYPE.AAAA })));
     const first = await ask('a', 1_500);
+    assert.ok(await writtenAtLeast(product.url, first.length) >= first.length, 'the first burst is acknowledged');
     // Traffic goes on while the process is killed: some rows are acknowledged, some in memory.
     const more = ask('b', 3_000);
     await new Promise((r) => setTimeout(r, 700));

@@ -64,6 +64,34 @@ export function readMetric(text: string, state: string): number {
   return Number(m[1]);
 }
 
+/**
+ * Waits until /metrics counts at least `rows` written query-log rows (the writer runs at idle
+ * priority: on a busy machine it may be seconds behind); returns the count.
+ */
+export async function writtenAtLeast(url: string, rows: number, timeoutMs = 30_000): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const written = readMetric(await (await fetch(`${url}metrics`)).text(), 'written');
+    if (written >= rows || Date.now() > end) return written;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * /metrics once nothing waits for the query-log writer any more (`buffered` 0; the DNS threads'
+ * own batches leave within 100 ms, so wait that long after the traffic first).
+ */
+export async function settledMetrics(url: string, timeoutMs = 30_000): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  let text = await (await fetch(`${url}metrics`)).text();
+  while (readMetric(text, 'buffered') > 0 && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    text = await (await fetch(`${url}metrics`)).text();
+  }
+  assert.equal(readMetric(text, 'buffered'), 0, 'the query-log writer caught up');
+  return text;
+}
+
 function counts<T>(items: readonly T[], key: (item: T) => string | null): Map<string, number> {
   const out = new Map<string, number>();
   for (const item of items) {
@@ -73,8 +101,8 @@ function counts<T>(items: readonly T[], key: (item: T) => string | null): Map<st
   return out;
 }
 
-/** The overview's aggregates of today equal what the rows of today add up to. */
-export async function overviewMatches(url: string, session: Session, rows: readonly Row[]): Promise<void> {
+/** The overview's aggregates of today equal what the rows of today add up to; `groupOf` gives a client's group. */
+export async function overviewMatches(url: string, session: Session, rows: readonly Row[], groupOf: (client: string) => string | null): Promise<void> {
   const o = await getJson(`${url}api/overview`, session);
   const from = Date.parse((o['day'] as { from: string }).from);
   const today = rows.filter((r) => r.time >= from);
@@ -85,6 +113,8 @@ export async function overviewMatches(url: string, session: Session, rows: reado
   assert.deepEqual(wouldByService, counts(wouldBlock, (r) => r.service));
   const byService = new Map((o['blockedByService'] as { service: string | null; count: number }[]).filter((s) => s.service !== null && s.service !== '').map((s) => [s.service as string, s.count]));
   assert.deepEqual(byService, counts(blocked, (r) => r.service));
+  const byGroup = new Map((o['blockedByGroup'] as { group: string | null; count: number }[]).map((g) => [g.group ?? '(none)', g.count]));
+  assert.deepEqual(byGroup, counts(blocked, (r) => groupOf(r.client) ?? '(none)'));
   const top = o['topBlockedClients'] as { client: string; count: number }[];
   const perClient = counts(blocked, (r) => r.client);
   for (const t of top) assert.equal(t.count, perClient.get(t.client), `blocked for ${t.client}`);

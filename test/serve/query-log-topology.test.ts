@@ -21,7 +21,7 @@ import { RR_TYPE } from '../../src/dns/index.js';
 import type { Policy } from '../../src/policy/index.js';
 import { ROOT, startProduct, type Product } from '../e2e/kit/product.js';
 import { digAsk, tcpAsk, udpClient, type Question, type Sent } from './query-traffic.js';
-import { apiRows, logRows, login, overviewMatches, readMetric, type Row } from './query-log-reads.js';
+import { apiRows, logRows, login, overviewMatches, readMetric, settledMetrics, type Row } from './query-log-reads.js';
 
 const run = promisify(execFile);
 const PASSWORD = 'topology-test-password';
@@ -122,8 +122,9 @@ async function topology(workers: number): Promise<void> {
 
     // The writer thread ends as a crash would, with nothing owed to it (the last flush is 250 ms
     // behind); what DNS answers while it restarts is counted as failed, and a new one takes over.
+    // (The writer runs at idle priority: on a busy machine it may take seconds to catch up.)
     await new Promise((r) => setTimeout(r, 600));
-    const before = readMetric(await (await fetch(`${p.url}metrics`)).text(), 'failed');
+    const before = readMetric(await settledMetrics(p.url), 'failed');
     p.signal('SIGUSR2');
     const killedAt = Date.now();
     for (let waited = 0; !/query log writer stopped/.test(p.output()) && waited < 5_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
@@ -148,9 +149,9 @@ async function topology(workers: number): Promise<void> {
     await probe.close();
     const appliedAt = Date.now();
     sent.push(...await traffic(p.dnsPort, 'c', 330, 4));
-    await new Promise((r) => setTimeout(r, 800));
+    await new Promise((r) => setTimeout(r, 600));
 
-    const metrics = await (await fetch(`${p.url}metrics`)).text();
+    const metrics = await settledMetrics(p.url);
     const dropped = readMetric(metrics, 'dropped');
     const failed = readMetric(metrics, 'failed');
     assert.ok(failed > before, `rows failed while the writer restarted: ${failed}`);
@@ -161,12 +162,18 @@ async function topology(workers: number): Promise<void> {
 
     const answered = sent.filter((x) => x.rcode !== null);
     assert.ok(answered.length > 4_000, `answered ${answered.length} of ${sent.length}`);
-    assert.equal(fromCli.length, answered.length - dropped - failed, `rows ${fromCli.length}, answered ${answered.length}, dropped ${dropped}, failed ${failed}`);
+    // A reply that reaches a client after it gave up (3 s, on a machine this busy) is logged but not
+    // counted as answered: such queries may have rows, with fields checked below all the same.
+    const unanswered = sent.length - answered.length;
+    assert.ok(unanswered <= sent.length / 100, `${unanswered} of ${sent.length} queries unanswered`);
+    const counted = `rows ${fromCli.length}, answered ${answered.length}, unanswered ${unanswered}, dropped ${dropped}, failed ${failed}`;
+    assert.ok(fromCli.length >= answered.length - dropped - failed && fromCli.length <= sent.length - dropped - failed, counted);
+    if (unanswered === 0) assert.equal(fromCli.length, answered.length - dropped - failed, counted);
     assert.deepEqual(fromApi, fromCli, 'the API and the CLI read the same rows');
 
-    const byKey = new Map(answered.map((x) => [`${x.client} ${x.name} ${x.transport}`, x]));
+    const byKey = new Map(sent.map((x) => [`${x.client} ${x.name} ${x.transport}`, x]));
     const byName = new Map<string, Sent[]>();
-    for (const x of answered) byName.set(x.name, [...(byName.get(x.name) ?? []), x]);
+    for (const x of sent) byName.set(x.name, [...(byName.get(x.name) ?? []), x]);
     const policyA = loadConfigFile(configA).policy;
     const policyB = loadConfigFile(configB).policy;
     const types = new Set<string>();
@@ -175,7 +182,7 @@ async function topology(workers: number): Promise<void> {
       assert.equal(asked.length, 1, `row for a name asked once: ${row.name}`);
       const q = asked[0]!;
       assert.ok(byKey.has(`${row.client} ${row.name} ${q.transport}`), `row ${row.client} ${row.name} matches its client`);
-      assert.deepEqual({ type: row.type, rcode: row.rcode }, { type: q.type, rcode: q.rcode }, `${row.client} ${row.name}: what the client received`);
+      assert.deepEqual({ type: row.type, rcode: q.rcode === null ? null : row.rcode }, { type: q.type, rcode: q.rcode }, `${row.client} ${row.name}: what the client received`);
       assert.ok(row.time >= q.sentAt - 5 && row.time <= (q.answeredAt ?? Infinity) + 5, `${row.name}: logged between asking and answer`);
       const want = row.time < reloadAt ? [decisionOf(policyA, row)] : row.time >= appliedAt ? [decisionOf(policyB, row)] : [decisionOf(policyA, row), decisionOf(policyB, row)];
       const got = { action: row.action, service: row.service, rule: row.rule, exemption: row.exemption };
@@ -202,7 +209,7 @@ async function topology(workers: number): Promise<void> {
       assert.deepEqual({ action: row.action, service: row.service, rule: row.rule, exemption: row.exemption }, explained, `${row.client} ${row.name}`);
     }));
 
-    await overviewMatches(p.url, session, fromCli);
+    await overviewMatches(p.url, session, fromCli, (client) => ({ '127.0.0.2': 'kantor-a', '127.0.0.3': 'kantor-a', '127.0.0.4': 'kantor-b', '127.0.0.5': 'kantor-b' })[client] ?? null);
     p.signal('SIGTERM');
     assert.equal(await p.exited, 0);
   } finally {
