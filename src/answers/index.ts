@@ -13,3 +13,4 @@ export type { ReadAnswer } from './read-answers.js';
 export { createAnswerKeeper } from './answer-keeper.js';
 export type { AnswerKeeper, AnswerKeeperOptions } from './answer-keeper.js';
 export { SqliteAnswerStore } from './sqlite-answer-store.js';
+export { ipv4Value } from './address-table.js';

@@ -5,7 +5,7 @@
  * group is its most specific group (longest prefix; on a tie the first in the file), so that a
  * department shows instead of the catch-all.
  */
-import type { AnswerLookup } from '../answers/index.js';
+import { type AnswerLookup, ipv4Value } from '../answers/index.js';
 import { CidrSet, cidrContains, parseCidr, parseIp, type Cidr, type GroupInfo } from '../policy/index.js';
 import type { FlowRecord } from './flow-record.js';
 
@@ -105,30 +105,6 @@ export class Attributor {
     for (let i = 0; i < this.#local4.length; i += 2) if (((v4 & this.#local4[i + 1]!) >>> 0) === this.#local4[i]) return true;
     return false;
   }
-}
-
-/** The 32-bit value of a dotted quad, or -1 for anything else (IPv6, text). */
-function ipv4Value(text: string): number {
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || ++dots > 3) return -1;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      part = part * 10 + (c - 48);
-      if (part > 255) return -1;
-      digits++;
-    } else {
-      return -1;
-    }
-  }
-  return dots === 3 && digits > 0 ? value * 256 + part : -1;
 }
 
 /** `a.b.c.0/24` of an IPv4 address, `x:y:z::/48` of an IPv6 one. */
