@@ -18,12 +18,13 @@ import { ConfigError, formatIssue } from '../errors.js';
 import { DEFAULT_CONFIG_YAML, type LoadedConfig, loadConfigFile, parseConfigText } from '../config/index.js';
 import { createDnsServer, createDnsStats, forEachQueryLogEntry, registerDnsMetrics, snapshotDnsStats, sumDnsStatsInto } from '../dns/index.js';
 import type { ExemptionInput, Policy } from '../policy/index.js';
-import { openGatewayStore } from '../store/index.js';
+import { openGatewayStore, StoreError } from '../store/index.js';
 import { buildApp, ensureAdmin, LOG_REDACT_PATHS, type PolicyEditor, toPolicyExemptions } from '../web/index.js';
 import { type CliIo, EXIT, write } from './cli-io.js';
 import { collectGarbage, releaseFreeMemory, RELEASE_INTERVAL_MS, tuneAllocator } from './collect-garbage.js';
 import { createDnsThreads, type DnsThreads } from './dns-threads.js';
 import { openSharedPolicy } from './shared-policy.js';
+import { openSharedSnapshot, SNAPSHOT_FILE } from './shared-snapshot.js';
 
 const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 const DEFAULT_CONFIG_PATH = 'data/rambu.yaml';
@@ -69,9 +70,13 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   for (const w of loaded.warnings) logger.warn(w);
 
   // storage.backend postgres: users, sessions, exemptions and audit shared with the other gateways.
-  const store = await openGatewayStore(settings.storage, { logger, version: rambuVersion(), address: `${settings.web.listen.host}:${settings.web.listen.port}` });
+  // Started while PostgreSQL is down: run from the local snapshot of the shared state, connect later.
+  // Without one (a first start, where an unreachable server is more likely a wrong URL), fail instead.
+  const startOffline = existsSync(join(settings.storage.path, SNAPSHOT_FILE));
+  const store = await openGatewayStore(settings.storage, { logger, version: rambuVersion(), address: `${settings.web.listen.host}:${settings.web.listen.port}`, startOffline });
+  const snapshot = store.shared === null ? null : openSharedSnapshot(settings.storage.path, store.exemptions, logger);
   // Shared store: the policy keys come from its document, the file keeps the local ones.
-  const sharedPolicy = store.shared === null ? null : await openSharedPolicy(store.shared, loaded, logger);
+  const sharedPolicy = store.shared === null || snapshot === null ? null : await openSharedPolicy(store.shared, loaded, logger, snapshot);
   if (sharedPolicy !== null) {
     try {
       loaded = sharedPolicy.compose(loaded);
@@ -103,7 +108,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   let exemptions: ExemptionInput[] = [];
   let exemptionsJson = '[]';
   const refreshExemptions = async (): Promise<void> => {
-    const list = toPolicyExemptions(await store.exemptions.effective(Date.now()));
+    const list = toPolicyExemptions(await (snapshot ?? store.exemptions).effective(Date.now()));
     current = base.withConsoleExemptions(list);
     exemptions = list;
     const json = JSON.stringify(list);
@@ -247,7 +252,10 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
 
   let app: ReturnType<typeof buildApp> | null = null;
   if (settings.web.enabled) {
-    const admin = await ensureAdmin(store, logger);
+    const admin = await ensureAdmin(store, logger).catch((err: unknown) => {
+      if (!(err instanceof StoreError && err.code === 'STORE_UNAVAILABLE')) throw err;
+      return null; // started offline: the first admin is made by a gateway that starts while the store is reachable
+    });
     app = buildApp({
       store, getPolicy: () => current, onExemptionsChanged: () => { refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed')); },
       policyEditor, metrics: registry, ...(existsSync(join(UI_DIR, 'index.html')) ? { staticDir: UI_DIR } : {}),
