@@ -23,6 +23,7 @@ import { buildApp, ensureAdmin, LOG_REDACT_PATHS, type PolicyEditor, toPolicyExe
 import { type CliIo, EXIT, write } from './cli-io.js';
 import { collectGarbage, releaseFreeMemory, RELEASE_INTERVAL_MS, tuneAllocator } from './collect-garbage.js';
 import { createDnsThreads, type DnsThreads } from './dns-threads.js';
+import { registerSharedMetrics } from './shared-metrics.js';
 import { openSharedPolicy } from './shared-policy.js';
 import { openSharedSnapshot, SNAPSHOT_FILE } from './shared-snapshot.js';
 
@@ -87,6 +88,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   }
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rambu_' });
+  if (store.shared !== null) registerSharedMetrics(store.shared, registry, logger);
   const queryLogGauge = new Gauge({
     name: 'rambu_query_log_rows', help: 'Query-log rows by state: buffered (not yet written), written, dropped (buffer full), failed (write errors)',
     labelNames: ['state'], registers: [registry],

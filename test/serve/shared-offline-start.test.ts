@@ -95,6 +95,7 @@ test('a gateway restarted while PostgreSQL is down answers with its snapshot, th
   assert.deepEqual(await digShort(a.dnsPort, 'vimeo.com'), [], 'the snapshot\'s shared policy is in force');
   const refused = await logIn(a.url);
   assert.deepEqual([refused.status, refused.code], [503, 'STORE_UNAVAILABLE']);
+  assert.match(await (await fetch(new URL('metrics', a.url))).text(), /^rambu_shared_store_up 0$/m);
   // A gateway that never reached the database has no snapshot: it refuses to start, naming the problem.
   await assert.rejects(startProduct({ adminPassword: ADMIN_PASSWORD, policy: POLICY, addAdmin: false, storage: { backend: 'postgres', url: pg.url('snapshot'), gatewayName: 'gw-new' } }),
     /exited with 2[\s\S]*RAMBU_STORAGE_FAILED|exited with 2[\s\S]*cannot open the shared store/);

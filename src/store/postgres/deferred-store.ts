@@ -62,6 +62,7 @@ export function deferredPostgresStore(options: PostgresStoreOptions & { retryMs?
       const off = real?.onChange(listener);
       return () => { listeners.delete(listener); off?.(); };
     },
+    connected: () => real?.connected() ?? false,
     async close() {
       closed = true;
       if (timer !== null) clearTimeout(timer);

@@ -48,6 +48,8 @@ export interface PostgresStore {
   readonly where: string;
   /** Changes made anywhere (this gateway included); a no-op feed when not `live`. */
   onChange(listener: (change: SharedChange) => void): () => void;
+  /** Whether the change feed is connected now: the store is reachable and this gateway hears changes. */
+  connected(): boolean;
   close(): Promise<void>;
 }
 
@@ -143,6 +145,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     policy: new PgPolicyDocument(db, now, options.gatewayName),
     where,
     onChange: (listener) => feed?.subscribe(listener) ?? (() => undefined),
+    connected: () => feed?.connected() ?? false,
     async close() {
       if (closed) return;
       closed = true;
