@@ -6,7 +6,9 @@
  * /metrics. The file is the single source
  * of truth for the policy: SIGHUP, a change on disk and a save in the console all go through the
  * same validate-then-swap reload, so a broken file never replaces a working policy. Console
- * exemptions live in the database and are layered on top.
+ * exemptions live in the database and are layered on top. With `storage.backend: postgres` the
+ * policy keys come from the shared store's document instead (shared-policy.ts) and changes made on
+ * other gateways arrive through the store's change feed.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import type { AddressInfo } from 'node:net';
