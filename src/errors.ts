@@ -1,6 +1,6 @@
 /**
  * The error catalogue. Every error rambu raises on purpose is a {@link RambuError} with a stable
- * `code`, except the store's own three, which are a StoreError (src/store/store-error.ts); tests and
+ * `code`, except the store's own, which are a StoreError (src/store/store-error.ts); tests and
  * callers branch on the code, never on the message text. docs/errors.md lists them all.
  */
 export const ERROR_CODES = {
