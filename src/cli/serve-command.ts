@@ -6,7 +6,9 @@
  * /metrics. The file is the single source
  * of truth for the policy: SIGHUP, a change on disk and a save in the console all go through the
  * same validate-then-swap reload, so a broken file never replaces a working policy. Console
- * exemptions live in the database and are layered on top.
+ * exemptions live in the database and are layered on top. With `storage.backend: postgres` the
+ * policy keys come from the shared store's document instead (shared-policy.ts) and changes made on
+ * other gateways arrive through the store's change feed.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -19,12 +21,14 @@ import { ConfigError, formatIssue } from '../errors.js';
 import { DEFAULT_CONFIG_YAML, FILE_LIMITS, type LoadedConfig, loadConfigFileAsync, readNamedFile } from '../config/index.js';
 import { createDnsServer, createDnsStats, registerDnsMetrics, snapshotDnsStats, sumDnsStatsInto } from '../dns/index.js';
 import type { ExemptionInput, Policy } from '../policy/index.js';
-import { openGatewayStore } from '../store/index.js';
+import { openGatewayStore, StoreError } from '../store/index.js';
 import { buildApp, createPolicyFileEditor, ensureAdmin, LOG_REDACT_PATHS, type PolicyEditor, toPolicyExemptions } from '../web/index.js';
 import { type CliIo, EXIT, write } from './cli-io.js';
 import { collectGarbage, releaseFreeMemory, RELEASE_INTERVAL_MS, tuneAllocator } from './collect-garbage.js';
 import { createDnsThreads, type DnsThreads } from './dns-threads.js';
+import { registerSharedMetrics } from './shared-metrics.js';
 import { openSharedPolicy } from './shared-policy.js';
+import { openSharedSnapshot, SNAPSHOT_FILE } from './shared-snapshot.js';
 import { TEST_CLOCK_ENV, testClock } from './test-clock.js';
 import { startFlowService } from './flow-service.js';
 import { startProbeService } from './probe-service.js';
@@ -84,9 +88,13 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
 
   // storage.backend postgres: users, sessions, exemptions and audit shared with the other gateways.
   // A large query log's schema upgrade runs after DNS starts, on the writer thread.
-  const store = await openGatewayStore(settings.storage, { logger, logMigration: 'background', version: rambuVersion(), address: `${settings.web.listen.host}:${settings.web.listen.port}` });
+  // Started while PostgreSQL is down: run from the local snapshot of the shared state, connect later.
+  // Without one (a first start, where an unreachable server is more likely a wrong URL), fail instead.
+  const startOffline = existsSync(join(settings.storage.path, SNAPSHOT_FILE));
+  const store = await openGatewayStore(settings.storage, { logger, logMigration: 'background', version: rambuVersion(), address: `${settings.web.listen.host}:${settings.web.listen.port}`, startOffline });
+  const snapshot = store.shared === null ? null : openSharedSnapshot(settings.storage.path, store.exemptions, logger);
   // Shared store: the policy keys come from its document, the file keeps the local ones.
-  const sharedPolicy = store.shared === null ? null : await openSharedPolicy(store.shared, loaded, logger);
+  const sharedPolicy = store.shared === null || snapshot === null ? null : await openSharedPolicy(store.shared, loaded, logger, snapshot);
   if (sharedPolicy !== null) {
     try {
       loaded = sharedPolicy.compose(loaded);
@@ -101,6 +109,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   if ((process.env['RAMBU_TEST_HOOKS'] ?? '').split(',').includes('writer-kill')) process.on('SIGUSR2', () => { void store.queryLog.killWriter(); });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rambu_' });
+  if (store.shared !== null) registerSharedMetrics(store.shared, registry, logger);
   // The answer index: what each client was given, fed by every DNS thread, saved to the store.
   const answers = new AnswerIndex({ graceMs: settings.answers.graceSeconds * 1000, maxPerClient: settings.answers.maxPerClient, maxEntries: settings.answers.maxEntries });
   const answerKeeper = createAnswerKeeper({ index: answers, db: store.local.db, logger, registry });
@@ -122,7 +131,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   let exemptions: ExemptionInput[] = [];
   let exemptionsJson = '[]';
   const refreshExemptions = async (): Promise<void> => {
-    const list = toPolicyExemptions(await store.exemptions.effective(Date.now()));
+    const list = toPolicyExemptions(await (snapshot ?? store.exemptions).effective(Date.now()));
     current = base.withConsoleExemptions(list);
     exemptions = list;
     const json = JSON.stringify(list);
@@ -272,7 +281,10 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
 
   let app: ReturnType<typeof buildApp> | null = null;
   if (settings.web.enabled) {
-    const admin = await ensureAdmin(store, logger);
+    const admin = await ensureAdmin(store, logger).catch((err: unknown) => {
+      if (!(err instanceof StoreError && err.code === 'STORE_UNAVAILABLE')) throw err;
+      return null; // started offline: the first admin is made by a gateway that starts while the store is reachable
+    });
     app = buildApp({
       store, getPolicy: () => current, onExemptionsChanged: () => { refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed')); },
       policyEditor, metrics: registry, answers, traffic: { flows: store.local.flows, probes: store.local.probes }, ...(existsSync(join(UI_DIR, 'index.html')) ? { staticDir: UI_DIR } : {}),

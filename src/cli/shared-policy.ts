@@ -7,7 +7,8 @@
 import type { Logger } from 'pino';
 import { composeShared, type LoadedConfig, sharedPart } from '../config/index.js';
 import { ConfigError } from '../errors.js';
-import type { PostgresStore } from '../store/index.js';
+import { StoreError, type PostgresStore } from '../store/index.js';
+import type { SharedSnapshot } from './shared-snapshot.js';
 
 /** One problem of a policy text, as the console's editor shows it. */
 export interface PolicyProblem { line?: number; column?: number; path: string; message: string }
@@ -30,24 +31,38 @@ export interface SharedPolicy {
   save(text: string, user: string, local: LoadedConfig): Promise<{ ok: true; next: LoadedConfig } | { ok: false; errors: PolicyProblem[] }>;
 }
 
-/** Read (or seed from `local`) the shared policy document. */
-export async function openSharedPolicy(shared: PostgresStore, local: LoadedConfig, logger: Logger): Promise<SharedPolicy> {
+/**
+ * Read (or seed from `local`) the shared policy document. While the store is unreachable, the
+ * snapshot's document stands in (or, with none, the file's own policy) until `refresh` reads it.
+ */
+export async function openSharedPolicy(shared: PostgresStore, local: LoadedConfig, logger: Logger, snapshot: SharedSnapshot): Promise<SharedPolicy> {
   const label = `shared policy (${shared.where})`;
-  let doc = await shared.policy.get();
-  if (doc === null) {
-    doc = await shared.policy.seed(sharedPart(local.text), 'rambu');
-    logger.info({ from: local.file, version: doc.version }, 'shared policy: seeded from this gateway\'s file');
+  const read = async (): Promise<string> => {
+    let doc = await shared.policy.get();
+    if (doc === null) {
+      doc = await shared.policy.seed(sharedPart(local.text), 'rambu');
+      logger.info({ from: local.file, version: doc.version }, 'shared policy: seeded from this gateway\'s file');
+    }
+    snapshot.setPolicyText(doc.text);
+    return doc.text;
+  };
+  let text: string | null;
+  try {
+    text = await read();
+  } catch (err) {
+    if (!(err instanceof StoreError && err.code === 'STORE_UNAVAILABLE')) throw err;
+    text = snapshot.policyText;
+    logger.warn({ snapshot: text !== null }, 'shared store unreachable: running the last known shared policy (or this file\'s)');
   }
-  let text = doc.text;
   return {
     label,
-    text: () => text,
-    compose: (loaded) => composeShared(loaded, text, label),
+    text: () => text ?? sharedPart(local.text),
+    compose: (loaded) => (text === null ? loaded : composeShared(loaded, text, label)),
     async refresh() {
-      const now = await shared.policy.get();
-      if (now === null || now.text === text) return false;
-      text = now.text;
-      logger.info({ version: now.version, by: now.updatedBy, gateway: now.gateway }, 'shared policy changed');
+      const now = await read();
+      if (now === text) return false;
+      text = now;
+      logger.info('shared policy changed');
       return true;
     },
     async save(next, user, loaded) {
@@ -60,6 +75,7 @@ export async function openSharedPolicy(shared: PostgresStore, local: LoadedConfi
       }
       await shared.policy.put(next, user);
       text = next;
+      snapshot.setPolicyText(next);
       return { ok: true, next: composed };
     },
   };

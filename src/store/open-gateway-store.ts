@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { openStore, type SqliteStore } from './open-store.js';
-import { openPostgresStore, type PostgresStore, type SharedChange } from './postgres/index.js';
+import { deferredPostgresStore, openFailedUnreachable, openPostgresStore, type PostgresStore, type PostgresStoreOptions, type SharedChange } from './postgres/index.js';
 import type { Store } from './types.js';
 
 /** The `storage` settings that choose and reach a back-end. */
@@ -39,6 +39,11 @@ export interface OpenGatewayStoreOptions {
   version?: string;
   /** When the local query log's schema upgrade runs: before returning, or after DNS starts. @default 'foreground' */
   logMigration?: 'foreground' | 'background';
+  /**
+   * When PostgreSQL cannot be reached at start, open anyway: the shared repositories fail with
+   * STORE_UNAVAILABLE until a background retry connects (serve); otherwise throw (the CLI). @default false
+   */
+  startOffline?: boolean;
 }
 
 /**
@@ -57,17 +62,23 @@ export async function openGatewayStore(storage: StorageChoice, options: OpenGate
     return { backend: 'sqlite', local, shared: null, queryLog: local.queryLog, users: local.users, sessions: local.sessions,
       exemptions: local.exemptions, audit: local.audit, onChange: () => () => undefined, close: () => local.close() };
   }
+  const sharedOptions: PostgresStoreOptions = {
+    url: storage.url, passwordFile: storage.passwordFile, gatewayName: storage.gatewayName, live: options.live ?? true,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.address === undefined ? {} : { address: options.address }),
+    ...(options.version === undefined ? {} : { version: options.version }),
+  };
   let shared: PostgresStore;
   try {
-    shared = await openPostgresStore({
-      url: storage.url, passwordFile: storage.passwordFile, gatewayName: storage.gatewayName, live: options.live ?? true,
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
-      ...(options.address === undefined ? {} : { address: options.address }),
-      ...(options.version === undefined ? {} : { version: options.version }),
-    });
+    shared = await openPostgresStore(sharedOptions);
   } catch (err) {
-    await local.close();
-    throw err;
+    if (options.startOffline === true && openFailedUnreachable(err)) {
+      options.logger?.warn({ err: (err as Error).message }, 'shared store unreachable at start: running from the local snapshot and retrying');
+      shared = deferredPostgresStore(sharedOptions, options.logger);
+    } else {
+      await local.close();
+      throw err;
+    }
   }
   return {
     backend: 'postgres', local, shared, queryLog: local.queryLog, users: shared.users, sessions: shared.sessions,

@@ -8,6 +8,8 @@ export const STORE_ERROR_CODES = {
   QUERY_LOG_BATCH: 'QUERY_LOG_BATCH',
   /** The shared (PostgreSQL) store cannot be reached; nothing was read or changed. */
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  /** A newer rambu upgraded the shared schema while this gateway runs: it refuses changes it may not understand. */
+  STORE_SCHEMA_NEWER: 'STORE_SCHEMA_NEWER',
 } as const;
 
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[keyof typeof STORE_ERROR_CODES];

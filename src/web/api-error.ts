@@ -23,6 +23,7 @@ export const API_ERRORS = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   STORE_UNAVAILABLE: 503,
+  STORE_SCHEMA_NEWER: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

@@ -153,9 +153,9 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     } else if (error instanceof StoreError && error.code === 'INVALID_CURSOR') {
       code = 'INVALID_CURSOR';
       status = 400;
-    } else if (error instanceof StoreError && error.code === 'STORE_UNAVAILABLE') {
+    } else if (error instanceof StoreError && (error.code === 'STORE_UNAVAILABLE' || error.code === 'STORE_SCHEMA_NEWER')) {
       // Fail static: DNS keeps the last policy it knew; the console refuses changes rather than lose them.
-      code = 'STORE_UNAVAILABLE';
+      code = error.code;
       status = 503;
       request.log.warn({ err: error.message }, 'shared store unreachable');
     } else if ('validation' in error && error.validation !== undefined) {

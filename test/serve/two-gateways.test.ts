@@ -151,6 +151,10 @@ test('two gateways, one database: users, sessions and exemptions are shared; B a
 
   const gateways = await pg.sql('kantor', 'SELECT name, version FROM gateways ORDER BY name');
   assert.deepEqual(gateways.rows.map((r: { name: string }) => r.name), ['gw-a', 'gw-b']);
+  const metrics = await (await fetch(new URL('metrics', b.url))).text();
+  assert.match(metrics, /^rambu_shared_store_up 1$/m);
+  assert.match(metrics, /^rambu_gateway_last_seen_seconds\{gateway="gw-a",address="127\.0\.0\.1:\d+",version="[^"]+"\} \d+/m);
+  assert.match(metrics, /^rambu_gateway_last_seen_seconds\{gateway="gw-b",/m);
 
   // A dies without a word; B keeps answering and its console keeps working.
   const made2 = await api(a, onA, 'POST', '/api/exemptions', { clients: ['127.0.0.1'], allow: ['contoh'], until, reason: 'Rapat kedua' });

@@ -163,6 +163,23 @@ describe('postgres: schema and connection', () => {
     assert.equal((await server.sql(db, 'SELECT count(*)::int AS n FROM gateways')).rows[0].n, 0);
   });
 
+  it('a gateway running when a newer rambu upgrades the schema refuses changes (STORE_SCHEMA_NEWER) and keeps reading', async () => {
+    const { url, db } = await freshStore();
+    const old = await openOn(url, { gatewayName: 'gw-old', live: true, heartbeatMs: 50 });
+    await old.users.create({ username: 'sari', role: 'viewer', password: 'sari-password-1' });
+    await server.sql(db, "UPDATE rambu_meta SET value = '99' WHERE key = 'schema_version'");
+    const end = Date.now() + 5_000;
+    let refused: unknown = null;
+    while (refused === null && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 50));
+      refused = await old.exemptions.create(draft()).then(() => null, (err: unknown) => err);
+    }
+    assert.ok(refused instanceof StoreError && refused.code === 'STORE_SCHEMA_NEWER', String(refused));
+    assert.match((refused as Error).message, /version 99, newer than this rambu/);
+    assert.equal((await old.users.get('sari'))?.username, 'sari');
+    await server.sql(db, `UPDATE rambu_meta SET value = '${SHARED_SCHEMA_VERSION}' WHERE key = 'schema_version'`);
+  });
+
   it('a database of another application is refused with RAMBU_STORAGE_FOREIGN and nothing written', async () => {
     await server.createDatabase('billing');
     await server.sql('billing', 'CREATE TABLE invoices (id int PRIMARY KEY)');

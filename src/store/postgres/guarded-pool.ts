@@ -18,14 +18,21 @@ export function isUnreachable(err: unknown): boolean {
   return /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error/i.test(message);
 }
 
+/** Statements that change the store. */
+const WRITE = /^\s*(INSERT|UPDATE|DELETE)\b/i;
+
 /**
- * The pool as the repositories see it: a query that fails because the server is unreachable throws
+ * The pool as the repositories see it: while `refuseWrites` gives a reason (a newer rambu upgraded the
+ * schema under this gateway), changes fail with StoreError `STORE_SCHEMA_NEWER` and reads go on; a
+ * query that fails because the server is unreachable throws
  * StoreError `STORE_UNAVAILABLE` naming the store (never the password), so the console can refuse the
  * change with that reason instead of an internal error; other failures pass through unchanged.
  */
-export function guardPool(pool: pg.Pool, where: string): Db {
+export function guardPool(pool: pg.Pool, where: string, refuseWrites: () => string | null = () => null): Db {
   return {
     async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]) {
+      const refusal = WRITE.test(text) ? refuseWrites() : null;
+      if (refusal !== null) throw new StoreError(STORE_ERROR_CODES.STORE_SCHEMA_NEWER, refusal);
       try {
         return await pool.query<R>(text, values);
       } catch (err) {

@@ -10,3 +10,4 @@ export type { GatewayRecord } from './gateway-registry.js';
 export { GatewayRegistry } from './gateway-registry.js';
 export { CHANGE_CHANNEL, SHARED_SCHEMA_VERSION } from './migrations.js';
 export type { PgPolicyDocument, SharedPolicy } from './pg-policy.js';
+export { deferredPostgresStore, openFailedUnreachable } from './deferred-store.js';

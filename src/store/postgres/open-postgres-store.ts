@@ -48,6 +48,8 @@ export interface PostgresStore {
   readonly where: string;
   /** Changes made anywhere (this gateway included); a no-op feed when not `live`. */
   onChange(listener: (change: SharedChange) => void): () => void;
+  /** Whether the change feed is connected now: the store is reachable and this gateway hears changes. */
+  connected(): boolean;
   close(): Promise<void>;
 }
 
@@ -114,8 +116,20 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
   if (found !== SHARED_SCHEMA_VERSION) logger?.info({ where, from: found, to: SHARED_SCHEMA_VERSION }, 'shared store migrated');
 
-  const db = guardPool(pool, where);
-  const gateways = new GatewayRegistry(db, now);
+  // Set while a newer rambu's schema is in the database: this gateway then refuses changes.
+  let newer: string | null = null;
+  const db = guardPool(pool, where, () => newer);
+  // The registry's heartbeat is this gateway's own row: it goes on under a newer schema.
+  const gateways = new GatewayRegistry(guardPool(pool, where), now);
+  const checkVersion = async (): Promise<void> => {
+    const r = await pool.query<{ value: string }>("SELECT value FROM rambu_meta WHERE key = 'schema_version'");
+    const found = Number(r.rows[0]?.value ?? 0);
+    const was = newer;
+    newer = found > SHARED_SCHEMA_VERSION
+      ? `the shared schema in ${where} is version ${found}, newer than this rambu (${SHARED_SCHEMA_VERSION}): this gateway refuses changes until it is upgraded`
+      : null;
+    if (newer !== null && was === null) logger?.error({ where, found, ours: SHARED_SCHEMA_VERSION }, newer);
+  };
   const live = options.live ?? true;
   let feed: ChangeFeed | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
@@ -128,7 +142,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     }
     feed = createChangeFeed(config, logger === undefined ? {} : { logger });
     heartbeat = setInterval(() => {
-      gateways.beat(options.gatewayName).catch((err: unknown) => logger?.warn({ err: (err as Error).message }, 'shared store heartbeat failed'));
+      checkVersion().then(() => gateways.beat(options.gatewayName))
+        .catch((err: unknown) => logger?.warn({ err: (err as Error).message }, 'shared store heartbeat failed'));
     }, options.heartbeatMs ?? 10_000);
     heartbeat.unref();
   }
@@ -143,6 +158,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     policy: new PgPolicyDocument(db, now, options.gatewayName),
     where,
     onChange: (listener) => feed?.subscribe(listener) ?? (() => undefined),
+    connected: () => feed?.connected() ?? false,
     async close() {
       if (closed) return;
       closed = true;
