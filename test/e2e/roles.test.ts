@@ -255,8 +255,10 @@ describe('roles in a real browser', { timeout: 240_000 }, () => {
       assert.deepEqual([answer.status, answer.code], [403, 'FORBIDDEN'], `${method} ${path}`);
     }
     // Refusals change nothing, so the audit log holds none; the service log names who tried what.
-    const named = product.output().split('\n').filter((l) => l.includes('request refused: role too low') && l.includes(`"user":"${VIEWER}"`));
-    assert.equal(named.length, refused.length, product.output());
+    // The log line may reach this process a moment after the response: wait for it, up to 5 s.
+    const refusedLines = () => product.output().split('\n').filter((l) => l.includes('request refused: role too low') && l.includes(`"user":"${VIEWER}"`));
+    for (let waited = 0; refusedLines().length < refused.length && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(refusedLines().length, refused.length, product.output());
     // Without the CSRF token the request stops one check earlier.
     const noToken = await pageApi(page, 'POST', '/api/exemptions', { body: refused[0]?.[2], csrf: false });
     assert.deepEqual([noToken.status, noToken.code], [403, 'CSRF_INVALID']);
