@@ -21,7 +21,7 @@ export function blockPairs(index: AnswerIndex, blocks: readonly ClientBlock[], n
       const key = `${b.client} ${address}`;
       if (seen.has(key) || spare.spares(address)) continue;
       seen.add(key);
-      out.push({ client: b.client, address });
+      out.push({ client: b.client, address, service: b.service });
     }
   }
   return out;

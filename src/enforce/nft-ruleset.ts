@@ -18,6 +18,8 @@ export const TABLE_NAME = 'rambu';
 export interface BlockPair {
   client: string;
   address: string;
+  /** The blocked service the address was given for (back-ends that keep lists per service use it). */
+  service?: string;
 }
 
 export interface NftPlan {
