@@ -34,6 +34,12 @@ export interface AnswerKeeper {
   readonly onAnswer: (client: string, name: string, service: string | null, response: Uint8Array, time: number) => void;
   /** Record a batch from a DNS thread. */
   apply(batch: AnswerBatchData): void;
+  /**
+   * Also hand every answer recorded from now on to `listener`, a batch at a time (the main thread's
+   * own answers copied out of its feed): for a reader that keeps its own copy of the index in another
+   * thread (the flow collector). Returns the call that stops it.
+   */
+  subscribe(listener: (batch: AnswerBatchData) => void): () => void;
   /** Record what the main thread's feed holds and write what changed (tests, stop). */
   flush(): void;
   /** Answers that could not be saved or recorded for lack of room. */
@@ -104,13 +110,19 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
       else notSaved++;
     }
   };
-  const apply = (batch: AnswerBatchData): void => forEachAnswer(batch, record);
+  const listeners = new Set<(batch: AnswerBatchData) => void>();
+  const apply = (batch: AnswerBatchData): void => {
+    forEachAnswer(batch, record);
+    for (const l of listeners) l(batch);
+  };
   // The main thread's feed is read every FEED_MS, and as soon as the event loop is free once it
   // holds FEED_BATCH answers, so that a busy DNS thread does not fill it up in between.
   let feedQueued = false;
   const readFeed = (): void => {
     feedQueued = false;
-    feed.drain(record);
+    if (listeners.size === 0) { feed.drain(record); return; }
+    const batch = feed.take();
+    if (batch !== null) apply(batch);
   };
   // Rows go in transactions of SAVE_CHUNK with a turn of the event loop between them, so that the
   // main thread, which answers DNS too, never stops for long. `all` (stop) writes everything at once.
@@ -185,6 +197,10 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
       }
     },
     apply,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => { listeners.delete(listener); };
+    },
     flush() {
       readFeed();
       save(true);
@@ -193,6 +209,7 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
     ready,
     close() {
       closed = true;
+      listeners.clear();
       clearInterval(feedTimer);
       clearInterval(saveTimer);
       clearInterval(sweepTimer);

@@ -311,7 +311,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   // The flow collector, when flows.listen is set: attributes traffic through the answer index.
   let flows: Awaited<ReturnType<typeof startFlowService>> = null;
   try {
-    flows = await startFlowService({ settings, answers, groups: () => current.groups, store: store.local, registry, logger }, io);
+    flows = await startFlowService({ settings, answers, keeper: answerKeeper, groups: () => current.groups, store: store.local, registry, logger }, io);
   } catch (err) {
     write(io.stderr, `rambu: cannot start the flow collector: ${(err as Error).message}`);
     await Promise.allSettled([stopDns(), app?.close()]);

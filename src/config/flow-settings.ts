@@ -21,7 +21,12 @@ export function resolveFlowSettings(flows: FlowsConfig | undefined, issues: Conf
   flows?.exporters?.forEach((c, i) => {
     if (parseCidr(c) === null) issues.push({ path: ['flows', 'exporters', i], message: `invalid exporter address "${c}": expected an address or CIDR` });
   });
-  return { listen, exporters: flows?.exporters ?? null, retentionDays: flows?.retentionDays ?? DEFAULT_FLOW_RETENTION_DAYS };
+  const sampling: FlowSettings['sampling'] = [];
+  flows?.sampling?.forEach((s, i) => {
+    if (parseCidr(s.exporter) === null) issues.push({ path: ['flows', 'sampling', i, 'exporter'], message: `invalid exporter address "${s.exporter}": expected an address or CIDR` });
+    else sampling.push({ exporter: s.exporter, rate: s.rate });
+  });
+  return { listen, exporters: flows?.exporters ?? null, retentionDays: flows?.retentionDays ?? DEFAULT_FLOW_RETENTION_DAYS, sampling };
 }
 
 /** Resolve `probes`: URLs must be http:// or https:// with a host; names must be unique. */

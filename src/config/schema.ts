@@ -119,6 +119,10 @@ export const FlowsSchema = Type.Object({
   listen: Type.Optional(Type.String({ description: 'host:port of the NetFlow v5/v9/IPFIX collector (UDP), such as "0.0.0.0:2055"; absent: no collector' })),
   exporters: Type.Optional(Type.Array(Type.String(), { description: 'Addresses or CIDRs allowed to send flows; default: any' })),
   retentionDays: Type.Optional(Type.Integer({ minimum: 1, description: 'Days of flow aggregates kept' })),
+  sampling: Type.Optional(Type.Array(Type.Object({
+    exporter: Type.String({ minLength: 1, description: 'Address or CIDR of the exporter that samples' }),
+    rate: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'One packet in this many is sampled: bytes and packets are multiplied by it' }),
+  }, Strict), { description: 'Sampling rates of exporters that sample without saying so in options data; a rate the exporter announces wins' })),
 }, Strict);
 
 export const ProbeSchema = Type.Object({

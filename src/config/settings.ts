@@ -83,6 +83,8 @@ export interface FlowSettings {
   /** Networks allowed to send flows; null: any. */
   exporters: string[] | null;
   retentionDays: number;
+  /** Configured sampling rates by exporter address or CIDR, in file order (the first match counts). */
+  sampling: { exporter: string; rate: number }[];
 }
 
 export interface ProbeSettings {

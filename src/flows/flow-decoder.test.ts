@@ -121,6 +121,22 @@ test('sampling rates from options data and the v5 header multiply the counts', (
   assert.deepEqual([d.decode(v5, 'y', 0)[0]!.packets], [100]);
 });
 
+test('a configured sampling rate applies while the exporter announces none; an announced one wins', () => {
+  const d = new FlowDecoder({ configuredSampling: (exporter) => (exporter === 'sampler' ? 100 : 1) });
+  const record = v5Packet({ uptime: 10, secs: SECS, sequence: 0 }, [{ src: '10.0.0.2', dst: '198.51.100.2', packets: 2, bytes: 100, first: 0, last: 0 }]);
+  assert.deepEqual([d.decode(record, 'sampler', 0)[0]!.bytes, d.decode(record, 'other', 0)[0]!.bytes], [10_000, 100]);
+  const announced = v5Packet({ uptime: 10, secs: SECS, sequence: 1, sampling: 0x4000 | 10 }, [{ src: '10.0.0.2', dst: '198.51.100.2', packets: 2, bytes: 100, first: 0, last: 0 }]);
+  assert.equal(d.decode(announced, 'sampler', 0)[0]!.bytes, 1000, 'the v5 header\'s 1 in 10, not the configured 1 in 100');
+  d.decode(v9Packet({ uptime: 1, secs: SECS, sequence: 1, sourceId: 0 }, [v9Templates([{ id: 300, fields: V9_FIELDS }])]), 'sampler', 0);
+  const data = v9Packet({ uptime: 1000, secs: SECS, sequence: 2, sourceId: 0 }, [set(300, v9Record('10.1.1.1', '198.51.100.1', 100, 2, 0, 0))]);
+  assert.equal(d.decode(data, 'sampler', 0)[0]!.bytes, 10_000, 'no options data yet: configured');
+  d.decode(v9Packet({ uptime: 1, secs: SECS, sequence: 3, sourceId: 0 }, [
+    v9OptionsTemplate(400, [[1, 4]], [[34, 4]]), set(400, Buffer.concat([uint(0, 4), uint(5, 4)])),
+  ]), 'sampler', 0);
+  const data2 = v9Packet({ uptime: 1000, secs: SECS, sequence: 4, sourceId: 0 }, [set(300, v9Record('10.1.1.1', '198.51.100.1', 100, 2, 0, 0))]);
+  assert.equal(d.decode(data2, 'sampler', 0)[0]!.bytes, 500, 'options data say 1 in 5: that wins');
+});
+
 test('records with absurd counts are dropped and counted', () => {
   const d = new FlowDecoder();
   const out = d.decode(v5Packet({ uptime: 10, secs: SECS, sequence: 0 }, [

@@ -23,11 +23,18 @@ export interface FlowDecoderOptions extends Partial<DomainLimits> {
   maxDomains?: number;
   /** Called for each rejected packet or set; the caller rate-limits its logging. */
   onError?: (exporter: string, err: RambuError) => void;
+  /**
+   * The sampling rate configured for an exporter (`flows.sampling`), asked once per exporter: used
+   * while the exporter announces none above 1 (options data, the v5 header), which wins. @default 1
+   */
+  configuredSampling?: (exporter: string) => number;
 }
 
 interface ExporterState {
   counters: ExporterCounters;
   domains: Map<string, DomainState>;
+  /** Rate from `flows.sampling`, 1 when none. */
+  configuredRate: number;
 }
 
 const DEFAULT_LIMITS: DomainLimits = { templateTimeoutMs: 30 * 60_000, maxTemplates: 256, pendingBytes: 256 * 1024, pendingMaxAgeMs: 5 * 60_000 };
@@ -39,6 +46,7 @@ export class FlowDecoder {
   readonly #maxExporters: number;
   readonly #maxDomains: number;
   readonly #onError: (exporter: string, err: RambuError) => void;
+  readonly #configuredSampling: (exporter: string) => number;
   /** Packets dropped because `maxExporters` exporters were already tracked. */
   overflow = 0;
 
@@ -52,6 +60,7 @@ export class FlowDecoder {
     this.#maxExporters = options.maxExporters ?? 256;
     this.#maxDomains = options.maxDomains ?? 16;
     this.#onError = options.onError ?? (() => {});
+    this.#configuredSampling = options.configuredSampling ?? (() => 1);
   }
 
   /** Counters of every exporter seen, by address. */
@@ -121,7 +130,7 @@ export class FlowDecoder {
     let state = this.#exporters.get(address);
     if (state === undefined) {
       if (this.#exporters.size >= this.#maxExporters) return null;
-      state = { counters: emptyCounters(), domains: new Map() };
+      state = { counters: emptyCounters(), domains: new Map(), configuredRate: this.#configuredSampling(address) };
       this.#exporters.set(address, state);
     }
     return state;
@@ -164,7 +173,9 @@ export class FlowDecoder {
     for (const r of records) this.#emit(state, r, header.samplingInterval, out);
   }
 
-  #emit(state: ExporterState, r: FlowRecord, rate: number, out: FlowRecord[]): void {
+  #emit(state: ExporterState, r: FlowRecord, announced: number, out: FlowRecord[]): void {
+    // A rate the exporter announces wins; a configured one stands in while it announces none.
+    const rate = announced > 1 ? announced : state.configuredRate;
     if (rate !== 1) { r.bytes = Math.round(r.bytes * rate); r.packets = Math.round(r.packets * rate); }
     if (absurdCounts(r.bytes, r.packets)) { state.counters.absurd++; return; }
     out.push(r);

@@ -1,7 +1,22 @@
 /** The collector's counters on /metrics, per exporter (bounded by the decoder's exporter limit). */
 import { Gauge, type Registry } from 'prom-client';
 import type { ExporterCounters } from './exporter-counters.js';
-import type { FlowCollector } from './flow-collector.js';
+
+/** The collector's counters at one instant, as the collector's thread reports them. */
+export interface FlowStats {
+  /** Per exporter address (bounded by the decoder's exporter limit). */
+  exporters: [string, ExporterCounters][];
+  /** Packets from senders outside `flows.exporters`. */
+  rejected: number;
+  /** Packets from exporters past the decoder's limit. */
+  overflow: number;
+  /** Aggregate rows written to the store. */
+  rowsWritten: number;
+  /** Datagrams the kernel dropped on the socket (receive buffer full); null when unknown. */
+  socketDrops: number | null;
+  /** The socket's receive buffer as the kernel reports it. */
+  receiveBufferBytes: number;
+}
 
 const PER_EXPORTER: [name: string, help: string, field: keyof Omit<ExporterCounters, 'errors'>][] = [
   ['rambu_flow_packets', 'Flow export packets received, by exporter', 'packets'],
@@ -15,8 +30,8 @@ const PER_EXPORTER: [name: string, help: string, field: keyof Omit<ExporterCount
 ];
 
 /** Register the flow gauges on `registry`; they read the collector's counters at scrape time. */
-export function registerFlowMetrics(collector: FlowCollector, registry: Registry): void {
-  const counters = (): ReadonlyMap<string, ExporterCounters> => collector.pipeline.decoder.counters();
+export function registerFlowMetrics(stats: () => FlowStats, registry: Registry): void {
+  const counters = (): [string, ExporterCounters][] => stats().exporters;
   for (const [name, help, field] of PER_EXPORTER) {
     new Gauge({
       name, help, labelNames: ['exporter'], registers: [registry],
@@ -37,12 +52,21 @@ export function registerFlowMetrics(collector: FlowCollector, registry: Registry
     name: 'rambu_flow_rejected_packets', help: 'Flow export packets dropped before decoding: sender outside flows.exporters, or too many exporters',
     labelNames: ['reason'], registers: [registry],
     collect() {
-      this.set({ reason: 'exporter_not_allowed' }, collector.rejected.total);
-      this.set({ reason: 'too_many_exporters' }, collector.pipeline.decoder.overflow);
+      const s = stats();
+      this.set({ reason: 'exporter_not_allowed' }, s.rejected);
+      this.set({ reason: 'too_many_exporters' }, s.overflow);
     },
   });
   new Gauge({
     name: 'rambu_flow_aggregate_rows', help: 'Per-minute flow aggregate rows written to the store', registers: [registry],
-    collect() { this.set(collector.rowsWritten); },
+    collect() { this.set(stats().rowsWritten); },
+  });
+  new Gauge({
+    name: 'rambu_flow_socket_drops', help: 'Flow export datagrams the kernel dropped because the collector\'s receive buffer was full', registers: [registry],
+    collect() { const n = stats().socketDrops; if (n !== null) this.set(n); },
+  });
+  new Gauge({
+    name: 'rambu_flow_receive_buffer_bytes', help: 'The flow socket\'s receive buffer (SO_RCVBUF) as the kernel reports it', registers: [registry],
+    collect() { this.set(stats().receiveBufferBytes); },
   });
 }

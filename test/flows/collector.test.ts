@@ -44,7 +44,7 @@ test('flows reach the store within 5 s, attributed; templates survive a restart;
   const collectors: FlowCollector[] = [];
   const start = async (exporters: string[] | null): Promise<number> => {
     const c = createFlowCollector({
-      settings: { listen: { host: '127.0.0.1', port: 0 }, exporters, retentionDays: 30 }, answers, groups: () => GROUPS,
+      settings: { listen: { host: '127.0.0.1', port: 0 }, exporters, retentionDays: 30, sampling: [] }, answers, groups: () => GROUPS,
       localNetworks: ['10.0.0.0/8'], store: store.flows, logger,
     });
     collectors.push(c);
