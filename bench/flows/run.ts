@@ -1,8 +1,11 @@
 /**
  * `npm run bench:flows`: how many flow records a second rambu decodes, attributes and aggregates on
  * one core (in process, with the per-minute sums written to a real SQLite file every second), and
- * whether `rambu serve` (started as `npm start` runs it) loses records at 50,000 a second and above,
- * side by side with nfdump's nfcapd on the same export when it is installed.
+ * whether `rambu serve` (started as `npm start` runs it, the collector in its own thread) loses
+ * records at 50,000 a second and above and how many it takes flat out, side by side with nfdump's
+ * nfcapd on the same export when it is installed. BENCH_FLOWS_SECONDS (default 5) and
+ * BENCH_FLOWS_RATES (records a second, comma-separated, 0 for flat out; default 50000,100000,200000,0)
+ * keep a sitting short on a shared machine.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +20,7 @@ import { dataPackets, FORMATS, type Format, makeWorkload, PER_PACKET, templatePa
 
 const run = promisify(execFile);
 const SECONDS = Number(process.env['BENCH_FLOWS_SECONDS'] ?? 5);
-const RATES = [50_000, 100_000, 200_000, 0];
+const RATES = (process.env['BENCH_FLOWS_RATES'] ?? '50000,100000,200000,0').split(',').map(Number);
 
 function inProcess(format: Format, attribute: boolean): { recordsPerSecond: number; rowsWritten: number } {
   const dir = mkdtempSync(join(tmpdir(), 'rambu-bench-flows-'));
@@ -69,7 +72,7 @@ async function freeUdpPort(): Promise<number> {
   return await freeDnsPort();
 }
 
-interface LossRow { collector: string; format: Format; rate: string; sent: number; received: number; loss: string }
+interface LossRow { collector: string; format: Format; rate: string; sent: number; received: number; loss: string; perSecond: number; kernelDrops: number | string }
 
 async function rambuLoss(format: Format): Promise<LossRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'rambu-bench-serve-'));
@@ -85,16 +88,22 @@ async function rambuLoss(format: Format): Promise<LossRow[]> {
   try {
     await serve.waitFor(/flows: listening/);
     const [, url] = await serve.waitFor(/console: (http:\/\/\S+\/)/);
-    const received = async (): Promise<number> => {
+    const metrics = async (): Promise<{ records: number; drops: number }> => {
       const text = await (await fetch(`${url}metrics`)).text();
-      return [...text.matchAll(/^rambu_flow_records\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+      const records = [...text.matchAll(/^rambu_flow_records\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+      return { records, drops: Number(/^rambu_flow_socket_drops (\d+)/m.exec(text)?.[1] ?? 0) };
     };
     for (const rate of RATES) {
-      const before = await received();
-      const { sent } = await send(port, format, rate);
-      await new Promise((r) => setTimeout(r, 1500));
-      const got = (await received()) - before;
-      rows.push({ collector: 'rambu serve', format, rate: rate === 0 ? 'max' : String(rate), sent, received: got, loss: `${(((sent - got) / sent) * 100).toFixed(2)}%` });
+      const before = await metrics();
+      const { sent, seconds } = await send(port, format, rate);
+      // The thread reports its counters every second.
+      await new Promise((r) => setTimeout(r, 2500));
+      const after = await metrics();
+      const got = after.records - before.records;
+      rows.push({
+        collector: 'rambu serve', format, rate: rate === 0 ? 'max' : String(rate), sent, received: got, loss: `${(((sent - got) / sent) * 100).toFixed(2)}%`,
+        perSecond: Math.round(got / seconds), kernelDrops: after.drops - before.drops,
+      });
     }
   } finally {
     await serve.stop();
@@ -112,14 +121,14 @@ async function nfcapdLoss(format: Format): Promise<LossRow[]> {
     const child = spawn('nfcapd', ['-w', join(dir, 'flows'), '-p', String(port), '-b', '127.0.0.1', '-t', '3600', '-B', String(4 * 1024 * 1024)], { stdio: 'ignore' });
     try {
       await new Promise((r) => setTimeout(r, 1000));
-      const { sent } = await send(port, format, rate);
+      const { sent, seconds } = await send(port, format, rate);
       await new Promise((r) => setTimeout(r, 1500));
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
       const { stdout } = await run('nfdump', ['-R', join(dir, 'flows'), '-I'], { timeout: 60_000 });
       const got = Number(/^Flows:\s+(\d+)/m.exec(stdout)?.[1] ?? 0);
-      rows.push({ collector: 'nfcapd', format, rate: rate === 0 ? 'max' : String(rate), sent, received: got, loss: `${(((sent - got) / sent) * 100).toFixed(2)}%` });
+      rows.push({ collector: 'nfcapd', format, rate: rate === 0 ? 'max' : String(rate), sent, received: got, loss: `${(((sent - got) / sent) * 100).toFixed(2)}%`, perSecond: Math.round(got / seconds), kernelDrops: '-' });
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
@@ -145,7 +154,8 @@ async function main(): Promise<void> {
   const haveNfcapd = existsSync('/usr/bin/nfcapd');
   if (haveNfcapd) loss.push(...await nfcapdLoss('v9'));
   console.log(`\n## Over UDP, NetFlow v9, ${SECONDS} s a rate${haveNfcapd ? '' : ' (nfcapd not installed: apt-get install nfdump)'}\n`);
-  console.log(table(['collector', 'format', 'records/s offered', 'sent', 'received', 'loss'], loss.map((r) => [r.collector, r.format, r.rate, r.sent, r.received, r.loss])));
+  console.log(table(['collector', 'format', 'records/s offered', 'sent', 'received', 'loss', 'received records/s', 'kernel drops (datagrams)'],
+    loss.map((r) => [r.collector, r.format, r.rate, r.sent, r.received, r.loss, r.perSecond, r.kernelDrops])));
   const stamp = new Date().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', 'T');
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench', 'results', `flows-${stamp}.json`), `${JSON.stringify({ seconds: SECONDS, cpu, loss }, null, 2)}\n`);

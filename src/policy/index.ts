@@ -13,4 +13,4 @@ export { CidrSet, parseCidr, parseIp, cidrContains, formatIPv6Groups, type Cidr,
 export { DomainIndex, type DomainIndexParts } from './domain-index.js';
 export { normalizeDomain, asciiName } from './domain-name.js';
 export { parseInstant, isCalendarDate } from './parse-instant.js';
-export { TimeZone, isValidTimeZone } from './time-zone.js';
+export { TimeZone, isValidTimeZone, addDays, dateKey } from './time-zone.js';

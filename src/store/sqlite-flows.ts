@@ -49,8 +49,12 @@ export interface FlowStore {
   add(rows: readonly FlowMinuteRow[], remotes: readonly FlowRemoteRow[]): Promise<void>;
   /** Totals by `by` over `range`, most bytes first. */
   traffic(by: TrafficKey, range?: TrafficRange): Promise<TrafficTotal[]>;
-  /** Bytes by `by` per bucket of `bucketMs` (a multiple of a minute) over `range`, oldest first. */
-  series(by: TrafficKey, bucketMs: number, range?: TrafficRange): Promise<{ time: number; key: string; bytes: number }[]>;
+  /**
+   * Bytes by `by` per bucket of `bucketMs` (a multiple of a minute) over `range`, oldest first.
+   * Buckets start where epoch ms + `offsetMs` is a multiple of `bucketMs` (a local day: the zone's
+   * UTC offset). @default offsetMs 0
+   */
+  series(by: TrafficKey, bucketMs: number, range?: TrafficRange, offsetMs?: number): Promise<{ time: number; key: string; bytes: number }[]>;
   /** Unresolved remote prefixes with the most bytes over `range`. */
   topRemotes(range?: TrafficRange, limit?: number): Promise<TrafficTotal[]>;
   /** Delete minutes before `before` (epoch ms); returns rows deleted. */
@@ -90,11 +94,11 @@ export class SqliteFlowStore implements FlowStore {
       .all(range.from ?? 0, range.to ?? Number.MAX_SAFE_INTEGER) as TrafficTotal[];
   }
 
-  async series(by: TrafficKey, bucketMs: number, range: TrafficRange = {}): Promise<{ time: number; key: string; bytes: number }[]> {
+  async series(by: TrafficKey, bucketMs: number, range: TrafficRange = {}, offsetMs = 0): Promise<{ time: number; key: string; bytes: number }[]> {
     const column = COLUMN[by];
-    return this.#db.prepare(`SELECT minute - minute % ? AS time, ${column} AS key, sum(bytes) AS bytes
+    return this.#db.prepare(`SELECT minute - (minute + ?) % ? AS time, ${column} AS key, sum(bytes) AS bytes
       FROM flow_minute WHERE minute >= ? AND minute < ? GROUP BY time, ${column} ORDER BY time, bytes DESC`)
-      .all(bucketMs, range.from ?? 0, range.to ?? Number.MAX_SAFE_INTEGER) as { time: number; key: string; bytes: number }[];
+      .all(offsetMs, bucketMs, range.from ?? 0, range.to ?? Number.MAX_SAFE_INTEGER) as { time: number; key: string; bytes: number }[];
   }
 
   async topRemotes(range: TrafficRange = {}, limit = 20): Promise<TrafficTotal[]> {

@@ -42,7 +42,8 @@ export interface ProbeSummary {
 
 export interface ProbeStore {
   add(row: ProbeRow): Promise<void>;
-  summary(range?: TrafficRange): Promise<ProbeSummary[]>;
+  /** Per service over `range`, or over the union of several ranges (work hours of several days). */
+  summary(range?: TrafficRange | readonly TrafficRange[]): Promise<ProbeSummary[]>;
   prune(before: number): Promise<number>;
 }
 
@@ -64,9 +65,10 @@ export class SqliteProbeStore implements ProbeStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(r.time, r.name, r.ok ? 1 : 0, r.status, r.dnsMs, r.connectMs, r.tlsMs, r.firstByteMs, r.totalMs, r.error);
   }
 
-  async summary(range: TrafficRange = {}): Promise<ProbeSummary[]> {
-    const rows = this.#db.prepare('SELECT name, ok, total_ms AS total FROM probe_results WHERE time >= ? AND time < ? ORDER BY name')
-      .all(range.from ?? 0, range.to ?? Number.MAX_SAFE_INTEGER) as { name: string; ok: number; total: number | null }[];
+  async summary(range: TrafficRange | readonly TrafficRange[] = {}): Promise<ProbeSummary[]> {
+    const select = this.#db.prepare('SELECT name, ok, total_ms AS total FROM probe_results WHERE time >= ? AND time < ? ORDER BY name');
+    const rows = (Array.isArray(range) ? range as readonly TrafficRange[] : [range as TrafficRange])
+      .flatMap((r) => select.all(r.from ?? 0, r.to ?? Number.MAX_SAFE_INTEGER) as { name: string; ok: number; total: number | null }[]);
     const by = new Map<string, { probes: number; times: number[] }>();
     for (const r of rows) {
       let s = by.get(r.name);

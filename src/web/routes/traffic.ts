@@ -6,6 +6,7 @@ import { ApiError } from '../api-error.js';
 import { ERROR_RESPONSES, IsoString, Nullable, iso } from '../schemas.js';
 import { STREAMING_SERVICES } from '../streaming.js';
 import type { WebContext } from '../web-context.js';
+import { workWindows, type WorkWindow } from '../work-windows.js';
 
 const Range = {
   from: Type.Optional(IsoString),
@@ -21,6 +22,10 @@ const SeriesQuery = Type.Object({
   ...Range,
 }, { additionalProperties: false });
 const RangeQuery = Type.Object(Range, { additionalProperties: false });
+const CompareQuery = Type.Object({
+  date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Local date the comparison turns on (the day the policy started), YYYY-MM-DD' }),
+  days: Type.Optional(Type.Integer({ minimum: 1, maximum: 60, default: 5, description: 'Working days on each side' })),
+}, { additionalProperties: false });
 
 const TrafficRows = Type.Object({
   rows: Type.Array(Type.Object({ key: Type.String(), bytes: Type.Number(), packets: Type.Number(), flows: Type.Number() })),
@@ -32,6 +37,25 @@ const ProbeRows = Type.Object({
   rows: Type.Array(Type.Object({
     key: Type.String(), probes: Type.Integer(), available: Type.Integer(), availability: Type.Number(), p50Ms: Nullable(Type.Number()), p95Ms: Nullable(Type.Number()),
   })),
+});
+
+const ProbeRow = Type.Object({
+  key: Type.String(), probes: Type.Integer(), available: Type.Integer(), availability: Type.Number(), p50Ms: Nullable(Type.Number()), p95Ms: Nullable(Type.Number()),
+});
+const CompareSide = Type.Object({
+  /** The working days (local dates) whose 07:00-16:00 the side sums. */
+  dates: Type.Array(Type.String()),
+  bytes: Type.Number(),
+  streamingBytes: Type.Number(),
+  /** streamingBytes / bytes, 0..1; null without traffic. */
+  streamingShare: Nullable(Type.Number()),
+  probes: Type.Array(ProbeRow),
+});
+const CompareBody = Type.Object({
+  date: Type.String(), days: Type.Integer(), timezone: Type.String(),
+  workHours: Type.Object({ from: Type.String(), to: Type.String() }),
+  before: CompareSide,
+  after: CompareSide,
 });
 
 const BUCKET_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
@@ -68,8 +92,40 @@ export async function trafficRoutes(app: FastifyInstance, ctx: WebContext, store
     schema: { querystring: SeriesQuery, response: { 200: SeriesBody, ...ERROR_RESPONSES } },
     onRequest: ctx.auth.require('viewer'),
   }, async (request) => {
-    const points = await stores.flows.series(request.query.by, BUCKET_MS[request.query.bucket ?? 'hour'], range(request.query));
+    // Buckets start at local midnight and on local hours of the policy's time zone.
+    const r = range(request.query);
+    const offset = ctx.getPolicy().zone.offsetAt(r.from ?? ctx.now());
+    const points = await stores.flows.series(request.query.by, BUCKET_MS[request.query.bucket ?? 'hour'], r, offset);
     return { points: points.map((p) => ({ time: iso(p.time), key: p.key, bytes: p.bytes })) };
+  });
+
+  app.get<{ Querystring: Static<typeof CompareQuery> }>('/api/traffic/compare', {
+    schema: { querystring: CompareQuery, response: { 200: CompareBody, ...ERROR_RESPONSES } },
+    onRequest: ctx.auth.require('viewer'),
+  }, async (request) => {
+    const { date } = request.query;
+    const days = request.query.days ?? 5;
+    if (Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw new ApiError('VALIDATION_FAILED', `invalid date "${date}": expected YYYY-MM-DD`);
+    const policy = ctx.getPolicy();
+    const windows = workWindows(policy, date, days, ctx.now());
+    const side = async (list: WorkWindow[]): Promise<Static<typeof CompareSide>> => {
+      let bytes = 0;
+      let streamingBytes = 0;
+      for (const w of list) {
+        for (const row of await stores.flows.traffic('service', w)) {
+          bytes += row.bytes;
+          if (STREAMING_SERVICES.has(row.key)) streamingBytes += row.bytes;
+        }
+      }
+      return {
+        dates: list.map((w) => w.date), bytes, streamingBytes, streamingShare: bytes === 0 ? null : streamingBytes / bytes,
+        probes: list.length === 0 ? [] : await stores.probes.summary(list),
+      };
+    };
+    return {
+      date, days, timezone: policy.timezone, workHours: { from: '07:00', to: '16:00' },
+      before: await side(windows.before), after: await side(windows.after),
+    };
   });
 
   app.get<{ Querystring: Static<typeof RangeQuery> }>('/api/probes', {
