@@ -13,6 +13,7 @@ import { RambuError } from '../errors.js';
 import { createFlowCollector, type FlowCollector, type FlowSink } from '../flows/index.js';
 import type { GroupInfo } from '../policy/index.js';
 import type { FlowThreadData, FromFlowThread, ToFlowThread } from './flow-thread-protocol.js';
+import { testClock } from './test-clock.js';
 
 const STATS_MS = 1_000;
 const SWEEP_MS = 60_000;
@@ -32,6 +33,8 @@ function runThread(port: NonNullable<typeof parentPort>, data: FlowThreadData): 
   };
   const collector: FlowCollector = createFlowCollector({
     settings: data.settings, answers: index, groups: () => groups, localNetworks: data.localNetworks, store: sink, logger,
+    // Flows are timed by the test clock when one is set (serve validated it), as the console is.
+    now: testClock(process.env) ?? Date.now,
   });
   const timers = [
     setInterval(() => send({ type: 'stats', stats: collector.stats() }), STATS_MS),

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Settings } from '../config/index.js';
 import { createProbeScheduler, type ProbeScheduler } from '../probes/index.js';
 import type { SqliteStore } from '../store/index.js';
+import { testClock } from './test-clock.js';
 
 /** The address of rambu's own resolver: its first DNS listener, the wildcard made loopback. */
 export function ownResolver(settings: Settings): string {
@@ -27,7 +28,8 @@ export function startProbeService(settings: Settings, store: SqliteStore, logger
     if (v6[0] === undefined) throw new Error(`no address for ${host}`);
     return v6[0];
   };
-  const scheduler = createProbeScheduler({ probes: settings.probes, resolve, now: Date.now, store: store.probes, logger, retentionDays: settings.flows.retentionDays });
+  // Results are timed by the test clock when one is set (serve validated it), as the console is.
+  const scheduler = createProbeScheduler({ probes: settings.probes, resolve, now: testClock(process.env) ?? Date.now, store: store.probes, logger, retentionDays: settings.flows.retentionDays });
   scheduler.start();
   return scheduler;
 }

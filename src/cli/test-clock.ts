@@ -2,7 +2,8 @@
  * A test-only clock for the web console: `RAMBU_TEST_NOW=2026-01-16T10:00:00+07:00 rambu serve ...`
  * starts the console's clock (public status page, overview, "today") at that instant, running on
  * from there, so a browser test can show a holiday or a Ramadan day whatever the real date is. The
- * DNS path keeps the wall clock. Not for production: serve says so on its first line when it is set.
+ * flow collector (a flow's minute) and the probes (a result's time) follow it too, so that a test can
+ * put traffic and latency on chosen working days. The DNS path keeps the wall clock. Not for production: serve says so on its first line when it is set.
  */
 import { parseInstant } from '../policy/index.js';
 

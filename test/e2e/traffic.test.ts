@@ -20,6 +20,9 @@ test('the traffic page shows where the bandwidth went', { timeout: 180_000 }, as
   const product = await startProduct({ adminPassword: PASSWORD, policy: 'groups:\n  semua: ["127.0.0.0/8"]\n  humas: ["127.0.0.1"]\nflows:\n  listen: "127.0.0.1:0"\n' });
   const browser = await launchBrowser();
   try {
+    // The collector starts after the console, in a thread of its own.
+    const started = Date.now() + 20_000;
+    while (!/flows: listening on/.test(product.output()) && Date.now() < started) await new Promise((r) => setTimeout(r, 100));
     const port = Number(/flows: listening on 127\.0\.0\.1:(\d+)/.exec(product.output())?.[1]);
     assert.ok(port > 0, product.output());
     assert.deepEqual(await digShort(product.dnsPort, 'www.youtube.com'), [UPSTREAM_ANSWER]);
@@ -65,6 +68,9 @@ test('the traffic page shows where the bandwidth went', { timeout: 180_000 }, as
     const text = await services.innerText();
     assert.match(text, /youtube · 4\.0 MiB · 99\.9%/);
     assert.match(text, /other · 4\.9 KiB · 0\.1%/);
+    // Each card loads on its own.
+    await page.getByTestId('traffic-group').getByText('humas').waitFor();
+    await page.getByTestId('traffic-client').getByText('127.0.0.1').waitFor();
     assert.match(await page.getByTestId('traffic-group').innerText(), /humas · 4\.0 MiB · 100\.0%/);
     assert.match(await page.getByTestId('traffic-client').innerText(), /127\.0\.0\.1/);
     await screenshot(page, 'traffic');

@@ -1,42 +1,29 @@
 /**
- * "Lalu lintas": where the bandwidth went (by service, by department, top clients) from the flow
- * collector, and the critical services' availability and latency from the probes, over a chosen
- * range, each table downloadable as CSV.
+ * "Lalu lintas": where the bandwidth went over a chosen range (by service or department over time as
+ * a stacked chart, by service, by department, top clients) from the flow collector, the critical
+ * services' availability and latency from the probes, and a before/after view around a chosen date
+ * (streaming share and probe latency in work hours), each downloadable as CSV. Ranges end at the
+ * server's clock.
  */
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
+import type { Status } from '../api-types.js';
 import { useApp } from '../app-context.js';
 import { BarList } from '../components/bar-list.js';
 import { DataTable } from '../components/data-table.js';
 import { ErrorNote, Loading } from '../components/error-note.js';
+import { StackedChart } from '../components/stacked-chart.js';
+import { downloadCsv, formatBytes } from '../format-bytes.js';
 import { t } from '../i18n.js';
-import { formatNumber } from '../time-format.js';
+import { formatNumber, toMs, zonedParts } from '../time-format.js';
 import { useLoad } from '../use-load.js';
+import { CompareCard } from './traffic-compare.js';
 
 interface TrafficRow { key: string; bytes: number; packets: number; flows: number }
 interface ProbeRow { key: string; probes: number; available: number; availability: number; p50Ms: number | null; p95Ms: number | null }
 
 const RANGES = { day: 86_400_000, week: 7 * 86_400_000, month: 30 * 86_400_000 } as const;
 type RangeKey = keyof typeof RANGES;
-
-/** Bytes in the largest binary unit that keeps the number at or above 1. */
-function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
-}
-
-function downloadCsv(name: string, header: string[], rows: (string | number | null)[][]): void {
-  const cell = (v: string | number | null): string => (v === null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-  const text = [header, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-}
 
 function TrafficCard(props: { title: string; by: 'service' | 'group' | 'client'; from: string; limit?: number }) {
   const loaded = useLoad((signal) => api.get<{ rows: TrafficRow[] }>('/api/traffic', { signal, query: { by: props.by, from: props.from } }), [props.by, props.from]);
@@ -62,11 +49,52 @@ function TrafficCard(props: { title: string; by: 'service' | 'group' | 'client';
   );
 }
 
+function SeriesCard(props: { from: string; to: string; bucket: 'hour' | 'day' }) {
+  const [by, setBy] = useState<'service' | 'group'>('service');
+  const loaded = useLoad((signal) => api.get<{ points: { time: string; key: string; bytes: number }[] }>('/api/traffic/series', {
+    signal, query: { by, bucket: props.bucket, from: props.from, to: props.to },
+  }), [by, props.bucket, props.from, props.to]);
+  const points = loaded.data?.points.map((p) => ({ time: Date.parse(p.time), key: p.key, bytes: p.bytes })) ?? null;
+  return (
+    <section class="card" data-testid="traffic-series">
+      <div class="card-head">
+        <h2>{t('traffic.overTime')}</h2>
+        <label>
+          {t('traffic.stackBy')}{' '}
+          <select value={by} onChange={(e) => setBy((e.target as HTMLSelectElement).value as 'service' | 'group')} data-testid="traffic-series-by">
+            <option value="service">{t('traffic.stackBy.service')}</option>
+            <option value="group">{t('traffic.stackBy.group')}</option>
+          </select>
+        </label>
+        {loaded.data !== null && loaded.data.points.length > 0 && (
+          <button type="button" class="btn btn-small btn-ghost" onClick={() => downloadCsv(`rambu-traffic-${by}-per-${props.bucket}.csv`, ['time', 'key', 'bytes'], loaded.data!.points.map((p) => [p.time, p.key, p.bytes]))}>
+            {t('traffic.csv')}
+          </button>
+        )}
+      </div>
+      <ErrorNote error={loaded.error} onRetry={loaded.reload} />
+      {points === null && loaded.error === null && <Loading />}
+      {points !== null && points.length === 0 && <p class="muted">{t('traffic.empty')}</p>}
+      {points !== null && points.length > 0 && (
+        <StackedChart points={points} from={Date.parse(props.from)} to={Date.parse(props.to)} bucketMs={props.bucket === 'hour' ? 3_600_000 : 86_400_000} />
+      )}
+    </section>
+  );
+}
+
 export function TrafficPage() {
-  const { lang } = useApp();
+  const { lang, timezone } = useApp();
   const [range, setRange] = useState<RangeKey>('day');
+  // The server's clock, so that ranges agree with what the gateway counted.
+  const status = useLoad((signal) => api.get<Status>('/api/status', { signal }), []);
+  if (status.data === null) return <div><h1>{t('traffic.title')}</h1><ErrorNote error={status.error} onRetry={status.reload} />{status.error === null && <Loading />}</div>;
+  const now = Number.isFinite(toMs(status.data.now)) ? toMs(status.data.now) : Date.now();
   // Rounded to the minute, so that the cards load the same range.
-  const from = new Date(Math.floor((Date.now() - RANGES[range]) / 60_000) * 60_000).toISOString();
+  const end = Math.floor(now / 60_000) * 60_000 + 60_000;
+  const from = new Date(end - RANGES[range]).toISOString();
+  const to = new Date(end).toISOString();
+  const today = zonedParts(now, timezone);
+  const todayKey = `${today.year}-${String(today.month).padStart(2, '0')}-${String(today.day).padStart(2, '0')}`;
   const probes = useLoad((signal) => api.get<{ rows: ProbeRow[] }>('/api/probes', { signal, query: { from } }), [from]);
   const ms = (v: number | null): string => (v === null ? '-' : formatNumber(Math.round(v), lang));
   return (
@@ -80,6 +108,7 @@ export function TrafficPage() {
           </select>
         </label>
       </div>
+      <SeriesCard from={from} to={to} bucket={range === 'day' ? 'hour' : 'day'} />
       <TrafficCard title={t('traffic.byService')} by="service" from={from} />
       <TrafficCard title={t('traffic.byGroup')} by="group" from={from} />
       <TrafficCard title={t('traffic.topClients')} by="client" from={from} limit={20} />
@@ -97,6 +126,7 @@ export function TrafficPage() {
           ]} />
         )}
       </section>
+      <CompareCard defaultDate={todayKey} />
     </div>
   );
 }

@@ -48,6 +48,8 @@ export interface ProductOptions {
   logLevel?: string;
   /** More keys under `storage:` (besides path), such as `{ backend: 'postgres', url, gatewayName }`; written as JSON. */
   storage?: Record<string, unknown>;
+  /** Run in this directory of a product stopped before (its config is written again, its data kept) instead of a new one. */
+  dir?: string;
   /** Create the admin with `rambu user add` first; off for a second gateway on a shared store that has it. @default true */
   addAdmin?: boolean;
 }
@@ -107,7 +109,7 @@ function waitForUrl(child: ChildProcess, log: { text: string }, timeoutMs: numbe
 }
 
 export async function startProduct(options: ProductOptions): Promise<Product> {
-  const dir = await mkdtemp(join(tmpdir(), 'rambu-e2e-'));
+  const dir = options.dir ?? await mkdtemp(join(tmpdir(), 'rambu-e2e-'));
   const upstream = await startFakeUpstream();
   const dnsPort = await freeDnsPort();
   const webPort = await freePort();
