@@ -101,3 +101,22 @@ test('flows reach the store within 5 s, attributed; templates survive a restart;
     await cleanup();
   }
 });
+
+test('flows.sampling multiplies the counts of the exporter it names, first match counting', async () => {
+  const { store, cleanup } = tempStore();
+  const c = createFlowCollector({
+    settings: { listen: { host: '127.0.0.1', port: 0 }, exporters: null, retentionDays: 30, sampling: [{ exporter: '127.0.0.0/8', rate: 100 }, { exporter: '127.0.0.1', rate: 7 }] },
+    answers, groups: () => GROUPS, localNetworks: ['10.0.0.0/8'], store: store.flows, logger,
+  });
+  try {
+    const port = (await c.start()).port;
+    await send(port, [packet(1, [v9Templates([{ id: 300, fields: FIELDS }]), set(300, rec('10.20.5.7', '203.0.113.9', 1500, 1))])]);
+    const rows = await until(async () => { const r = await store.flows.traffic('service'); return r.length === 1 ? r : null; }, 5000);
+    assert.deepEqual(rows, [{ key: 'youtube', bytes: 150_000, packets: 100, flows: 1 }]);
+    assert.equal(c.stats().exporters[0]?.[0], '127.0.0.1');
+    assert.ok(c.stats().receiveBufferBytes > 0);
+  } finally {
+    await c.stop();
+    await cleanup();
+  }
+});
