@@ -3,9 +3,10 @@
  * one core (in process, with the per-minute sums written to a real SQLite file every second), and
  * whether `rambu serve` (started as `npm start` runs it, the collector in its own thread) loses
  * records at 50,000 a second and above and how many it takes flat out, side by side with nfdump's
- * nfcapd on the same export when it is installed. BENCH_FLOWS_SECONDS (default 5) and
+ * nfcapd on the same export when it is installed; then DNS (dnsperf at BENCH_FLOWS_DNS_QPS, default
+ * 20,000) alone and beside 50,000 flow records a second. BENCH_FLOWS_SECONDS (default 5) and
  * BENCH_FLOWS_RATES (records a second, comma-separated, 0 for flat out; default 50000,100000,200000,0)
- * keep a sitting short on a shared machine.
+ * keep a sitting short on a shared machine; BENCH_FLOWS_PARTS (cpu,loss,dns) picks parts.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,10 +17,15 @@ import { FlowDecoder, FlowPipeline } from '../../src/flows/index.js';
 import { openStore } from '../../src/store/index.js';
 import { serveAsNpmStart, ROOT } from '../../test/flows/serve-as-npm-start.js';
 import { freeDnsPort } from '../../test/e2e/kit/free-port.js';
+import { startFakeUpstream } from '../../test/e2e/kit/fake-upstream.js';
+import { parseDnsperf } from '../dns/dnsperf.js';
 import { dataPackets, FORMATS, type Format, makeWorkload, PER_PACKET, templatePacket } from './workload.js';
 
 const run = promisify(execFile);
 const SECONDS = Number(process.env['BENCH_FLOWS_SECONDS'] ?? 5);
+/** Which parts run: cpu (in process), loss (over UDP, beside nfcapd), dns (DNS beside the collector). */
+const PARTS = new Set((process.env['BENCH_FLOWS_PARTS'] ?? 'cpu,loss,dns').split(','));
+const DNS_QPS = Number(process.env['BENCH_FLOWS_DNS_QPS'] ?? 20_000);
 const RATES = (process.env['BENCH_FLOWS_RATES'] ?? '50000,100000,200000,0').split(',').map(Number);
 
 function inProcess(format: Format, attribute: boolean): { recordsPerSecond: number; rowsWritten: number } {
@@ -137,28 +143,85 @@ async function nfcapdLoss(format: Format): Promise<LossRow[]> {
   return rows;
 }
 
+interface DnsRow { load: string; qps: number; avgLatencyMs: number; maxLatencyMs: number; lost: number; flowLoss: string }
+
+/**
+ * DNS beside the collector: dnsperf at a fixed DNS_QPS against `rambu serve` (1,000 names, answered
+ * from its cache after the first round), first alone, then while the sender offers 50,000 flow
+ * records a second to the same process.
+ */
+async function dnsUnderFlows(): Promise<DnsRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'rambu-bench-dns-flows-'));
+  const upstream = await startFakeUpstream();
+  const port = await freeUdpPort();
+  const dnsPort = await freeDnsPort();
+  const config = join(dir, 'rambu.yaml');
+  writeFileSync(config, [
+    'dns:', `  listen: ["127.0.0.1:${dnsPort}"]`, `  upstreams: ["udp://127.0.0.1:${upstream.port}"]`,
+    'web:', '  listen: "127.0.0.1:0"', 'storage:', `  path: ${JSON.stringify(join(dir, 'data'))}`, 'log:', '  level: error',
+    'flows:', `  listen: "127.0.0.1:${port}"`, 'groups:', '  semua: [10.0.0.0/8, 127.0.0.0/8]', '',
+  ].join('\n'));
+  const names = join(dir, 'names.txt');
+  writeFileSync(names, Array.from({ length: 1000 }, (_, i) => `host${i}.example A\n`).join(''));
+  const serve = serveAsNpmStart(config);
+  const rows: DnsRow[] = [];
+  const dnsperf = async (): Promise<ReturnType<typeof parseDnsperf>> => {
+    const args = ['-s', '127.0.0.1', '-p', String(dnsPort), '-d', names, '-l', String(SECONDS), '-Q', String(DNS_QPS), '-c', '4', '-t', '2'];
+    const { stdout } = await run('dnsperf', args, { timeout: (SECONDS + 30) * 1000 });
+    return parseDnsperf(stdout, args);
+  };
+  try {
+    await serve.waitFor(/flows: listening/);
+    const [, url] = await serve.waitFor(/console: (http:\/\/\S+\/)/);
+    const records = async (): Promise<number> => [...(await (await fetch(`${url}metrics`)).text()).matchAll(/^rambu_flow_records\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    await dnsperf(); // warm the cache
+    const alone = await dnsperf();
+    rows.push({ load: 'DNS alone', qps: Math.round(alone.qps), avgLatencyMs: alone.avgLatencyMs, maxLatencyMs: alone.maxLatencyMs, lost: alone.lost, flowLoss: '-' });
+    const before = await records();
+    const [withFlows, sent] = await Promise.all([dnsperf(), send(port, 'v9', 50_000)]);
+    await new Promise((r) => setTimeout(r, 2500));
+    const got = (await records()) - before;
+    rows.push({
+      load: 'DNS + 50,000 flow records/s', qps: Math.round(withFlows.qps), avgLatencyMs: withFlows.avgLatencyMs, maxLatencyMs: withFlows.maxLatencyMs, lost: withFlows.lost,
+      flowLoss: `${(((sent.sent - got) / sent.sent) * 100).toFixed(2)}%`,
+    });
+  } finally {
+    await serve.stop();
+    await upstream.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
 const table = (head: string[], rows: (string | number)[][]): string =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 async function main(): Promise<void> {
   console.log(`flow benchmark: ${SECONDS} s a run, 500 clients x 40 answers, 70% own answer, 10% another client's, 20% unresolved\n`);
   const cpu: (string | number)[][] = [];
-  for (const format of FORMATS) {
+  for (const format of PARTS.has('cpu') ? FORMATS : []) {
     const decode = inProcess(format, false);
     const full = inProcess(format, true);
     cpu.push([format, decode.recordsPerSecond, full.recordsPerSecond, full.rowsWritten]);
   }
   console.log('## One core, in process\n');
   console.log(table(['format', 'decoded records/s', 'decoded + attributed + aggregated + stored records/s', 'aggregate rows written'], cpu));
-  const loss: LossRow[] = [...await rambuLoss('v9')];
+  const loss: LossRow[] = PARTS.has('loss') ? await rambuLoss('v9') : [];
   const haveNfcapd = existsSync('/usr/bin/nfcapd');
-  if (haveNfcapd) loss.push(...await nfcapdLoss('v9'));
+  if (haveNfcapd && PARTS.has('loss')) loss.push(...await nfcapdLoss('v9'));
   console.log(`\n## Over UDP, NetFlow v9, ${SECONDS} s a rate${haveNfcapd ? '' : ' (nfcapd not installed: apt-get install nfdump)'}\n`);
   console.log(table(['collector', 'format', 'records/s offered', 'sent', 'received', 'loss', 'received records/s', 'kernel drops (datagrams)'],
     loss.map((r) => [r.collector, r.format, r.rate, r.sent, r.received, r.loss, r.perSecond, r.kernelDrops])));
-  const stamp = new Date().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', 'T');
+  let dns: DnsRow[] = [];
+  if (existsSync('/usr/bin/dnsperf') && PARTS.has('dns')) {
+    dns = await dnsUnderFlows();
+    console.log(`\n## DNS beside the collector: dnsperf at ${DNS_QPS} queries/s (cached answers), ${SECONDS} s, alone and with 50,000 NetFlow v9 records/s\n`);
+    console.log(table(['load', 'DNS answers/s', 'avg latency ms', 'max latency ms', 'DNS queries lost', 'flow records lost'],
+      dns.map((r) => [r.load, r.qps, r.avgLatencyMs.toFixed(2), r.maxLatencyMs.toFixed(1), r.lost, r.flowLoss])));
+  }
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '');
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench', 'results', `flows-${stamp}.json`), `${JSON.stringify({ seconds: SECONDS, cpu, loss }, null, 2)}\n`);
+  writeFileSync(join(ROOT, 'bench', 'results', `flows-${stamp}.json`), `${JSON.stringify({ seconds: SECONDS, cpu, loss, dns }, null, 2)}\n`);
 }
 
 main().catch((err: unknown) => { console.error(err); process.exitCode = 2; });
