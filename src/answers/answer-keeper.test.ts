@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { encodeMessage, FLAG, RR_CLASS, RR_TYPE } from '../dns/index.js';
 import { openStore } from '../store/index.js';
-import { AnswerFeed, AnswerIndex, createAnswerKeeper, SqliteAnswerStore } from './index.js';
+import { AnswerFeed, AnswerIndex, createAnswerKeeper, forEachAnswer, SqliteAnswerStore } from './index.js';
 
 const T0 = Date.UTC(2026, 11, 2, 23, 59, 0);
 
@@ -78,4 +78,30 @@ test('a large saved index comes back page by page, and an answer given meanwhile
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a subscriber gets every answer recorded after it subscribed, the main thread\'s and the threads\', and a copy built from them answers alike', () => {
+  const logger = pino({ level: 'silent' });
+  const main = new AnswerIndex({ graceMs: 60_000 });
+  const keeper = createAnswerKeeper({ index: main, db: null, logger, now: () => T0 });
+  keeper.onAnswer('10.0.0.4', 'before.example', null, aResponse('before.example', '192.0.2.4', 300), T0);
+  keeper.flush();
+  const copy = new AnswerIndex({ graceMs: 60_000 });
+  const unsubscribe = keeper.subscribe((batch) => forEachAnswer(batch, (client, name, service, bytes, start, end, time) => { copy.recordResponse(client, name, service, bytes, start, end, time); }));
+  keeper.onAnswer('10.0.0.5', 'rr1.googlevideo.com', 'youtube', aResponse('rr1.googlevideo.com', '142.250.1.1', 300), T0);
+  const thread = new AnswerFeed();
+  thread.push('10.0.0.6', 'docs.example.org', null, aResponse('docs.example.org', '192.0.2.7', 30), T0);
+  keeper.apply(thread.take()!);
+  keeper.flush();
+  assert.deepEqual(copy.lookup('10.0.0.5', '142.250.1.1', T0), main.lookup('10.0.0.5', '142.250.1.1', T0));
+  assert.equal(copy.lookup('10.0.0.5', '142.250.1.1', T0)?.service, 'youtube');
+  assert.equal(copy.lookup('10.0.0.6', '192.0.2.7', T0)?.name, 'docs.example.org');
+  assert.equal(copy.lookup('10.0.0.4', '192.0.2.4', T0), null, 'recorded before the subscription: not sent');
+  assert.equal(main.lookup('10.0.0.4', '192.0.2.4', T0)?.name, 'before.example');
+  unsubscribe();
+  keeper.onAnswer('10.0.0.7', 'late.example', null, aResponse('late.example', '192.0.2.9', 300), T0);
+  keeper.flush();
+  assert.equal(copy.lookup('10.0.0.7', '192.0.2.9', T0), null);
+  assert.equal(main.lookup('10.0.0.7', '192.0.2.9', T0)?.name, 'late.example');
+  keeper.close();
 });
