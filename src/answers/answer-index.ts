@@ -272,6 +272,11 @@ export class AnswerIndex implements AnswerLookup {
     }
   }
 
+  /** The clients that hold answers (live or not yet swept), to walk the index a few at a time. */
+  clients(): string[] {
+    return [...this.#clients.keys()];
+  }
+
   /** Live answers of one client, newest expiry first (for the API's listing). */
   clientEntries(client: string, now: number): AnswerEntry[] {
     const out: AnswerEntry[] = [];

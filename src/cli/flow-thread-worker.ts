@@ -52,7 +52,9 @@ function runThread(port: NonNullable<typeof parentPort>, data: FlowThreadData): 
         break;
       }
       case 'groups':
+        // At once (the collector would take them at its next drain).
         groups = message.groups;
+        collector.pipeline.attributor.setGroups(groups);
         break;
       case 'drain':
         collector.drain().finally(() => send({ type: 'drained' }));

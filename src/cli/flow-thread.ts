@@ -93,13 +93,16 @@ export function createFlowThread(options: FlowThreadOptions): FlowThread {
   };
 
   const sendEntries = (): void => {
-    // Taken at once (the index changes between turns), sent a chunk a turn.
-    const list: AnswerEntry[] = [...options.answers.entries(Date.now())];
+    // About ENTRY_CHUNK answers a turn, a client at a time, so that a large index does not hold the
+    // main thread (and DNS) for long.
+    const clients = options.answers.clients();
     let at = 0;
     const next = (): void => {
-      if (worker === null || stopping || at >= list.length) return;
-      post({ type: 'entries', list: list.slice(at, at + ENTRY_CHUNK) });
-      at += ENTRY_CHUNK;
+      if (worker === null || stopping || at >= clients.length) return;
+      const now = Date.now();
+      const list: AnswerEntry[] = [];
+      while (at < clients.length && list.length < ENTRY_CHUNK) list.push(...options.answers.clientEntries(clients[at++]!, now));
+      if (list.length > 0) post({ type: 'entries', list });
       setImmediate(next);
     };
     next();
