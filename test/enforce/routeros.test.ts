@@ -234,3 +234,20 @@ test('an untrusted certificate is a clear error; a router without IPv6 still tak
   assert.deepEqual(lists(r, 'ip'), []);
   assert.throws(() => createRouterOsBackend({ url: `https://rambu:${PASSWORD}@192.0.2.1`, username: 'rambu', password: PASSWORD, logger }), (err: unknown) => err instanceof RangeError && !err.message.includes(PASSWORD));
 });
+
+test('while rambu runs, the last hold is re-applied on its own; a clean stop ends that', { timeout: 60_000 }, async () => {
+  const r = await router();
+  const b = backend(r, { refreshMs: 200 });
+  await b.hold([PAIRS[0]!]);
+  // The entries lapse behind rambu's back (a reboot of the router, say): the refresh puts them back.
+  clock += 2 * 3_600_000;
+  assert.deepEqual(r.entries('ip'), []);
+  const deadline = Date.now() + 20_000;
+  while (r.entries('ip').length < 2 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+  assert.deepEqual(lists(r, 'ip'), ['rambu-youtube 142.250.4.136 rambu', 'rambu-youtube.clients 10.20.5.7 rambu']);
+  await b.clear();
+  const mark = r.requests.length;
+  await new Promise((res) => setTimeout(res, 1000));
+  assert.equal(r.requests.length, mark, 'no refresh after clear');
+  assert.deepEqual(lists(r, 'ip'), []);
+});
