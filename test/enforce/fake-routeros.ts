@@ -6,7 +6,8 @@
  * remove, POST `<menu>/remove` with `.id` or `numbers`; errors as `{"error":N,"message":"...",
  * "detail":"..."}` (400 "failure: already have such entry", 404 "Not Found"). It keeps IPv4 and
  * IPv6 address lists (entries with a timeout are dynamic and lapse) and connection tables, and can be
- * told to answer 500, send garbage, hang or refuse a number of times.
+ * told to answer 500, send garbage (not JSON, or JSON of the wrong shape), hang or refuse a number
+ * of times.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,7 +21,7 @@ export type Family = 'ip' | 'ipv6';
 
 export interface FakeEntry { id: string; list: string; address: string; comment: string | undefined; expiresAt: number | null }
 export interface FakeConnection { id: string; protocol: string; src: string; dst: string }
-export type FaultKind = 'status500' | 'garbage' | 'hang' | 'refuse';
+export type FaultKind = 'status500' | 'garbage' | 'shape' | 'hang' | 'refuse';
 interface Fault { kind: FaultKind; left: number; match: RegExp }
 
 export interface FakeRouterOsOptions {
@@ -219,6 +220,7 @@ export async function startFakeRouterOs(options: FakeRouterOsOptions = {}): Prom
         if (fault.kind === 'hang') { hanging.add(res); return; }
         if (fault.kind === 'status500') { send(res, 500, { error: 500, message: 'Internal Server Error' }); return; }
         if (fault.kind === 'refuse') { send(res, 401, { error: 401, message: 'Unauthorized' }); return; }
+        if (fault.kind === 'shape') { send(res, 200, { ret: '*1' }); return; }
         res.writeHead(200, { 'content-type': 'text/html' });
         res.end('<html><body>502 Bad Gateway</body></html>');
         return;

@@ -211,6 +211,8 @@ test('garbage and a hang become clear errors after bounded retries', { timeout: 
   r.fail('garbage', 1);
   await b.hold(PAIRS);
   assert.equal(lists(r, 'ip').length, 6, 'one garbage reply is retried past');
+  r.fail('shape', 1);
+  await assert.rejects(b.clear(), isEnforceError(/GET \/ip\/firewall\/address-list at https?:\/\/127\.0\.0\.1:\d+\/rest answered with something other than a list of records: got object/));
 
   const slow = backend(r, { attempts: 2, requestTimeoutMs: 800 });
   r.fail('hang', 2);

@@ -126,7 +126,8 @@ export function createRouterOsBackend(options: RouterOsBackendOptions): EnforceB
     }));
   }
 
-  const id = (e: RouterEntry): string => `/${encodeURIComponent(e.id).replace(/%2A/gi, '*')}`;
+  /** `/*1A` of an item (an id of another shape is escaped, never spliced into the path). */
+  const id = (e: { id: string }): string => `/${encodeURIComponent(e.id)}`;
 
   async function syncFamily(f: Family, wanted: readonly ListEntry[]): Promise<{ added: number; removed: number; refreshed: number }> {
     const held = await entries(f);
@@ -233,7 +234,7 @@ export function createRouterOsBackend(options: RouterOsBackendOptions): EnforceB
         tried += doomed.length;
         errors.push(...await inPool(doomed, concurrency, async (c) => {
           try {
-            await client.request('DELETE', `${path}/${encodeURIComponent(c.id).replace(/%2A/gi, '*')}`);
+            await client.request('DELETE', `${path}${id(c)}`);
             cut++;
           } catch (err) {
             if (!(err instanceof RouterOsError && err.status === 404)) throw err; // closed meanwhile
