@@ -4,6 +4,7 @@
  */
 export { createRouterOsBackend } from './routeros-backend.js';
 export type { RouterOsBackendOptions } from './routeros-backend.js';
+export { readPasswordFile } from './password-file.js';
 export { routerOsScript } from './routeros-script.js';
 export type { RouterOsScriptOptions } from './routeros-script.js';
 export { clientList, LIST_PREFIX, ROUTEROS_COMMENT, serviceList } from './address-list-plan.js';

@@ -9,8 +9,8 @@
  * rambu runs it re-applies the last hold every `refreshMs`, giving entries with less than half their
  * timeout left a fresh one.
  */
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { FILE_LIMITS, readNamedFileSync } from '../../config/index.js';
 import { ERROR_CODES, RambuError } from '../../errors.js';
 import type { BlockPair, EnforceBackend } from '../index.js';
 import { isOwned, listChanges, ROUTEROS_COMMENT, wantedEntries, type Family, type ListEntry, type RouterEntry } from './address-list-plan.js';
@@ -97,7 +97,7 @@ export function createRouterOsBackend(options: RouterOsBackendOptions): EnforceB
   let ca: Buffer | undefined;
   if (options.caFile !== undefined) {
     try {
-      ca = readFileSync(options.caFile);
+      ca = readNamedFileSync(options.caFile, FILE_LIMITS.caFile);
     } catch (err) {
       throw new RambuError(ERROR_CODES.ENFORCE_FAILED, `cannot read the RouterOS CA file "${options.caFile}": ${(err as Error).message}`);
     }

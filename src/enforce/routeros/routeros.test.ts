@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { clientList, formatRouterOsTime, parseRouterOsTime, routerOsScript, serviceList } from './index.js';
+import { ERROR_CODES, RambuError } from '../../errors.js';
+import { clientList, formatRouterOsTime, parseRouterOsTime, readPasswordFile, routerOsScript, serviceList } from './index.js';
 import { listChanges, normalizeAddress, wantedEntries, type RouterEntry } from './address-list-plan.js';
 import { connectionsToCut, endAddress } from './connection-match.js';
 
@@ -96,6 +100,19 @@ test('the script without DNS redirect or services, and its refusals', () => {
   assert.throws(() => routerOsScript({ services: [], dnsAddresses: ['dns.example'] }), RangeError);
   assert.throws(() => routerOsScript({ services: [], rambuAddress: '10.0.0.0/8' }), RangeError);
   assert.throws(() => routerOsScript({ services: [], username: 'a b' }), RangeError);
+});
+
+test('the password comes from the first line of its file; errors name the file, never the content', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rambu-ros-pw-'));
+  const file = join(dir, 'pw');
+  writeFileSync(file, 'k4t4 s4nd1 "x"\r\nsecond line\n');
+  assert.equal(readPasswordFile(file), 'k4t4 s4nd1 "x"');
+  writeFileSync(file, '\n');
+  const isConfig = (pattern: RegExp) => (err: unknown) => err instanceof RambuError && err.code === ERROR_CODES.CONFIG_INVALID && pattern.test(err.message);
+  assert.throws(() => readPasswordFile(file), isConfig(/is empty/));
+  assert.throws(() => readPasswordFile(join(dir, 'missing')), isConfig(/cannot read the RouterOS password file/));
+  writeFileSync(file, `${'s3cret'.repeat(1000)}\n`);
+  assert.throws(() => readPasswordFile(file), (err: unknown) => isConfig(/password file/)(err) && !(err as Error).message.includes('s3cret'));
 });
 
 const GOLDEN = `# rambu: one-time setup of a MikroTik router (RouterOS v7) for enforcement.
