@@ -88,6 +88,11 @@ function firstFailure(errors: readonly unknown[], of: number, what: string): unk
   return new RambuError(ERROR_CODES.ENFORCE_FAILED, `${errors.length} of ${of} ${what} failed; the first: ${first.message}`, { cause: first });
 }
 
+/**
+ * The back-end for the router at `options.url`. Nothing is sent until the first call. Throws
+ * RangeError for a URL that is not http(s) or carries a user or password, RambuError CONFIG_INVALID
+ * for a CA file that cannot be read; every failure of a call is RambuError ENFORCE_FAILED.
+ */
 export function createRouterOsBackend(options: RouterOsBackendOptions): EnforceBackend {
   const log = options.logger.child({ backend: 'routeros' });
   const now = options.now ?? Date.now;
@@ -99,7 +104,7 @@ export function createRouterOsBackend(options: RouterOsBackendOptions): EnforceB
     try {
       ca = readNamedFileSync(options.caFile, FILE_LIMITS.caFile);
     } catch (err) {
-      throw new RambuError(ERROR_CODES.ENFORCE_FAILED, `cannot read the RouterOS CA file "${options.caFile}": ${(err as Error).message}`);
+      throw new RambuError(ERROR_CODES.CONFIG_INVALID, `cannot read the RouterOS CA file "${options.caFile}": ${(err as Error).message}`);
     }
   }
   const client = createRestClient({
