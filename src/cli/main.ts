@@ -26,6 +26,8 @@ Usage:
   rambu user add NAME --role admin|operator|viewer --password-stdin --config FILE
   rambu user passwd NAME --password-stdin --config FILE
   rambu user list --config FILE
+  rambu enforce routeros-script --config FILE [--dns-address IP]... [--rambu-address IP] [--username NAME]
+                                       the one-time RouterOS script for the blocked services
   rambu user remove NAME --config FILE
   rambu --version | --help
 
@@ -109,6 +111,18 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         if (values['help'] === true) { write(io.stdout, USAGE); return EXIT.OK; }
         const { runUser } = await import('./user-entry.js');
         return await runUser(sub, positionals, values, io);
+      }
+      case 'enforce': {
+        const [sub, ...args] = rest;
+        const { values } = parseArgs({
+          args, allowPositionals: false, strict: true,
+          options: { config: { type: 'string', short: 'c' }, 'dns-address': { type: 'string', multiple: true }, 'rambu-address': { type: 'string' }, username: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+        });
+        if (values.help === true) { write(io.stdout, USAGE); return EXIT.OK; }
+        if (sub !== 'routeros-script') return usageError(io, `enforce needs a subcommand: routeros-script${sub === undefined ? '' : ` (not "${sub}")`}`);
+        if (values.config === undefined) return usageError(io, 'enforce routeros-script needs --config FILE');
+        const { runRouterOsScript } = await import('./enforce-command.js');
+        return runRouterOsScript({ config: values.config, dnsAddresses: values['dns-address'] ?? [], rambuAddress: values['rambu-address'] ?? null, username: values.username ?? null }, io);
       }
       default:
         return usageError(io, `unknown command "${command}"`);
