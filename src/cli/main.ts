@@ -18,7 +18,8 @@ Usage:
   rambu explain --config FILE --client IP [--at ISO-8601] NAME [--json]
                                        what the gateway would do, and why
   rambu log --config FILE [--client IP] [--name TEXT] [--action block|allow|...] [--since ISO-8601]
-            [--limit N] [--json]       read the query log
+            [--gateway NAME] [--limit N] [--json]
+                                       read the query log (every gateway's on the shared store)
   rambu report traffic --config FILE --by service|group|client [--from ISO-8601] [--to ISO-8601]
             [--json|--csv]         bytes, packets and flows from the flow collector, most bytes first
   rambu report probes --config FILE [--from ISO-8601] [--to ISO-8601] [--json|--csv]
@@ -87,7 +88,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       case 'log': {
         const { values } = parse(rest, {
           config: { type: 'string', short: 'c' }, client: { type: 'string' }, name: { type: 'string' }, action: { type: 'string' },
-          since: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' },
+          since: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, gateway: { type: 'string' },
         });
         if (values['help'] === true) { write(io.stdout, USAGE); return EXIT.OK; }
         const { runLog } = await import('./log-entry.js');
