@@ -184,3 +184,19 @@ export interface OverviewResponse {
 
 /** One problem in a policy YAML the server refused (`error.details` of 422 `POLICY_INVALID`). */
 export interface PolicyIssue { line?: number; column?: number; path?: string; message: string }
+
+/** `GET /api/gateways`: the gateways sharing this console's store. */
+export interface GatewaysResponse {
+  backend: 'sqlite' | 'postgres';
+  self: string;
+  gateways: {
+    name: string;
+    address: string;
+    version: string;
+    startedAt: Instant;
+    lastSeen: Instant;
+    queriesPerSecond: number;
+    storeLagSeconds: number | null;
+    self: boolean;
+  }[];
+}

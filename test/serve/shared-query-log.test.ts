@@ -113,4 +113,42 @@ test('two gateways log into one shared query log; rows logged while PostgreSQL i
   const partitions = await pg.sql('log', "SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'querylog'::regclass");
   assert.ok(partitions.rows[0].n >= 3, 'today and the days ahead have partitions');
   t.diagnostic(`${arrived.length} rows in A's console after the outage`);
+
+  // The console lists both gateways; /metrics has each one's rate and lag, by gateway.
+  const listed = await get(a, onA, '/api/gateways');
+  assert.equal(listed.status, 200, JSON.stringify(listed.body));
+  const body = listed.body as { backend: string; self: string; gateways: { name: string; address: string; version: string; lastSeen: string; queriesPerSecond: number; self: boolean }[] };
+  assert.equal(body.backend, 'postgres');
+  assert.deepEqual(body.gateways.map((g) => [g.name, g.self]), [['gw-a', true], ['gw-b', false]]);
+  for (const g of body.gateways) {
+    assert.match(g.address, /^127\.0\.0\.1:\d+$/);
+    assert.notEqual(g.version, '');
+    assert.ok(Date.now() - Date.parse(g.lastSeen) < 60_000, g.lastSeen);
+    assert.equal(typeof g.queriesPerSecond, 'number');
+  }
+  const metricsEnd = Date.now() + 25_000;
+  let metrics = '';
+  while (Date.now() < metricsEnd) {
+    metrics = await (await fetch(new URL('metrics', a.url))).text();
+    if (/^rambu_gateway_store_lag_seconds\{gateway="gw-b"\} /m.test(metrics) && /^rambu_gateway_store_lag_seconds\{gateway="gw-a"\} /m.test(metrics)) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.match(metrics, /^rambu_gateway_queries_per_second\{gateway="gw-a"\} [\d.]+$/m);
+  assert.match(metrics, /^rambu_gateway_queries_per_second\{gateway="gw-b"\} [\d.]+$/m);
+  assert.match(metrics, /^rambu_gateway_store_lag_seconds\{gateway="gw-b"\} [\d.]+$/m);
+  assert.match(metrics, /^rambu_query_log_shipped_rows\{state="shipped"\} [1-9]\d*$/m);
+  assert.match(metrics, /^rambu_query_log_shipped_rows\{state="dropped"\} 0$/m);
+});
+
+test('on SQLite the console lists its one gateway and each row carries its name', async () => {
+  const c = await startProduct({ adminPassword: ADMIN_PASSWORD, policy: POLICY, storage: { gatewayName: 'gw-sendiri' } });
+  products.push(c);
+  const onC = await logIn(c);
+  assert.deepEqual(await digShort(c.dnsPort, 'sendiri.example.com'), [UPSTREAM_ANSWER]);
+  const rows = await rowsWith(c, onC, ['sendiri.example.com']);
+  assert.equal(rows.find((r) => r.name === 'sendiri.example.com')?.gateway, 'gw-sendiri');
+  assert.equal(((await get(c, onC, '/api/queries?gateway=lain')).body as { items: Row[] }).items.length, 0);
+  const listed = (await get(c, onC, '/api/gateways')).body as { backend: string; gateways: { name: string; self: boolean; storeLagSeconds: number | null }[] };
+  assert.equal(listed.backend, 'sqlite');
+  assert.deepEqual(listed.gateways.map((g) => [g.name, g.self, g.storeLagSeconds]), [['gw-sendiri', true, null]]);
 });
