@@ -66,8 +66,6 @@ export async function runPostgresBench(options: PostgresBenchOptions, out: NodeJ
   const dir = mkdtempSync(join(tmpdir(), 'rambu-bench-pg-'));
   const step = 1000 / options.rate;
   try {
-    const pool = await client.query('SELECT 1');
-    void pool;
     // The schema as a gateway makes it, through a pool client's interface.
     await migrateShared(client as unknown as pg.PoolClient, 'bench');
     const have = Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM querylog')).rows[0]?.n ?? 0);
@@ -153,10 +151,23 @@ export async function runPostgresBench(options: PostgresBenchOptions, out: NodeJ
     const header = ['filter', 'pages', 'rows', 'partial', 'median ms', 'max ms', `< ${TARGET_MS} ms`];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
     for (const r of [header, ...rows]) out.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}\n`);
-    const t = performance.now();
-    await Promise.all([reader.blockedByClient(end - 86_400_000, end), reader.blockedByService(end - 86_400_000, end),
-      reader.queriesPerMinute(end - 86_400_000, end), reader.wouldBlockByService(end - 86_400_000, end)]);
-    out.write(`\noverview aggregates (24 h): ${(performance.now() - t).toFixed(1)} ms\n`);
+    // The overview's reads, each alone (a gateway runs them at once on its pool), over the last 24 h.
+    const day = end - 86_400_000;
+    const aggregates: [string, () => Promise<unknown>][] = [
+      ['blocked by client', () => reader.blockedByClient(day, end)], ['blocked by service', () => reader.blockedByService(day, end)],
+      ['queries per minute', () => reader.queriesPerMinute(day, end)], ['would block by service', () => reader.wouldBlockByService(day, end)],
+    ];
+    out.write('\noverview aggregates (24 h), best of 3:\n');
+    for (const [label, read] of aggregates) {
+      let best = Infinity;
+      for (let k = 0; k < 3; k++) {
+        const t = performance.now();
+        await read();
+        best = Math.min(best, performance.now() - t);
+      }
+      out.write(`  ${label.padEnd(24)} ${best.toFixed(1)} ms${best > TARGET_MS ? '  SLOW' : ''}\n`);
+      if (best > TARGET_MS) slow++;
+    }
     const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT * FROM querylog WHERE client = '10.20.3.21' ORDER BY time DESC, seq DESC LIMIT 101`);
     out.write(`\nplan of a client page:\n${plan.rows.slice(0, 6).map((r) => `  ${r['QUERY PLAN']}`).join('\n')}\n`);
     return slow > 0 ? 1 : 0;

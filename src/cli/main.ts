@@ -24,6 +24,9 @@ Usage:
             [--json|--csv]         bytes, packets and flows from the flow collector, most bytes first
   rambu report probes --config FILE [--from ISO-8601] [--to ISO-8601] [--json|--csv]
                                        availability and latency (p50, p95) of the probed services
+  rambu store migrate --from sqlite --to postgres --config FILE [--force]
+                                       copy this gateway's SQLite users, exemptions, audit and query log
+                                       into the shared store the config names
   rambu user add NAME --role admin|operator|viewer --password-stdin --config FILE
   rambu user passwd NAME --password-stdin --config FILE
   rambu user list --config FILE
@@ -110,6 +113,13 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         if (values['help'] === true) { write(io.stdout, USAGE); return EXIT.OK; }
         const { runUser } = await import('./user-entry.js');
         return await runUser(sub, positionals, values, io);
+      }
+      case 'store': {
+        const [sub, ...args] = rest;
+        const { values } = parse(args, { config: { type: 'string', short: 'c' }, from: { type: 'string' }, to: { type: 'string' }, force: { type: 'boolean' } });
+        if (values['help'] === true) { write(io.stdout, USAGE); return EXIT.OK; }
+        const { runStore } = await import('./store-command.js');
+        return await runStore(sub, values, io);
       }
       default:
         return usageError(io, `unknown command "${command}"`);

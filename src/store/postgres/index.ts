@@ -16,3 +16,5 @@ export { startLogShipper } from './log-shipper.js';
 export type { LogShipper, ShipperStats } from './log-shipper.js';
 export { LocalLogSource, prepareLocalLog, readMark, shipBatch, SHIP_BATCH } from './log-shipping.js';
 export type { ShipState } from './log-shipping.js';
+export { migrateFromSqlite } from './migrate-from-sqlite.js';
+export type { MigrateReport } from './migrate-from-sqlite.js';

@@ -39,7 +39,7 @@ export class PgQueryLogReader {
 
   constructor(db: Db, options: { scanBudget?: number } = {}) {
     this.#db = db;
-    this.#scanBudget = options.scanBudget ?? 100_000;
+    this.#scanBudget = options.scanBudget ?? 50_000;
   }
 
   async query(filter: QueryLogFilter, options: QueryLogPageOptions = {}): Promise<QueryLogPage> {
