@@ -76,14 +76,19 @@ async function run(): Promise<void> {
       if (!result.more) await sleep(data.intervalMs);
     } catch (err) {
       const message = (err as Error).message;
-      if (source === null) { local?.close(); local = null; }
       const was = stats.connected;
       stats.connected = false;
       stats.error = message;
-      if (source !== null && state !== null) {
-        const oldest = source.firstTimeAfter(state.mark);
-        stats.lagMs = oldest === null ? 0 : Math.max(0, Date.now() - oldest);
+      try {
+        const oldest = source !== null && state !== null ? source.firstTimeAfter(state.mark) : null;
+        if (oldest !== null) stats.lagMs = Math.max(0, Date.now() - oldest);
+      } catch {
+        // The local log cannot be read either: keep the last figure.
       }
+      // Open the local log afresh next time: its schema may have been upgraded under this connection.
+      local?.close();
+      local = null;
+      source = null;
       send({ kind: 'stats', ...stats });
       if (was || client !== null) send({ kind: 'error', error: message });
       await client?.end().catch(() => undefined);
