@@ -132,6 +132,8 @@ export interface QueryEntry {
   latencyMs?: number | null;
   upstream?: string | null;
   cached?: boolean;
+  /** The gateway that answered. */
+  gateway?: string;
 }
 
 export interface Page<T> {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { collectErrors, launchBrowser } from '../e2e/kit/browser.js';
 import { digShort } from '../e2e/kit/dig.js';
 import { UPSTREAM_ANSWER } from '../e2e/kit/fake-upstream.js';
 import { ROOT, startProduct, type Product } from '../e2e/kit/product.js';
@@ -61,7 +62,7 @@ after(async () => {
   await pg?.destroy();
 });
 
-test('two gateways log into one shared query log; rows logged while PostgreSQL is down arrive once it is back', async (t) => {
+test('two gateways log into one shared query log; rows logged while PostgreSQL is down arrive once it is back', { timeout: 240_000 }, async (t) => {
   await pg.createDatabase('log');
   const storage = (name: string) => ({ backend: 'postgres', url: pg.url('log'), gatewayName: name });
   const a = await startProduct({ adminPassword: ADMIN_PASSWORD, policy: POLICY, storage: storage('gw-a') });
@@ -138,6 +139,31 @@ test('two gateways log into one shared query log; rows logged while PostgreSQL i
   assert.match(metrics, /^rambu_gateway_store_lag_seconds\{gateway="gw-b"\} [\d.]+$/m);
   assert.match(metrics, /^rambu_query_log_shipped_rows\{state="shipped"\} [1-9]\d*$/m);
   assert.match(metrics, /^rambu_query_log_shipped_rows\{state="dropped"\} 0$/m);
+
+  // In A's console: the overview's gateway table, and the query log's gateway column.
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = collectErrors(page);
+    await page.goto(new URL('#/login', a.url).href);
+    await page.locator('input[name=username]').fill('admin');
+    await page.locator('input[name=password]').fill(ADMIN_PASSWORD);
+    await page.locator('form[data-testid=login-form] button[type=submit]').click();
+    const table = page.getByTestId('gateway-table');
+    await table.locator('tbody tr').nth(1).waitFor();
+    const lines = (await table.locator('tbody tr').allInnerTexts()).map((l) => l.replace(/\s+/g, ' '));
+    assert.match(lines[0] ?? '', /gw-a \(gerbang ini\) 127\.0\.0\.1:\d+/, lines.join('\n'));
+    assert.match(lines[1] ?? '', /gw-b 127\.0\.0\.1:\d+/, lines.join('\n'));
+    await page.goto(new URL('#/queries', a.url).href);
+    const queries = page.getByTestId('query-table');
+    await queries.locator('tbody tr').first().waitFor();
+    const rowsText = (await queries.locator('tbody tr').allInnerTexts()).map((l) => l.replace(/\s+/g, ' '));
+    assert.ok(rowsText.some((l) => l.startsWith('gw-b ') && l.includes('padam-b.example.com')), rowsText.join('\n'));
+    assert.ok(rowsText.some((l) => l.startsWith('gw-a ') && l.includes('padam-a.example.com')), rowsText.join('\n'));
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
 });
 
 test('on SQLite the console lists its one gateway and each row carries its name', async () => {

@@ -1,9 +1,10 @@
 /**
  * The shared query log's reads: every gateway's rows and aggregates, as the console and `rambu log`
  * page through them. Pages are keyset-paginated on (time, seq), newest first; the daily partitions
- * are scanned newest first and a page stops as soon as it is full. A name substring is checked row
- * by row, so, as on SQLite, a page examines at most `scanBudget` candidate rows and says `partial`
- * when it stopped there.
+ * are scanned newest first and a page stops as soon as it is full. A name substring, and every
+ * equality filter but the first, is checked row by row, so, as on SQLite, such a page examines at
+ * most `scanBudget` candidate rows (found through the first filter's index) and says `partial` when
+ * it stopped there: its time does not grow with the table.
  */
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { ACTION_CODES, ACTIONS_BY_CODE } from '../query-log-batch.js';
@@ -45,31 +46,35 @@ export class PgQueryLogReader {
   async query(filter: QueryLogFilter, options: QueryLogPageOptions = {}): Promise<QueryLogPage> {
     const limit = Math.max(1, Math.min(options.limit ?? 100, 1000));
     const cursor = options.cursor === undefined ? undefined : decodeCursor(options.cursor, 2) as [number, number];
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const bind = (v: unknown): string => { params.push(v); return `$${params.length}`; };
-    if (filter.gateway !== undefined) where.push(`gateway = ${bind(filter.gateway)}`);
-    if (filter.client !== undefined) where.push(`client = ${bind(filter.client)}`);
-    if (filter.service !== undefined) where.push(`service = ${bind(filter.service)}`);
+    // Conditions with `?` for their values, numbered when a statement is put together.
+    const where: Condition[] = [];
+    // Equality filters, most selective first: the first picks the index, the others are checked row by row.
+    const equal: Condition[] = [];
+    if (filter.client !== undefined) equal.push(['client = ?', filter.client]);
+    if (filter.service !== undefined) equal.push(['service = ?', filter.service]);
     if (filter.action !== undefined) {
       // A literal, so that the planner may use the partial index (action <> 0) for the rare actions.
       const code = ACTION_CODES[filter.action];
-      where.push(code === 0 ? 'action = 0' : `action = ${code} AND action <> 0`);
+      equal.push([code === 0 ? 'action = 0' : `action = ${code} AND action <> 0`]);
     }
-    if (filter.since !== undefined) where.push(`time >= ${bind(filter.since)}`);
-    if (filter.until !== undefined) where.push(`time < ${bind(filter.until)}`);
-    if (cursor !== undefined) where.push(`time <= ${bind(cursor[0])} AND (time, seq) < (${bind(cursor[0])}, ${bind(cursor[1])})`);
+    if (filter.gateway !== undefined) equal.push(['gateway = ?', filter.gateway]);
+    if (filter.since !== undefined) where.push(['time >= ?', filter.since]);
+    if (filter.until !== undefined) where.push(['time < ?', filter.until]);
+    if (cursor !== undefined) where.push(['time <= ? AND (time, seq) < (?, ?)', cursor[0], cursor[0], cursor[1]]);
     const order = 'ORDER BY time DESC, seq DESC';
     const needle = filter.name === undefined || filter.name === '' ? undefined : filter.name.toLowerCase();
     let boundary: { time: string; seq: string } | undefined;
-    if (needle !== undefined) {
-      // The budget-th candidate through the indexes alone: this page looks no further back.
-      boundary = (await this.#db.query<{ time: string; seq: string }>(
-        `SELECT time, seq FROM querylog ${clause(where)} ${order} OFFSET ${this.#scanBudget - 1} LIMIT 1`, params)).rows[0];
-      if (boundary !== undefined) where.push(`(time, seq) >= (${bind(boundary.time)}, ${bind(boundary.seq)})`, `time >= ${bind(boundary.time)}`);
-      where.push(`strpos(name, ${bind(needle)}) > 0`);
+    if (needle !== undefined || equal.length > 1) {
+      // Rows the other filters may reject are bounded: the budget-th candidate of the first filter
+      // alone, through its index; this page looks no further back.
+      const [text, values] = statement('SELECT time, seq FROM querylog', [...equal.slice(0, 1), ...where], `${order} OFFSET ${this.#scanBudget - 1} LIMIT 1`);
+      boundary = (await this.#db.query<{ time: string; seq: string }>(text, values)).rows[0];
+      if (boundary !== undefined) where.push(['time >= ? AND (time, seq) >= (?, ?)', boundary.time, boundary.time, boundary.seq]);
     }
-    const raw = (await this.#db.query<PgRow>(`SELECT ${COLUMNS} FROM querylog ${clause(where)} ${order} LIMIT ${limit + 1}`, params)).rows;
+    where.push(...equal);
+    if (needle !== undefined) where.push(['strpos(name, ?) > 0', needle]);
+    const [text, values] = statement(`SELECT ${COLUMNS} FROM querylog`, where, `${order} LIMIT ${limit + 1}`);
+    const raw = (await this.#db.query<PgRow>(text, values)).rows;
     const rows = raw.slice(0, limit).map(toRow);
     const last = rows[rows.length - 1];
     if (raw.length > limit && last !== undefined) return { rows, nextCursor: encodeCursor([last.time, last.id]), partial: false };
@@ -105,6 +110,16 @@ export class PgQueryLogReader {
   }
 }
 
-function clause(conditions: readonly string[]): string {
-  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+/** SQL with `?` for each of the values that follow it. */
+type Condition = [string, ...unknown[]];
+
+/** `head WHERE conditions tail`, the `?` numbered `$1`, `$2`... in order, and their values. */
+function statement(head: string, conditions: readonly Condition[], tail: string): [string, unknown[]] {
+  const values: unknown[] = [];
+  const parts = conditions.map(([sql, ...v]) => {
+    let k = 0;
+    const numbered = sql.replace(/\?/g, () => { values.push(v[k++]); return `$${values.length}`; });
+    return numbered;
+  });
+  return [`${head} ${parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`} ${tail}`, values];
 }
