@@ -14,7 +14,7 @@ import pg from 'pg';
 import { openStore, type QueryLogEntry } from '../../src/store/index.js';
 import { LocalLogSource, PgQueryLogReader, prepareLocalLog, readMark, shipBatch } from '../../src/store/postgres/index.js';
 import { migrateShared } from '../../src/store/postgres/migrations.js';
-import { DAY_MS, dropOldPartitions, listPartitions } from '../../src/store/postgres/query-log-partitions.js';
+import { DAY_MS, dropOldPartitions, ensurePartitions, listPartitions } from '../../src/store/postgres/query-log-partitions.js';
 import { startPostgres, type TestPostgres } from '../kit/postgres.js';
 
 let server: TestPostgres;
@@ -98,7 +98,13 @@ test('batches arrive once, with aggregates; pruned rows count as dropped; a fres
     const oldMinutes = await c1.query<{ n: number }>('SELECT count(*)::int AS n FROM querylog_minute WHERE minute < $1', [Date.UTC(2026, 11, 1)]);
     assert.equal(oldMinutes.rows[0]?.n, 0);
     assert.equal((await listPartitions(c1)).has(Date.UTC(2026, 10, 30)), false);
-    assert.ok(DAY_MS > 0);
+
+    // Two gateways making the same days at once: each day once, no error.
+    const from = Date.UTC(2027, 0, 1);
+    const made = await Promise.all([ensurePartitions(c1, from, from + 3 * DAY_MS), ensurePartitions(c2, from, from + 3 * DAY_MS)]);
+    assert.ok(made[0] + made[1] >= 4, made.join(','));
+    const after = await listPartitions(c1);
+    for (let d = 0; d < 4; d++) assert.ok(after.has(from + d * DAY_MS));
   } finally {
     await c1.end();
     await c2.end();
