@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   STORAGE_SCHEMA_NEWER: 'RAMBU_STORAGE_SCHEMA_NEWER',
   /** The PostgreSQL database given holds another application's tables; nothing was written. */
   STORAGE_FOREIGN: 'RAMBU_STORAGE_FOREIGN',
+  /** `rambu store migrate` found the shared database holding data of its own; nothing was written. */
+  STORAGE_NOT_EMPTY: 'RAMBU_STORAGE_NOT_EMPTY',
   /** A flow export packet ends before a header, set or record it announces. */
   FLOW_TRUNCATED: 'RAMBU_FLOW_TRUNCATED',
   /** A flow export packet's length, count or set length contradicts the bytes received. */

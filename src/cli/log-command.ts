@@ -1,9 +1,16 @@
-/** `rambu log`: read the query log from the data directory, as a table or as JSON lines. */
-import { QUERY_ACTIONS, openStore } from '../store/index.js';
-import type { QueryAction, QueryLogFilter, QueryLogRow } from '../store/index.js';
+/**
+ * `rambu log`: read the query log, as a table or as JSON lines: the data directory's, or with
+ * `storage.backend: postgres` every gateway's from the shared store.
+ */
+import { QUERY_ACTIONS, openGatewayStore } from '../store/index.js';
+import type { QueryAction, QueryLogFilter, QueryLogRow, StorageChoice } from '../store/index.js';
 
 export interface LogCommandArgs {
   dataDir: string;
+  /** The config's `storage`; absent: the data directory's log. */
+  storage?: StorageChoice;
+  /** Only the queries this gateway answered. */
+  gateway?: string;
   client?: string;
   /** Substring of the name. */
   name?: string;
@@ -40,12 +47,15 @@ export async function runLogCommand(args: LogCommandArgs, out: NodeJS.WritableSt
     return 1;
   }
   const filter: QueryLogFilter = {};
+  if (args.gateway !== undefined) filter.gateway = args.gateway;
   if (args.client !== undefined) filter.client = args.client;
   if (args.name !== undefined && args.name !== '') filter.name = args.name;
   if (args.action !== undefined) filter.action = args.action as QueryAction;
   if (args.since !== undefined) filter.since = args.since;
 
-  const store = openStore({ dir: args.dataDir, pruneIntervalMs: 0 });
+  const storage: StorageChoice = args.storage ?? { backend: 'sqlite', path: args.dataDir, retentionDays: 30, url: null, passwordFile: null, gatewayName: 'cli' };
+  const store = await openGatewayStore(storage, { pruneIntervalMs: 0, live: false });
+  const shared = store.backend === 'postgres';
   const rows: QueryLogRow[] = [];
   try {
     let cursor: string | undefined;
@@ -69,9 +79,9 @@ export async function runLogCommand(args: LogCommandArgs, out: NodeJS.WritableSt
     return 0;
   }
   out.write(formatTable(
-    ['TIME', 'CLIENT', 'TYPE', 'NAME', 'ACTION', 'SERVICE', 'BY', 'RCODE', 'MS'],
+    [...(shared ? ['GATEWAY'] : []), 'TIME', 'CLIENT', 'TYPE', 'NAME', 'ACTION', 'SERVICE', 'BY', 'RCODE', 'MS'],
     rows.map((r) => [
-      new Date(r.time).toISOString(), r.client, r.type, r.name, r.action === 'monitor' ? 'would-block' : r.action, r.service ?? '-',
+      ...(shared ? [r.gateway ?? ''] : []), new Date(r.time).toISOString(), r.client, r.type, r.name, r.action === 'monitor' ? 'would-block' : r.action, r.service ?? '-',
       r.exemption !== null ? `exemption:${r.exemption}` : r.rule ?? '-', r.rcode, r.cached ? 'cache' : r.latencyMs.toFixed(1),
     ]),
   ));

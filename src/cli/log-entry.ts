@@ -36,8 +36,9 @@ export async function runLog(values: Record<string, string | boolean | undefined
   }
   const client = str('client');
   const name = str('name');
+  const gateway = str('gateway');
   return await runLogCommand({
-    dataDir: loaded.settings.storage.path,
+    dataDir: loaded.settings.storage.path, storage: loaded.settings.storage, ...(gateway === undefined ? {} : { gateway }),
     ...(client === undefined ? {} : { client }), ...(name === undefined ? {} : { name }), ...(action === undefined ? {} : { action }),
     ...(since === undefined ? {} : { since }), ...(limit === undefined ? {} : { limit }),
     json: values['json'] === true,

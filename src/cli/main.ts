@@ -18,11 +18,15 @@ Usage:
   rambu explain --config FILE --client IP [--at ISO-8601] NAME [--json]
                                        what the gateway would do, and why
   rambu log --config FILE [--client IP] [--name TEXT] [--action block|allow|...] [--since ISO-8601]
-            [--limit N] [--json]       read the query log
+            [--gateway NAME] [--limit N] [--json]
+                                       read the query log (every gateway's on the shared store)
   rambu report traffic --config FILE --by service|group|client [--from ISO-8601] [--to ISO-8601]
             [--json|--csv]         bytes, packets and flows from the flow collector, most bytes first
   rambu report probes --config FILE [--from ISO-8601] [--to ISO-8601] [--json|--csv]
                                        availability and latency (p50, p95) of the probed services
+  rambu store migrate --from sqlite --to postgres --config FILE [--force]
+                                       copy this gateway's SQLite users, exemptions, audit and query log
+                                       into the shared store the config names
   rambu user add NAME --role admin|operator|viewer --password-stdin --config FILE
   rambu user passwd NAME --password-stdin --config FILE
   rambu user list --config FILE
@@ -89,7 +93,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       case 'log': {
         const { values } = parse(rest, {
           config: { type: 'string', short: 'c' }, client: { type: 'string' }, name: { type: 'string' }, action: { type: 'string' },
-          since: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' },
+          since: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, gateway: { type: 'string' },
         });
         if (values['help'] === true) { write(io.stdout, USAGE); return EXIT.OK; }
         const { runLog } = await import('./log-entry.js');
@@ -123,6 +127,13 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         if (values.config === undefined) return usageError(io, 'enforce routeros-script needs --config FILE');
         const { runRouterOsScript } = await import('./enforce-command.js');
         return runRouterOsScript({ config: values.config, dnsAddresses: values['dns-address'] ?? [], rambuAddress: values['rambu-address'] ?? null, username: values.username ?? null }, io);
+      }
+      case 'store': {
+        const [sub, ...args] = rest;
+        const { values } = parse(args, { config: { type: 'string', short: 'c' }, from: { type: 'string' }, to: { type: 'string' }, force: { type: 'boolean' } });
+        if (values['help'] === true) { write(io.stdout, USAGE); return EXIT.OK; }
+        const { runStore } = await import('./store-command.js');
+        return await runStore(sub, values, io);
       }
       default:
         return usageError(io, `unknown command "${command}"`);

@@ -26,6 +26,7 @@ import { buildApp, createPolicyFileEditor, ensureAdmin, LOG_REDACT_PATHS, type P
 import { type CliIo, EXIT, write } from './cli-io.js';
 import { collectGarbage, releaseFreeMemory, RELEASE_INTERVAL_MS, tuneAllocator } from './collect-garbage.js';
 import { createDnsThreads, type DnsThreads } from './dns-threads.js';
+import { gatewaySource } from './gateway-status.js';
 import { registerSharedMetrics } from './shared-metrics.js';
 import { openSharedPolicy } from './shared-policy.js';
 import { openSharedSnapshot, SNAPSHOT_FILE } from './shared-snapshot.js';
@@ -109,7 +110,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   if ((process.env['RAMBU_TEST_HOOKS'] ?? '').split(',').includes('writer-kill')) process.on('SIGUSR2', () => { void store.queryLog.killWriter(); });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rambu_' });
-  if (store.shared !== null) registerSharedMetrics(store.shared, registry, logger);
+  if (store.shared !== null) registerSharedMetrics(store.shared, registry, logger, () => store.shipping());
   // The answer index: what each client was given, fed by every DNS thread, saved to the store.
   const answers = new AnswerIndex({ graceMs: settings.answers.graceSeconds * 1000, maxPerClient: settings.answers.maxPerClient, maxEntries: settings.answers.maxEntries });
   const answerKeeper = createAnswerKeeper({ index: answers, db: store.local.db, logger, registry });
@@ -290,6 +291,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       policyEditor, metrics: registry, answers, traffic: { flows: store.local.flows, probes: store.local.probes }, ...(existsSync(join(UI_DIR, 'index.html')) ? { staticDir: UI_DIR } : {}),
       secureCookies: settings.web.secureCookies, trustProxy: settings.web.trustProxy, sessionHours: settings.web.sessionHours, logger,
       maxExemptionDays: settings.web.maxExemptionDays,
+      gateways: gatewaySource(store, { name: settings.storage.gatewayName, address: `${settings.web.listen.host}:${settings.web.listen.port}`, version: rambuVersion() }),
       ...(consoleNow === null ? {} : { now: consoleNow }),
     });
     try {

@@ -21,9 +21,12 @@ export type { FlowMinuteRow, FlowRemoteRow, FlowStore, TrafficKey, TrafficRange,
 export { SqliteProbeStore, percentile } from './sqlite-probes.js';
 export type { ProbeRow, ProbeStore, ProbeSummary } from './sqlite-probes.js';
 export { SCHEMA_VERSION } from './migrations.js';
-export { openGatewayStore } from './open-gateway-store.js';
+export { openGatewayStore, queryRate } from './open-gateway-store.js';
 export type { GatewayStore, OpenGatewayStoreOptions, StorageChoice } from './open-gateway-store.js';
 export { describeUrl, GatewayRegistry, openPostgresStore, SHARED_SCHEMA_VERSION } from './postgres/index.js';
-export type { GatewayRecord, PgPolicyDocument, PostgresStore, PostgresStoreOptions, SharedChange, SharedPolicy } from './postgres/index.js';
+export { clientConfig, migrateFromSqlite } from './postgres/index.js';
+export type { MigrateReport, ShipperStats } from './postgres/index.js';
+export type { GatewayQueryLog } from './shared-query-log.js';
+export type { GatewayBeat, GatewayRecord, PgPolicyDocument, PostgresStore, PostgresStoreOptions, SharedChange, SharedPolicy } from './postgres/index.js';
 export { hashPassword, verifyPassword } from './password.js';
 export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USERNAME_PATTERN } from './account-rules.js';

@@ -1,7 +1,11 @@
 import type { Logger } from 'pino';
 import { openStore, type SqliteStore } from './open-store.js';
-import { deferredPostgresStore, openFailedUnreachable, openPostgresStore, type PostgresStore, type PostgresStoreOptions, type SharedChange } from './postgres/index.js';
-import type { Store } from './types.js';
+import {
+  deferredPostgresStore, openFailedUnreachable, openPostgresStore, startLogShipper, type LogShipper, type PostgresStore,
+  type PostgresStoreOptions, type SharedChange, type ShipperStats,
+} from './postgres/index.js';
+import { SharedQueryLog, type GatewayQueryLog } from './shared-query-log.js';
+import type { QueryLogStats, Store } from './types.js';
 
 /** The `storage` settings that choose and reach a back-end. */
 export interface StorageChoice {
@@ -18,8 +22,13 @@ export interface StorageChoice {
 /** The store a gateway runs on: every repository, plus how to hear changes made on other gateways. */
 export interface GatewayStore extends Store {
   readonly backend: StorageChoice['backend'];
-  /** The query log is always the local SQLite one, with its batch intake and writer thread. */
-  readonly queryLog: SqliteStore['queryLog'];
+  /**
+   * Entries always go to the local SQLite log, with its batch intake and writer thread; on the shared
+   * store they are shipped into PostgreSQL and reads are every gateway's.
+   */
+  readonly queryLog: GatewayQueryLog;
+  /** How the shipping into the shared log stands; null on the SQLite back-end or when not live. */
+  shipping(): ShipperStats | null;
   /** The local SQLite database (the query log always lives there). */
   readonly local: SqliteStore;
   /** The shared store, or null on the SQLite back-end. */
@@ -44,6 +53,23 @@ export interface OpenGatewayStoreOptions {
    * STORE_UNAVAILABLE until a background retry connects (serve); otherwise throw (the CLI). @default false
    */
   startOffline?: boolean;
+  /** How often the shipping thread looks for new rows once caught up. @default 500 */
+  shipIntervalMs?: number;
+}
+
+/** Queries a second since the previous call, from the log's counts (every query is logged, kept or dropped). */
+export function queryRate(stats: () => QueryLogStats, now: () => number = Date.now): () => number {
+  const total = (): number => { const s = stats(); return s.written + s.buffered + s.dropped + s.failed; };
+  let at = now();
+  let count = total();
+  return () => {
+    const t = now();
+    const c = total();
+    const rate = t > at ? ((c - count) * 1000) / (t - at) : 0;
+    at = t;
+    count = c;
+    return Math.round(rate * 10) / 10;
+  };
 }
 
 /**
@@ -53,14 +79,14 @@ export interface OpenGatewayStoreOptions {
  */
 export async function openGatewayStore(storage: StorageChoice, options: OpenGatewayStoreOptions = {}): Promise<GatewayStore> {
   const local = openStore({
-    dir: storage.path, retentionDays: storage.retentionDays,
+    dir: storage.path, retentionDays: storage.retentionDays, queryLog: { gatewayName: storage.gatewayName },
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.pruneIntervalMs === undefined ? {} : { pruneIntervalMs: options.pruneIntervalMs }),
     ...(options.logMigration === undefined ? {} : { logMigration: options.logMigration }),
   });
   if (storage.backend === 'sqlite' || storage.url === null) {
     return { backend: 'sqlite', local, shared: null, queryLog: local.queryLog, users: local.users, sessions: local.sessions,
-      exemptions: local.exemptions, audit: local.audit, onChange: () => () => undefined, close: () => local.close() };
+      exemptions: local.exemptions, audit: local.audit, onChange: () => () => undefined, shipping: () => null, close: () => local.close() };
   }
   const sharedOptions: PostgresStoreOptions = {
     url: storage.url, passwordFile: storage.passwordFile, gatewayName: storage.gatewayName, live: options.live ?? true,
@@ -80,12 +106,26 @@ export async function openGatewayStore(storage: StorageChoice, options: OpenGate
       throw err;
     }
   }
+  // A serve ships its log and reports its rate and lag; a one-shot command only reads.
+  let shipper: LogShipper | null = null;
+  if (options.live ?? true) {
+    shipper = startLogShipper({
+      file: local.file, config: shared.clientConfig, gateway: storage.gatewayName, retentionMs: storage.retentionDays * 86_400_000,
+      intervalMs: options.shipIntervalMs ?? 500,
+    }, options.logger?.child({ subsystem: 'log-shipping' }));
+    const s = shipper;
+    const rate = queryRate(() => local.queryLog.stats());
+    shared.reportWith(() => ({ queriesPerSecond: rate(), storeLagMs: s.stats().lagMs }));
+  }
   return {
-    backend: 'postgres', local, shared, queryLog: local.queryLog, users: shared.users, sessions: shared.sessions,
-    exemptions: shared.exemptions, audit: shared.audit, onChange: (listener) => shared.onChange(listener),
+    backend: 'postgres', local, shared, queryLog: new SharedQueryLog(local.queryLog, shared.queryLog), users: shared.users,
+    sessions: shared.sessions, exemptions: shared.exemptions, audit: shared.audit, onChange: (listener) => shared.onChange(listener),
+    shipping: () => shipper?.stats() ?? null,
     async close() {
       try {
         await local.close();
+        // After the local log's last batch is written: the shipping thread may still send it.
+        await shipper?.close();
       } finally {
         await shared.close();
       }

@@ -10,7 +10,8 @@ const word = (column: string): string => `(SELECT text FROM querylog_text WHERE 
 /** A name is a word id, or the name itself inline as a BLOB of its UTF-8 bytes (see QueryLogWriter). */
 const NAME = `CASE typeof(q.name) WHEN 'blob' THEN CAST(q.name AS TEXT)
   ELSE (SELECT text FROM querylog_text WHERE id = q.name) END AS name`;
-const COLUMNS = ['q.id', 'q.time', word('client'), NAME, word('type'), 'q.action', word('service'), word('rule'),
+/** Every column of a row with its words looked up, for a query over `querylog AS q`. */
+export const COLUMNS = ['q.id', 'q.time', word('client'), NAME, word('type'), 'q.action', word('service'), word('rule'),
   word('exemption'), word('rcode'), 'q.latency_us', word('upstream'), 'q.cached'].join(', ');
 /**
  * A name substring, bound as text then as UTF-8 bytes: words that contain it, or an inline name that
@@ -20,7 +21,7 @@ const COLUMNS = ['q.id', 'q.time', word('client'), NAME, word('type'), 'q.action
 const NAME_CONTAINS = `(q.name IN (SELECT id FROM querylog_text WHERE instr(text, ?) > 0)
   OR (typeof(q.name) = 'blob' AND instr(q.name, ?) > 0))`;
 
-interface RawRow {
+export interface RawRow {
   id: number; time: number; client: string | null; name: string | null; type: string | null; action: number;
   service: string | null; rule: string | null; exemption: string | null; rcode: string | null; latency_us: number;
   upstream: string | null; cached: number;

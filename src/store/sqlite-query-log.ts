@@ -39,6 +39,8 @@ export interface SqliteQueryLogOptions {
    * wait for the writer like any others. @default false
    */
   migrating?: boolean | undefined;
+  /** This gateway's name, given to every row read (`gateway`); a filter on another gateway reads nothing. */
+  gatewayName?: string | undefined;
 }
 
 /** The writer thread's compiled file, beside this one. */
@@ -79,6 +81,7 @@ export class SqliteQueryLog implements QueryLogStore {
   readonly #restartDelayMs: number;
   readonly #encoder: BatchEncoder;
   readonly #scanBudget: number;
+  readonly #gatewayName: string | undefined;
   /** Null while the log's schema is switched in the background. */
   #reader: QueryLogReader | null = null;
   /** Old rows are still being copied into the current log (log-upgrade.ts). */
@@ -110,6 +113,7 @@ export class SqliteQueryLog implements QueryLogStore {
     this.#restartDelayMs = options.restartDelayMs ?? 5000;
     this.#encoder = new BatchEncoder({ capacity: options.batchSize ?? 5000 });
     this.#scanBudget = options.scanBudget ?? 100_000;
+    this.#gatewayName = options.gatewayName;
     this.#upgrading = options.migrating === true;
     if (this.#upgrading) this.#start();
     else this.#reader = new QueryLogReader(db, { scanBudget: this.#scanBudget });
@@ -215,7 +219,10 @@ export class SqliteQueryLog implements QueryLogStore {
 
   async query(filter: QueryLogFilter, options: QueryLogPageOptions = {}): Promise<QueryLogPage> {
     if (this.#reader === null) return { rows: [], nextCursor: null, partial: false, migrating: true };
-    const page = await this.#reader.query(filter, options);
+    const gateway = this.#gatewayName;
+    if (filter.gateway !== undefined && filter.gateway !== gateway) return { rows: [], nextCursor: null, partial: false };
+    let page = await this.#reader.query(filter, options);
+    if (gateway !== undefined) page = { ...page, rows: page.rows.map((r) => ({ ...r, gateway })) };
     return this.#upgrading ? { ...page, migrating: true } : page;
   }
 

@@ -40,9 +40,13 @@ export interface QueryLogEntry {
 /** A stored query-log row: the entry plus its id (names are stored lower-case, latency to the microsecond). */
 export interface QueryLogRow extends QueryLogEntry {
   id: number;
+  /** The gateway that answered: the shared log's column, or this gateway's name for the local log. */
+  gateway?: string;
 }
 
 export interface QueryLogFilter {
+  /** Exact gateway name (`storage.gatewayName`). */
+  gateway?: string;
   /** Exact client address. */
   client?: string;
   /** Substring of the name, case-insensitive. */

@@ -132,6 +132,8 @@ export interface QueryEntry {
   latencyMs?: number | null;
   upstream?: string | null;
   cached?: boolean;
+  /** The gateway that answered. */
+  gateway?: string;
 }
 
 export interface Page<T> {
@@ -184,3 +186,19 @@ export interface OverviewResponse {
 
 /** One problem in a policy YAML the server refused (`error.details` of 422 `POLICY_INVALID`). */
 export interface PolicyIssue { line?: number; column?: number; path?: string; message: string }
+
+/** `GET /api/gateways`: the gateways sharing this console's store. */
+export interface GatewaysResponse {
+  backend: 'sqlite' | 'postgres';
+  self: string;
+  gateways: {
+    name: string;
+    address: string;
+    version: string;
+    startedAt: Instant;
+    lastSeen: Instant;
+    queriesPerSecond: number;
+    storeLagSeconds: number | null;
+    self: boolean;
+  }[];
+}

@@ -16,6 +16,7 @@ import type { LoginThrottleOptions } from './login-throttle.js';
 import { answerRoutes } from './routes/answers.js';
 import { auditRoutes } from './routes/audit.js';
 import { exemptionRoutes } from './routes/exemptions.js';
+import { gatewayRoutes, type GatewaySource } from './routes/gateways.js';
 import { healthRoutes } from './routes/health.js';
 import { overviewRoutes } from './routes/overview.js';
 import { policyRoutes } from './routes/policy.js';
@@ -58,6 +59,8 @@ export interface BuildAppOptions {
   traffic?: { flows: FlowStore; probes: ProbeStore };
   /** The answer index, read by `GET /api/answers`; absent, the route is not served. */
   answers?: AnswerIndex;
+  /** The gateways on this store, read by `GET /api/gateways`; absent, the route is not served. */
+  gateways?: GatewaySource;
 }
 
 /** Log paths that may hold secrets: passwords, cookies, tokens. Apply them to the root logger too. */
@@ -196,6 +199,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   }
   const answers = options.answers;
   if (answers !== undefined) app.register(async (instance) => answerRoutes(instance, ctx, answers));
+  const gateways = options.gateways;
+  if (gateways !== undefined) app.register(async (instance) => gatewayRoutes(instance, ctx, gateways));
   const traffic = options.traffic;
   if (traffic !== undefined) app.register(async (instance) => trafficRoutes(instance, ctx, traffic));
   if (options.staticDir !== undefined) app.register(staticFiles, { root: options.staticDir });

@@ -14,3 +14,4 @@ export type { PolicyEditor, PolicyProblem } from './web-context.js';
 export type { LoginThrottleOptions } from './login-throttle.js';
 export { createPolicyFileEditor, changedPinnedSettings, isEmptyDocument } from './policy-file-editor.js';
 export type { PolicyFileEditorOptions } from './policy-file-editor.js';
+export type { GatewaySource, GatewayStatus } from './routes/gateways.js';

@@ -3,7 +3,7 @@ import { RambuError } from '../../errors.js';
 import { STORE_ERROR_CODES, StoreError } from '../store-error.js';
 import type { SharedChange } from './change-feed.js';
 import { isUnreachable } from './guarded-pool.js';
-import { describeUrl, openPostgresStore, type PostgresStore, type PostgresStoreOptions } from './open-postgres-store.js';
+import { clientConfig, describeUrl, openPostgresStore, type PostgresStore, type PostgresStoreOptions } from './open-postgres-store.js';
 
 /** Whether opening failed only because the server could not be reached (not a password, not a foreign database). */
 export function openFailedUnreachable(err: unknown): boolean {
@@ -22,12 +22,14 @@ export function deferredPostgresStore(options: PostgresStoreOptions & { retryMs?
   let real: PostgresStore | null = null;
   let closed = false;
   let timer: NodeJS.Timeout | null = null;
+  let report: Parameters<PostgresStore['reportWith']>[0] | null = null;
 
   const attempt = (): void => {
     timer = null;
     openPostgresStore(options).then(async (store) => {
       if (closed) { await store.close(); return; }
       real = store;
+      if (report !== null) store.reportWith(report);
       for (const l of listeners) store.onChange(l);
       logger?.info({ where }, 'shared store reachable again: re-reading');
       for (const l of listeners) l('resync');
@@ -56,6 +58,9 @@ export function deferredPostgresStore(options: PostgresStoreOptions & { retryMs?
     audit: forward((s) => s.audit),
     gateways: forward((s) => s.gateways),
     policy: forward((s) => s.policy),
+    queryLog: forward((s) => s.queryLog),
+    clientConfig: clientConfig(options, where),
+    reportWith(fn) { report = fn; real?.reportWith(fn); },
     where,
     onChange(listener) {
       listeners.add(listener);

@@ -88,6 +88,59 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE TRIGGER policy_changed AFTER INSERT OR UPDATE OR DELETE ON policy FOR EACH STATEMENT EXECUTE FUNCTION rambu_notify_change();
   `,
+
+  // 3: every gateway's query log, partitioned by UTC day (the partitions are made ahead by the
+  // gateways, pg-query-log-partitions.ts), its per-minute aggregates, each gateway's shipping mark,
+  // and the rate and lag each gateway reports with its heartbeat. seq orders rows of one
+  // millisecond across gateways; action is the code of the local log (allow 0, block 1, ... monitor 5).
+  `
+  ALTER TABLE gateways ADD COLUMN queries_per_second double precision NOT NULL DEFAULT 0, ADD COLUMN store_lag_ms bigint;
+
+  CREATE SEQUENCE querylog_seq;
+  CREATE TABLE querylog (
+    time bigint NOT NULL,
+    seq bigint NOT NULL DEFAULT nextval('querylog_seq'),
+    gateway text NOT NULL,
+    client text NOT NULL,
+    name text NOT NULL,
+    type text NOT NULL,
+    action smallint NOT NULL,
+    service text,
+    rule text,
+    exemption text,
+    rcode text NOT NULL,
+    latency_us integer NOT NULL,
+    upstream text,
+    cached boolean NOT NULL
+  ) PARTITION BY RANGE (time);
+  CREATE INDEX querylog_time ON querylog (time, seq);
+  CREATE INDEX querylog_client_time ON querylog (client, time, seq);
+  CREATE INDEX querylog_gateway_time ON querylog (gateway, time, seq);
+  CREATE INDEX querylog_service_time ON querylog (service, time, seq) WHERE service IS NOT NULL;
+  CREATE INDEX querylog_action_time ON querylog (action, time, seq) WHERE action <> 0;
+
+  CREATE TABLE querylog_minute (
+    minute bigint NOT NULL,
+    gateway text NOT NULL,
+    total bigint NOT NULL,
+    blocked bigint NOT NULL,
+    PRIMARY KEY (minute, gateway)
+  );
+  CREATE TABLE querylog_blocked_minute (
+    minute bigint NOT NULL,
+    gateway text NOT NULL,
+    client text NOT NULL,
+    service text NOT NULL,
+    count bigint NOT NULL,
+    PRIMARY KEY (minute, gateway, client, service)
+  );
+  -- The id of the last row of each gateway's local log that is in querylog.
+  CREATE TABLE querylog_shipped (
+    gateway text PRIMARY KEY,
+    last_id bigint NOT NULL,
+    updated_at bigint NOT NULL
+  );
+  `,
 ];
 
 /** The shared schema version this build writes. */

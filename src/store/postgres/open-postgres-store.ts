@@ -4,12 +4,13 @@ import pg from 'pg';
 import { ERROR_CODES, RambuError } from '../../errors.js';
 import type { AuditStore, ExemptionStore, SessionStore, UserStore } from '../types.js';
 import { createChangeFeed, type ChangeFeed, type SharedChange } from './change-feed.js';
-import { GatewayRegistry } from './gateway-registry.js';
+import { GatewayRegistry, type GatewayBeat } from './gateway-registry.js';
 import { guardPool } from './guarded-pool.js';
 import { migrateShared, SHARED_SCHEMA_VERSION } from './migrations.js';
 import { PgAuditStore } from './pg-audit.js';
 import { PgExemptionStore } from './pg-exemptions.js';
 import { PgPolicyDocument } from './pg-policy.js';
+import { PgQueryLogReader } from './pg-query-log.js';
 import { PgSessionStore } from './pg-sessions.js';
 import { PgUserStore } from './pg-users.js';
 
@@ -44,6 +45,12 @@ export interface PostgresStore {
   readonly gateways: GatewayRegistry;
   /** The policy document the gateways share. */
   readonly policy: PgPolicyDocument;
+  /** Every gateway's query log. */
+  readonly queryLog: PgQueryLogReader;
+  /** How to connect (password included), for the query log's shipping thread. */
+  readonly clientConfig: pg.ClientConfig;
+  /** What this gateway reports with each heartbeat from now on. */
+  reportWith(report: () => GatewayBeat): void;
   /** `user@host:port/database`, never the password: for messages and logs. */
   readonly where: string;
   /** Changes made anywhere (this gateway included); a no-op feed when not `live`. */
@@ -64,7 +71,8 @@ export function describeUrl(url: string): string {
   }
 }
 
-function clientConfig(options: PostgresStoreOptions, where: string): pg.ClientConfig {
+/** The connection settings of `options`; reads the password file. */
+export function clientConfig(options: PostgresStoreOptions, where: string): pg.ClientConfig {
   const config: pg.ClientConfig = {
     connectionString: options.url,
     application_name: `rambu ${options.gatewayName}`.slice(0, 63),
@@ -133,6 +141,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const live = options.live ?? true;
   let feed: ChangeFeed | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
+  let report: (() => GatewayBeat) | null = null;
   if (live) {
     try {
       await gateways.announce({ name: options.gatewayName, address: options.address ?? '', version: options.version ?? '' });
@@ -142,7 +151,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     }
     feed = createChangeFeed(config, logger === undefined ? {} : { logger });
     heartbeat = setInterval(() => {
-      checkVersion().then(() => gateways.beat(options.gatewayName))
+      checkVersion().then(() => gateways.beat(options.gatewayName, report?.()))
         .catch((err: unknown) => logger?.warn({ err: (err as Error).message }, 'shared store heartbeat failed'));
     }, options.heartbeatMs ?? 10_000);
     heartbeat.unref();
@@ -156,6 +165,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     audit: new PgAuditStore(db, options.gatewayName),
     gateways,
     policy: new PgPolicyDocument(db, now, options.gatewayName),
+    queryLog: new PgQueryLogReader(guardPool(pool, where)),
+    clientConfig: config,
+    reportWith: (fn) => { report = fn; },
     where,
     onChange: (listener) => feed?.subscribe(listener) ?? (() => undefined),
     connected: () => feed?.connected() ?? false,

@@ -8,6 +8,7 @@ import { useApp } from '../app-context.js';
 import { BarList } from '../components/bar-list.js';
 import { CalendarStrip, dayRanges, periodLabel } from '../components/calendar-strip.js';
 import { ErrorNote, Loading } from '../components/error-note.js';
+import { GatewayList } from '../components/gateway-list.js';
 import { MinuteChart } from '../components/minute-chart.js';
 import { DataTable } from '../components/data-table.js';
 import { t } from '../i18n.js';
@@ -133,6 +134,8 @@ export function OverviewPage() {
           ]}
         />
       </section>
+
+      <GatewayList />
     </div>
   );
 }

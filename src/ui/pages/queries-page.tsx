@@ -92,6 +92,8 @@ export function QueriesPage() {
               rowKey={(q, i) => String(q.id ?? `${String(q.time)}-${i}`)}
               empty={t('queries.empty')}
               columns={[
+                // Which gateway answered, once the page holds more than one (gateways on a shared store).
+                ...(new Set(page.items.map((q) => q.gateway)).size > 1 ? [{ label: t('gateways.gateway'), cell: (q: QueryEntry) => q.gateway ?? '' }] : []),
                 { label: t('queries.time'), cell: (q) => <span class="nowrap">{formatShort(q.time, timezone, lang)}</span> },
                 { label: t('queries.client'), cell: (q) => <code>{q.client}</code> },
                 { label: t('queries.name'), cell: (q) => <span class="domain">{q.name}</span> },

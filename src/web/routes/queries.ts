@@ -11,6 +11,7 @@ import type { WebContext } from '../web-context.js';
 const ActionSchema = Type.Union(QUERY_ACTIONS.map((a) => Type.Literal(a)));
 
 const QueriesQuery = Type.Object({
+  gateway: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   client: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   name: Type.Optional(Type.String({ maxLength: 255 })),
   service: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
@@ -35,6 +36,8 @@ const QueryRow = Type.Object({
   latencyMs: Type.Number(),
   upstream: Nullable(Type.String()),
   cached: Type.Boolean(),
+  /** The gateway that answered (`storage.gatewayName`). */
+  gateway: Type.String(),
 });
 
 const QueriesPage = Type.Object({
@@ -62,6 +65,7 @@ export async function queryRoutes(app: FastifyInstance, ctx: WebContext): Promis
   }, async (request) => {
     const q = request.query;
     const filter: QueryLogFilter = {};
+    if (q.gateway !== undefined) filter.gateway = q.gateway.trim();
     if (q.client !== undefined) filter.client = q.client.trim();
     if (q.name !== undefined && q.name.trim() !== '') filter.name = q.name.trim();
     if (q.service !== undefined) filter.service = q.service;
@@ -71,6 +75,6 @@ export async function queryRoutes(app: FastifyInstance, ctx: WebContext): Promis
     if (since !== undefined) filter.since = since;
     if (until !== undefined) filter.until = until;
     const page = await ctx.store.queryLog.query(filter, { limit: q.limit ?? 100, ...(q.cursor === undefined ? {} : { cursor: q.cursor }) });
-    return { items: page.rows.map((r) => ({ ...r, time: iso(r.time) })), nextCursor: page.nextCursor, partial: page.partial, migrating: page.migrating === true };
+    return { items: page.rows.map((r) => ({ ...r, time: iso(r.time), gateway: r.gateway ?? '' })), nextCursor: page.nextCursor, partial: page.partial, migrating: page.migrating === true };
   });
 }
