@@ -10,6 +10,7 @@ import { CalendarStrip, dayRanges, periodLabel } from '../components/calendar-st
 import { ErrorNote, Loading } from '../components/error-note.js';
 import { MinuteChart } from '../components/minute-chart.js';
 import { DataTable } from '../components/data-table.js';
+import { EnforcementPanel } from '../components/enforcement-panel.js';
 import { t } from '../i18n.js';
 import { describeStatus, serviceLabel } from '../status-words.js';
 import { formatDateTime, formatNumber, formatShort, toMs } from '../time-format.js';
@@ -92,6 +93,8 @@ export function OverviewPage() {
           </div>
         )}
       </div>
+
+      {status.enforcement != null && <EnforcementPanel enforcement={status.enforcement} />}
 
       {status.days !== undefined && status.days.length > 0 && (
         <section class="card">
