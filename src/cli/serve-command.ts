@@ -115,7 +115,10 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   const answers = new AnswerIndex({ graceMs: settings.answers.graceSeconds * 1000, maxPerClient: settings.answers.maxPerClient, maxEntries: settings.answers.maxEntries });
   // Firewall enforcement (enforce:), started once DNS answers; told of answers, exemptions and reloads.
   let enforce: EnforceService | null = null;
-  const answerKeeper = createAnswerKeeper({ index: answers, db: store.local.db, logger, registry, onRecorded: (client, service) => enforce?.noteAnswer(client, service) });
+  const answerKeeper = createAnswerKeeper({
+    index: answers, db: store.local.db, logger, registry,
+    ...(settings.enforce === null ? {} : { onRecorded: (client: string, service: string) => enforce?.noteAnswer(client, service) }),
+  });
   const queryLogGauge = new Gauge({
     name: 'rambu_query_log_rows', help: 'Query-log rows by state: buffered (not yet written), written, dropped (buffer full), failed (write errors)',
     labelNames: ['state'], registers: [registry],
@@ -166,8 +169,8 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       || next.settings.dns.workers !== loaded.settings.dns.workers
       || next.settings.web.listen.port !== loaded.settings.web.listen.port || next.settings.storage.path !== loaded.settings.storage.path;
     if (changed) logger.warn('listen addresses, dns.workers or the storage path changed: they take effect at the next restart');
-    if (JSON.stringify([next.settings.flows, next.settings.probes]) !== JSON.stringify([loaded.settings.flows, loaded.settings.probes])) {
-      logger.warn('flows or probes changed: they take effect at the next restart');
+    if (JSON.stringify([next.settings.flows, next.settings.probes, next.settings.enforce]) !== JSON.stringify([loaded.settings.flows, loaded.settings.probes, loaded.settings.enforce])) {
+      logger.warn('flows, probes or enforce changed: they take effect at the next restart');
     }
     loaded = next;
     base = next.policy;

@@ -82,6 +82,8 @@ export interface Enforcer {
 
 /** A timer fires this long after the boundary instant: the decision at `until` itself is the new one. */
 const AFTER_BOUNDARY_MS = 5;
+/** Reasons to evaluate that are transitions of the policy itself (shown as the last boundary). */
+const TRANSITIONS: ReadonlySet<string> = new Set(['boundary', 'start', 'exemptions', 'reload']);
 /** A second look this long after a boundary, for answers still on their way to the index. */
 const SETTLE_MS = 1_000;
 /** Node's longest timeout. */
@@ -141,10 +143,13 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
       status.addresses = addresses;
       status.sharedAddresses = plan.blocked.length - plan.hold.length;
       if (cut.length > 0) {
-        const boundary = why === 'boundary' && lastNextBefore !== null ? lastNextBefore : t;
-        status.lastBoundary = boundary;
-        status.lastCutMs = now() - boundary;
-        log.info({ why, pairs: cut.length, held: plan.hold.length, deleted, ms: status.lastCutMs }, 'enforcement: connections cut');
+        // A transition of the policy is a boundary; answers that joined a block already in force are not.
+        if (TRANSITIONS.has(why)) {
+          const boundary = why === 'boundary' && lastNextBefore !== null ? lastNextBefore : t;
+          status.lastBoundary = boundary;
+          status.lastCutMs = now() - boundary;
+        }
+        log.info({ why, pairs: cut.length, held: plan.hold.length, deleted, ms: now() - t }, 'enforcement: connections cut');
       } else {
         log.debug({ why, held: plan.hold.length, blocked: plan.blocked.length }, 'enforcement: plan held');
       }
@@ -187,7 +192,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     start: () => evaluate('start'),
     evaluate,
     noteAnswer(client, service) {
-      if (service === null || stopped || answerTimer !== null || !blockedStates.has(`${client} ${service}`)) return;
+      if (service === null || stopped || answerTimer !== null || blockedStates.size === 0 || !blockedStates.has(`${client} ${service}`)) return;
       answerTimer = timers.setTimeout(() => { answerTimer = null; void evaluate('answers'); }, answerDelayMs);
     },
     status: () => ({ ...status, addresses: { ...status.addresses } }),
