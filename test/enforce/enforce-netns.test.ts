@@ -9,7 +9,8 @@
  * the googlevideo address flows; after the boundary it stops within 5 s (the time from the boundary
  * to its last byte is printed), a new connection to that address fails, a stream to an allowed name
  * and the exempt address's stream flow on, and `dig` sent to the other resolver gets rambu's answer.
- * Revoking the exemption through the API cuts the exempt address's stream. After the window new
+ * The gateway is restarted before the boundary (the answers come back from its store) and still
+ * cuts. Revoking the exemption through the API cuts the exempt address's stream. After the window new
  * connections work, and once the gateway stops its table is gone. Needs root, iproute2, nftables
  * and conntrack (CI has them: scripts/test.mjs and .ci/run install them).
  */
@@ -162,15 +163,15 @@ test('enforcement in network namespaces: cut at the boundary, held while it last
     await removeNamespaces();
     const dir = mkdtempSync(join(tmpdir(), 'rambu-enforce-e2e-'));
     const peers: Peer[] = [];
-    let gateway: Peer | null = null;
+    let gateway = null as Peer | null;
     try {
       await makeNetwork();
       const server = startPeer(NS.server, [process.execPath, PEER, 'server', UPSTREAM, OTHER_RESOLVER, `rr1.googlevideo.com=${VIDEO}`, `docs.example.net=${DOCS}`]);
       peers.push(server);
       await waitFor('the server', () => server.lines.some((l) => l['ready'] === true), 10_000);
 
-      // The block starts at the first minute at least 30 s away and lasts one minute.
-      const boundary = Math.ceil((Date.now() + 30_000) / 60_000) * 60_000;
+      // The block starts at the first minute at least 45 s away and lasts one minute.
+      const boundary = Math.ceil((Date.now() + 45_000) / 60_000) * 60_000;
       const end = boundary + 60_000;
       const to = jakartaClock(end) === '00:00' ? '24:00' : jakartaClock(end);
       const config = join(dir, 'rambu.yaml');
@@ -196,12 +197,16 @@ enforce:
       const added = await sh(process.execPath, [BIN, 'user', 'add', 'admin', '--role', 'admin', '--password-stdin', '--config', config], `${PASSWORD}\n`);
       assert.equal(added.code, 0, added.stderr);
       const start = npmStartCommand();
-      const gw = startPeer(NS.gw, [process.execPath, ...start.nodeArgs, BIN, 'serve', '--config', config], start.env);
-      gateway = gw;
-      peers.push(gw);
-      await waitFor('rambu serve', () => /console: http:/.test(gw.text()) || gw.child.exitCode !== null, 30_000);
-      assert.equal(gw.child.exitCode, null, gw.text());
-      assert.match(gw.text(), /enforce: nftables back-end, DNS redirect/);
+      const serve = async (): Promise<Peer> => {
+        const p = startPeer(NS.gw, [process.execPath, ...start.nodeArgs, BIN, 'serve', '--config', config], start.env);
+        gateway = p;
+        peers.push(p);
+        await waitFor('rambu serve', () => /console: http:/.test(p.text()) || p.child.exitCode !== null, 30_000);
+        assert.equal(p.child.exitCode, null, p.text());
+        assert.match(p.text(), /enforce: nftables back-end, DNS redirect/);
+        return p;
+      };
+      let gw = await serve();
 
       // The console exempts the second address from the YouTube block.
       const login = await api('POST', '/api/session', { username: 'admin', password: PASSWORD });
@@ -219,8 +224,15 @@ enforce:
       const docs = startPeer(NS.client, [process.execPath, PEER, 'stream', CLIENT, DOCS]);
       const exempt = startPeer(NS.client, [process.execPath, PEER, 'stream', EXEMPT, VIDEO]);
       peers.push(video, docs, exempt);
-      assert.ok(Date.now() < boundary - 3_000, `setup took too long: ${boundary - Date.now()} ms left before the boundary`);
       await flowing(video, 'the video stream before the boundary');
+
+      // A restart before the boundary: the answers come back from the store, so it still cuts.
+      gw.child.kill('SIGTERM');
+      await waitFor('rambu serve to exit', () => gw.child.exitCode !== null, 20_000);
+      assert.equal(gw.child.exitCode, 0, gw.text());
+      gw = await serve();
+      assert.ok(Date.now() < boundary - 3_000, `setup took too long: ${boundary - Date.now()} ms left before the boundary`);
+      await flowing(video, 'the video stream after the restart');
       await sleepUntil(boundary - 1_500);
       await flowing(video, 'the video stream just before the boundary');
 
@@ -273,7 +285,8 @@ enforce:
       assert.doesNotMatch(await inNs(NS.gw, 'nft', 'list', 'tables'), /inet rambu/, 'the table is gone after the gateway stops');
     } finally {
       for (const p of peers) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-      if (gateway !== null && gateway.child.exitCode === null) await new Promise((r) => gateway?.child.once('exit', r));
+      const last = gateway;
+      if (last !== null && last.child.exitCode === null) await new Promise((r) => last.child.once('exit', r));
       await removeNamespaces();
       rmSync(dir, { recursive: true, force: true });
     }
