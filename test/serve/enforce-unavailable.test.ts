@@ -2,7 +2,7 @@
  * Enforcement configured on a machine where the firewall cannot be driven (here `nft` on PATH is a
  * stand-in that fails the way an unprivileged one does): `rambu serve`, started as `npm start` runs
  * it, keeps answering DNS, and /api/status, /metrics and `rambu check` say why enforcement is not
- * running.
+ * running, and so does the console's Penegakan panel.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -11,11 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { collectErrors, launchBrowser, screenshot } from '../e2e/kit/browser.js';
 import { digShort } from '../e2e/kit/dig.js';
 import { UPSTREAM_ANSWER } from '../e2e/kit/fake-upstream.js';
 import { ROOT, startProduct } from '../e2e/kit/product.js';
 
 const run = promisify(execFile);
+
+const PASSWORD = 'sandi-penegakan-uji';
 
 const POLICY = `
 schedules:
@@ -35,7 +38,7 @@ test('enforcement that cannot run: DNS still answers; status, metrics and check 
     chmodSync(join(fake, tool), 0o755);
   }
   const PATH = `${fake}:${process.env['PATH'] ?? ''}`;
-  const product = await startProduct({ adminPassword: 'sandi-penegakan-uji', policy: POLICY, env: { PATH }, logLevel: 'info' });
+  const product = await startProduct({ adminPassword: PASSWORD, policy: POLICY, env: { PATH }, logLevel: 'info' });
   try {
     assert.deepEqual(await digShort(product.dnsPort, 'www.example.org'), [UPSTREAM_ANSWER], 'allowed names still resolve');
     assert.deepEqual(await digShort(product.dnsPort, 'www.youtube.com'), [], 'blocked names are still blocked');
@@ -57,6 +60,28 @@ test('enforcement that cannot run: DNS still answers; status, metrics and check 
     assert.match(metrics, /^rambu_enforce_failures [1-9]/m);
     assert.match(product.output(), /enforcement failed: DNS keeps answering/);
     assert.deepEqual(await digShort(product.dnsPort, 'www.example.org'), [UPSTREAM_ANSWER], 'and DNS keeps answering after the failure');
+
+    // The console's overview shows the Penegakan panel with the reason.
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      const errors = collectErrors(page);
+      await page.goto(new URL('#/login', product.url).href);
+      await page.locator('input[name=username]').fill('admin');
+      await page.locator('input[name=password]').fill(PASSWORD);
+      await page.locator('form[data-testid=login-form] button[type=submit]').click();
+      const panel = page.getByTestId('enforcement');
+      await panel.waitFor();
+      assert.equal(await panel.locator('h2').textContent(), 'Penegakan');
+      assert.equal(await panel.getAttribute('data-running'), 'false');
+      assert.match((await page.getByTestId('enforcement-state').textContent()) ?? '', /Tidak berjalan: DNS tetap menjawab/);
+      assert.match((await page.getByTestId('enforcement-error').textContent()) ?? '', /Operation not permitted/);
+      assert.equal(await page.getByTestId('enforcement-backend').textContent(), 'nftables');
+      await screenshot(page, 'enforcement-unavailable');
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
 
     // rambu check names the file, the line of enforce.backend and what is missing.
     const checked = await run(process.execPath, [join(ROOT, 'bin', 'rambu.js'), 'check', '--config', product.config], { env: { ...process.env, PATH } });

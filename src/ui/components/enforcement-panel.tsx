@@ -14,7 +14,7 @@ export function EnforcementPanel({ enforcement }: { enforcement: Enforcement }) 
   const when = (v: Enforcement['lastBoundary']) => (v === null ? t('enforce.none') : formatDateTime(toMs(v), timezone, lang));
   const services = Object.entries(e.addresses).sort((a, b) => b[1] - a[1]);
   return (
-    <section class="card" data-testid="enforcement" data-running={e.running ? 'true' : 'false'}>
+    <section class={e.running ? 'card' : 'card enforcement-down'} data-testid="enforcement" data-running={e.running ? 'true' : 'false'}>
       <h2>{t('enforce.title')}</h2>
       <dl class="facts">
         <dt>{t('enforce.backend')}</dt><dd data-testid="enforcement-backend">{e.backend}</dd>
