@@ -5,7 +5,7 @@
  * the plan's next boundary, so the cut lands within moments of 07:00 rather than at the next poll.
  * It also re-plans when exemptions or the policy change (a revoked exemption cuts that client's
  * stream), when new answers arrive for a client that is blocked (they join the hold), and every
- * minute (answers expire). Evaluations never overlap; one asked for meanwhile runs right after.
+ * five minutes (answers expire). Evaluations never overlap; one asked for meanwhile runs right after.
  *
  * Failure is loud but not fatal: a back-end error is logged and kept for the status, and the next
  * evaluation tries again; DNS never waits on any of it.
@@ -59,7 +59,7 @@ export interface EnforcerOptions {
   now?: () => number;
   /** @default the global timers */
   timers?: Timers;
-  /** Longest wait between evaluations. @default 60000 */
+  /** Longest wait between evaluations (answers expire; nothing else changes between boundaries). @default 300000 */
   refreshMs?: number;
   /** Wait after new answers for a blocked client before they join the hold. @default 250 */
   answerDelayMs?: number;
@@ -93,7 +93,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
   const { backend, index, spare, dedicated } = options;
   const now = options.now ?? Date.now;
   const timers: Timers = options.timers ?? { setTimeout: (fn, ms) => { const t = setTimeout(fn, ms); t.unref(); return t; }, clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
-  const refreshMs = options.refreshMs ?? 60_000;
+  const refreshMs = options.refreshMs ?? 300_000;
   const answerDelayMs = options.answerDelayMs ?? 250;
   const log = options.logger.child({ subsystem: 'enforce', backend: backend.name });
 
@@ -109,6 +109,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
   let running: Promise<void> | null = null;
   let again: string | null = null;
   let lastNext: number | null = null;
+  let decidedServices: Policy['services'] | null = null;
 
   const arm = (at: number | null): void => {
     if (timer !== null) timers.clearTimeout(timer);
@@ -120,7 +121,10 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
   const once = async (why: string): Promise<void> => {
     const t = now();
     const policy = options.policy();
-    const plan = planEnforcement({ policy, entries: index.entries(t), now: t, spare, dedicated });
+    // After a reload (new compiled services) every answer is decided again: a service may have
+    // gained a name that matched nothing when it was answered.
+    const allNames = policy.services !== decidedServices;
+    const plan = planEnforcement({ policy, index, now: t, spare, dedicated, allNames });
     const extra = options.onPlan?.(plan, policy) ?? null;
     const next = plan.next === null ? extra : extra === null ? plan.next : Math.min(plan.next, extra);
     lastNext = next;
@@ -134,6 +138,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
       let deleted = 0;
       if (cut.length > 0) deleted = await backend.cut(cut);
       blocked = plan.blocked;
+      decidedServices = policy.services;
       blockedStates = new Set(plan.states.filter((st) => st.blocked).map((st) => `${st.client} ${st.service}`));
       status.running = true;
       status.lastError = null;

@@ -14,6 +14,6 @@ export type { CommandRunner, EnforceBackend, NftBackendOptions } from './nft-bac
 export { DOH_SERVICE, dohCoverage, redirectChain, redirectForwardRules, redirectSets } from './dns-redirect.js';
 export type { DnsRedirectPlan } from './dns-redirect.js';
 export { dedicatedNames, newlyBlocked, planEnforcement } from './schedule-plan.js';
-export type { DedicatedNames, EnforcePlan, PlanInput, ServiceState } from './schedule-plan.js';
+export type { DedicatedNames, EnforcePlan, PlanIndex, PlanInput, ServiceState } from './schedule-plan.js';
 export { createEnforcer } from './enforcer.js';
 export type { Enforcer, EnforcerOptions, EnforcerStatus, Timers } from './enforcer.js';

@@ -25,7 +25,7 @@ index.record('10.1.1.3', 'sijaja.pasuruankota.go.id', 'si-jaja', ['203.0.113.7']
 
 function plan(p = policy, iso: string): EnforcePlan {
   const now = at(iso);
-  return planEnforcement({ policy: p, entries: index.entries(now), now, spare: new NeverTouch(), dedicated });
+  return planEnforcement({ policy: p, index, now, spare: new NeverTouch(), dedicated });
 }
 const pairs = (list: EnforcePlan['hold']): string[] => list.map((x) => `${x.client} ${x.address} ${x.service}`).sort();
 
@@ -86,4 +86,32 @@ test('exemptions: the exempt team until its end, a console exemption and its rev
   assert.deepEqual(pairs(newlyBlocked(exempt.blocked, revoked.blocked)), [
     '10.1.1.1 142.250.4.100 youtube', '10.1.1.1 142.250.4.101 youtube', '10.1.1.1 142.250.4.136 youtube',
   ], 'revoking cuts that client\'s youtube');
+});
+
+test('after a reload that adds a domain to a service, answers given before it are decided again', () => {
+  const now = at('2026-11-30T10:00:00+07:00');
+  const reloaded = parseConfigText(`timezone: Asia/Jakarta
+services:
+  video-lokal: ["video.example"]
+rules:
+  - { name: r, block: [video-lokal] }
+`, 'c.yaml', { baseDir: '/tmp', now }).policy;
+  const idx = new AnswerIndex();
+  idx.record('10.1.1.9', 'cdn.video.example', null, ['198.51.100.10'], 300, now);
+  idx.record('10.1.1.9', 'news.example', null, ['198.51.100.20'], 300, now);
+  const input = { policy: reloaded, index: idx, now, spare: new NeverTouch(), dedicated: dedicatedNames(['video.example']) };
+  assert.deepEqual(planEnforcement(input).blocked, [], 'answers of no service are not decided between reloads');
+  const after = planEnforcement({ ...input, allNames: true });
+  assert.deepEqual(pairs(after.blocked), ['10.1.1.9 198.51.100.10 video-lokal']);
+  assert.deepEqual(pairs(after.hold), ['10.1.1.9 198.51.100.10 video-lokal'], 'a dedicated name added by the reload is held');
+});
+
+test('the index lists answers of a service and every answer that gave an address', () => {
+  const idx = new AnswerIndex();
+  idx.record('10.1.1.1', 'rr1.googlevideo.com', 'youtube', ['142.250.4.136'], 300, T0);
+  idx.record('10.1.1.2', 'docs.google.com', null, ['142.250.4.136', '142.250.4.7'], 300, T0);
+  assert.deepEqual([...idx.serviceEntries(T0)].map((e) => `${e.client} ${e.address} ${e.name}`), ['10.1.1.1 142.250.4.136 rr1.googlevideo.com']);
+  const seen: string[] = [];
+  idx.forEachAnswerOf(['142.250.4.136', '192.0.2.99'], T0, (address, name, service) => seen.push(`${address} ${name} ${String(service)}`));
+  assert.deepEqual(seen.sort(), ['142.250.4.136 docs.google.com null', '142.250.4.136 rr1.googlevideo.com youtube']);
 });

@@ -53,28 +53,45 @@ export interface EnforcePlan {
   next: number | null;
 }
 
+/** What the plan reads of the answer index (AnswerIndex has it). */
+export interface PlanIndex {
+  entries(now: number): Iterable<AnswerEntry>;
+  serviceEntries(now: number): Iterable<AnswerEntry>;
+  forEachAnswerOf(addresses: Iterable<string>, now: number, visit: (address: string, name: string, service: string | null) => void): void;
+}
+
 export interface PlanInput {
   policy: Policy;
-  /** Live answers of the index (AnswerIndex.entries(now)), or of some clients only. */
-  entries: Iterable<AnswerEntry>;
+  index: PlanIndex;
   now: number;
   spare: NeverTouch;
   dedicated: DedicatedNames;
+  /**
+   * Decide every answer, also those that matched no service when they were given: needed after a
+   * reload (a service may have gained the name). Otherwise only answers of a service are decided,
+   * which at a million answers is the difference between seconds and a fraction of one. @default false
+   */
+  allNames?: boolean;
 }
 
 const SEP = '\u0000';
 
 /** The plan at `input.now`. */
 export function planEnforcement(input: PlanInput): EnforcePlan {
-  const { policy, now, spare, dedicated } = input;
+  const { policy, index, now, spare, dedicated } = input;
   const decisions = new Map<string, { block: boolean; service: string | null; until: number | null }>();
   const states = new Map<string, ServiceState>();
   // Per address: the one service all its live answers were dedicated names of, or '' once it also
   // served another name (shared, or another service's).
   const owner = new Map<string, string>();
+  const own = (address: string, name: string, service: string | null): void => {
+    const mine = service !== null && dedicated(name) ? service : '';
+    const was = owner.get(address);
+    owner.set(address, was === undefined || was === mine ? mine : '');
+  };
   const blocked: BlockPair[] = [];
   let next = Infinity;
-  for (const e of input.entries) {
+  for (const e of input.allNames === true ? index.entries(now) : index.serviceEntries(now)) {
     if (spare.spares(e.address)) continue;
     const key = e.client + SEP + e.name;
     let d = decisions.get(key);
@@ -85,9 +102,7 @@ export function planEnforcement(input: PlanInput): EnforcePlan {
       if (got.until !== null && got.until > now && got.until < next) next = got.until;
     }
     const service = d.service ?? e.service;
-    const mine = service !== null && dedicated(e.name) ? service : '';
-    const was = owner.get(e.address);
-    owner.set(e.address, was === undefined || was === mine ? mine : '');
+    own(e.address, e.name, service);
     if (service === null) continue;
     const sk = e.client + SEP + service;
     let st = states.get(sk);
@@ -100,6 +115,10 @@ export function planEnforcement(input: PlanInput): EnforcePlan {
     if (d.until !== null && (st.until === null || d.until < st.until)) st.until = d.until;
     if (d.block) blocked.push({ client: e.client, address: e.address, service });
   }
+  // The addresses that may be held, checked against every answer that gave them, names of no
+  // service included (an address also answered for docs.google.com is shared).
+  const candidates = new Set(blocked.filter((p) => owner.get(p.address) === p.service).map((p) => p.address));
+  if (input.allNames !== true) index.forEachAnswerOf(candidates, now, (address, name, service) => own(address, name, service));
   const hold = blocked.filter((p) => owner.get(p.address) === p.service);
   return { now, states: [...states.values()], blocked: unique(blocked), hold: unique(hold), next: next === Infinity ? null : next };
 }
