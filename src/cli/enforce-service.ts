@@ -80,13 +80,20 @@ export function startEnforceService(options: EnforceServiceOptions): EnforceServ
   if (enforce === null) return null;
   const log = logger.child({ subsystem: 'enforce' });
   let redirect: DnsRedirectPlan | undefined;
+  let spare: NeverTouch;
+  try {
+    spare = new NeverTouch({ own: ownAddresses(settings), extra: enforce.officeNetworks, privateRanges: enforce.privateRanges });
+  } catch {
+    // A link-local address with an odd zone, say: never worse than sparing only what the config names.
+    spare = new NeverTouch({ extra: enforce.officeNetworks, privateRanges: enforce.privateRanges });
+  }
   const dohAddresses = BUILTIN_SERVICES.filter((s) => s.name === DOH_SERVICE).flatMap((s) => s.addresses ?? []);
   const onPlan = (_plan: unknown, policy: Policy): number | null => {
     if (!enforce.dnsRedirect) return null;
     const now = Date.now();
     const coverage = dohCoverage(policy, now);
     const known = new Set(dohAddresses);
-    for (const e of options.answers.entries(now, DOH_SERVICE)) known.add(e.address);
+    for (const e of options.answers.entries(now, DOH_SERVICE)) if (!spare.spares(e.address)) known.add(e.address);
     redirect = {
       port: settings.dns.listen[0]?.port ?? 53, v4: redirectTarget(settings, 4), v6: redirectTarget(settings, 6),
       interfaces: enforce.lanInterfaces, clients: settings.dns.allowFrom,
@@ -101,7 +108,7 @@ export function startEnforceService(options: EnforceServiceOptions): EnforceServ
     const backend = createBackend(enforce, options.run ?? spawnRunner, () => redirect, log);
     enforcer = createEnforcer({
       backend, index: options.answers, policy: options.policy, logger,
-      spare: new NeverTouch({ own: ownAddresses(settings), extra: enforce.officeNetworks, privateRanges: enforce.privateRanges }),
+      spare,
       dedicated: dedicatedNames([...BUILTIN_SERVICES.flatMap((s) => s.dedicated ?? []), ...enforce.dedicated]),
       onPlan,
     });
