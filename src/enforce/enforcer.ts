@@ -86,6 +86,8 @@ const AFTER_BOUNDARY_MS = 5;
 const TRANSITIONS: ReadonlySet<string> = new Set(['boundary', 'start', 'exemptions', 'reload']);
 /** A second look this long after a boundary, for answers still on their way to the index. */
 const SETTLE_MS = 1_000;
+/** First retry after a failed evaluation. */
+const RETRY_MS = 10_000;
 /** Node's longest timeout. */
 const MAX_DELAY_MS = 2_147_483_647;
 
@@ -110,28 +112,31 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
   let again: string | null = null;
   let lastNext: number | null = null;
   let decidedServices: Policy['services'] | null = null;
+  let failedInRow = 0;
 
   const arm = (at: number | null): void => {
     if (timer !== null) timers.clearTimeout(timer);
     const t = now();
-    const delay = at === null ? refreshMs : Math.min(refreshMs, Math.max(0, at - t + AFTER_BOUNDARY_MS));
+    // After a failure, try again soon (10 s, doubling up to the refresh interval).
+    const limit = failedInRow === 0 ? refreshMs : Math.min(refreshMs, RETRY_MS * 2 ** Math.min(failedInRow - 1, 16));
+    const delay = at === null ? limit : Math.min(limit, Math.max(0, at - t + AFTER_BOUNDARY_MS));
     timer = timers.setTimeout(() => { timer = null; void evaluate(at !== null && at === lastNext && at <= now() ? 'boundary' : 'refresh'); }, Math.min(delay, MAX_DELAY_MS));
   };
 
   const once = async (why: string): Promise<void> => {
     const t = now();
-    const policy = options.policy();
-    // After a reload (new compiled services) every answer is decided again: a service may have
-    // gained a name that matched nothing when it was answered.
-    const allNames = policy.services !== decidedServices;
-    const plan = planEnforcement({ policy, index, now: t, spare, dedicated, allNames });
-    const extra = options.onPlan?.(plan, policy) ?? null;
-    const next = plan.next === null ? extra : extra === null ? plan.next : Math.min(plan.next, extra);
-    lastNext = next;
-    status.nextBoundary = next;
-    const cut = newlyBlocked(blocked, plan.blocked);
     status.evaluations++;
     try {
+      const policy = options.policy();
+      // After a reload (new compiled services) every answer is decided again: a service may have
+      // gained a name that matched nothing when it was answered.
+      const allNames = policy.services !== decidedServices;
+      const plan = planEnforcement({ policy, index, now: t, spare, dedicated, allNames });
+      const extra = options.onPlan?.(plan, policy) ?? null;
+      const next = plan.next === null ? extra : extra === null ? plan.next : Math.min(plan.next, extra);
+      lastNext = next;
+      status.nextBoundary = next;
+      const cut = newlyBlocked(blocked, plan.blocked);
       // Hold first, cut second: a packet that arrives between the two is already rejected, and
       // does not bring the tracking entry back.
       await backend.hold(plan.hold);
@@ -142,6 +147,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
       blockedStates = new Set(plan.states.filter((st) => st.blocked).map((st) => `${st.client} ${st.service}`));
       status.running = true;
       status.lastError = null;
+      failedInRow = 0;
       status.connectionsCut += deleted;
       const addresses: Record<string, number> = {};
       for (const p of plan.hold) addresses[p.service ?? ''] = (addresses[p.service ?? ''] ?? 0) + 1;
@@ -160,6 +166,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
       }
     } catch (err) {
       status.failures++;
+      failedInRow++;
       status.running = false;
       status.lastError = (err as Error).message;
       log.error({ err, why }, 'enforcement failed: DNS keeps answering; the next evaluation tries again');
