@@ -47,6 +47,7 @@ test('bad enforce input is reported with file, line and key', () => {
   const found = issues(withEnforce(['backend: routeros', 'lanInterfaces: ["lan 0"]', 'officeNetworks: [nope]', 'dedicated: ["-"]']));
   assert.deepEqual(found.map((i) => i.key).sort(), ['enforce.backend', 'enforce.dedicated.0', 'enforce.lanInterfaces.0', 'enforce.officeNetworks.0']);
   assert.ok(found.every((i) => i.line !== undefined), 'every problem has its line');
+  assert.deepEqual(issues(`${withEnforce(['backend: nftables'])}answers:\n  enabled: false\n`).map((i) => i.key), ['answers.enabled'], 'enforcement needs the answer index');
   const url = issues(withEnforce(['backend: routeros', 'routeros:', '  url: https://admin:rahasia@192.168.88.1', '  username: rambu', '  passwordFile: p']));
   assert.deepEqual(url.map((i) => i.key), ['enforce.routeros.url']);
   assert.doesNotMatch(url[0]!.message, /rahasia/, 'a password in the URL is never quoted');

@@ -166,6 +166,9 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
   const trustProxy = resolveTrustProxy(web.trustProxy, issues);
   const storagePath = config.storage?.path ?? DEFAULTS.storagePath;
   const shared = resolveSharedStorage(config.storage ?? {}, baseDir, issues);
+  if (config.enforce !== undefined && config.answers?.enabled === false) {
+    issues.push({ path: ['answers', 'enabled'], message: 'enforce reads the answer index (which addresses each client was given): answers.enabled cannot be false with an enforce section' });
+  }
   return {
     dns: {
       listen, upstreams, blockResponse,
