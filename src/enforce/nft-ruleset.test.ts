@@ -35,7 +35,9 @@ table inet rambu {
   chain forward {
     type filter hook forward priority -10; policy accept;
     ct state new ip saddr . ip daddr @cut4 tcp flags & (syn | ack) != syn reject with tcp reset
+    ct state new ip daddr . ip saddr @cut4 tcp flags & (syn | ack) != syn reject with tcp reset
     ct state new ip6 saddr . ip6 daddr @cut6 tcp flags & (syn | ack) != syn reject with tcp reset
+    ct state new ip6 daddr . ip6 saddr @cut6 tcp flags & (syn | ack) != syn reject with tcp reset
     ip saddr . ip daddr @block4 meta l4proto tcp reject with tcp reset
     ip saddr . ip daddr @block4 meta l4proto udp drop
     ip6 saddr . ip6 daddr @block6 meta l4proto tcp reject with tcp reset

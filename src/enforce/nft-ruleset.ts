@@ -78,8 +78,11 @@ export function nftRuleset(plan: NftPlan): string {
     // A connection whose tracking entry was cut comes back as "new" on its next packet (loose TCP
     // pickup): without NAT it would simply go on. A cut pair's mid-stream TCP is reset instead,
     // while a fresh SYN (the browser reconnecting, its next lookup blocked) passes.
+    // Both directions: the server's next segment may be the first packet seen after the cut.
     '    ct state new ip saddr . ip daddr @cut4 tcp flags & (syn | ack) != syn reject with tcp reset',
+    '    ct state new ip daddr . ip saddr @cut4 tcp flags & (syn | ack) != syn reject with tcp reset',
     '    ct state new ip6 saddr . ip6 daddr @cut6 tcp flags & (syn | ack) != syn reject with tcp reset',
+    '    ct state new ip6 daddr . ip6 saddr @cut6 tcp flags & (syn | ack) != syn reject with tcp reset',
     '    ip saddr . ip daddr @block4 meta l4proto tcp reject with tcp reset',
     '    ip saddr . ip daddr @block4 meta l4proto udp drop',
     '    ip6 saddr . ip6 daddr @block6 meta l4proto tcp reject with tcp reset',
