@@ -6,7 +6,7 @@
  * resolver, another resolver, and a TCP server that streams bytes to whoever connects.
  *
  * A schedule blocks YouTube from the next minute for one minute. Before it the client's stream from
- * the googlevideo address flows; after the boundary it stops within 5 s (the time from the boundary
+ * the googlevideo address flows (TCP, and UDP as QUIC would); after the boundary both stop within 5 s (the time from the boundary
  * to its last byte is printed), a new connection to that address fails, a stream to a shared front
  * end (www.youtube.com) is cut once but a new connection to it works, a stream to an allowed name
  * and the exempt address's stream flow on, and `dig` sent to the other resolver gets rambu's answer.
@@ -129,12 +129,12 @@ function streamState(p: Peer): { bytes: number; last: number; end: string | null
   return { bytes, last, end };
 }
 
-async function flowing(p: Peer, label: string): Promise<void> {
+async function flowing(p: Peer, label: string, least = 50_000): Promise<void> {
   const before = streamState(p).bytes;
   await new Promise((r) => setTimeout(r, 1_000));
   const now = streamState(p);
   assert.equal(now.end, null, `${label}: the stream ended (${String(now.end)})`);
-  assert.ok(now.bytes > before + 50_000, `${label}: ${now.bytes - before} bytes in a second`);
+  assert.ok(now.bytes > before + least, `${label}: ${now.bytes - before} bytes in a second`);
 }
 
 async function connectOnce(from: string, to: string): Promise<{ ok: boolean; why?: string }> {
@@ -225,6 +225,8 @@ enforce:
       assert.deepEqual(await dig(GW, CLIENT, 'www.youtube.com'), [FRONT]);
       const front = startPeer(NS.client, [process.execPath, PEER, 'stream', CLIENT, FRONT]);
       peers.push(front);
+      const quic = startPeer(NS.client, [process.execPath, PEER, 'udp', CLIENT, VIDEO]);
+      peers.push(quic);
       const video = startPeer(NS.client, [process.execPath, PEER, 'stream', CLIENT, VIDEO]);
       const docs = startPeer(NS.client, [process.execPath, PEER, 'stream', CLIENT, DOCS]);
       const exempt = startPeer(NS.client, [process.execPath, PEER, 'stream', EXEMPT, VIDEO]);
@@ -240,6 +242,7 @@ enforce:
       await flowing(video, 'the video stream after the restart');
       await sleepUntil(boundary - 1_500);
       await flowing(video, 'the video stream just before the boundary');
+      await flowing(quic, 'the UDP (QUIC) flow just before the boundary', 20_000);
 
       // The boundary: the blocked client's video stream stops within 5 s.
       const stopped = await waitFor('the video stream to stop', () => { const s = streamState(video); return s.end !== null ? s : null; }, boundary + 5_000 - Date.now() + 1_000).catch(() => null);
@@ -248,6 +251,9 @@ enforce:
       process.stdout.write(`# boundary to last byte of the blocked stream: ${ms} ms (ended: ${String(state.end)})\n`);
       assert.ok(state.end !== null, 'the blocked stream did not stop');
       assert.ok(ms >= -1_000 && ms <= 5_000, `last byte ${ms} ms after the boundary`);
+      const quicLast = (await waitFor('the UDP flow to stop', () => { const s = streamState(quic); return Date.now() - s.last >= 2_000 ? s : null; }, 8_000)).last;
+      process.stdout.write(`# boundary to last UDP datagram answered: ${quicLast - boundary} ms\n`);
+      assert.ok(quicLast - boundary <= 5_000, `the UDP flow to the held address answered ${quicLast - boundary} ms after the boundary`);
       await flowing(docs, 'the stream to an allowed name');
       await flowing(exempt, 'the exempt address\'s stream');
       // www.youtube.com is a shared front end: its stream is cut once, but it is not held, so a new

@@ -3,10 +3,12 @@
  *
  * - `server`: a fake upstream resolver (UDP 53 on the first address) that answers A queries from a
  *   table, a second "other" resolver on the second address that answers everything with
- *   203.0.113.66, and a TCP server on port 8080 of every address that streams bytes to whoever
- *   connects, forever.
+ *   203.0.113.66, a TCP server on port 8080 of every address that streams bytes to whoever
+ *   connects, forever, and a UDP answerer on port 8443.
  * - `stream FROM TO`: connects from address FROM to TO:8080 and prints one JSON line when it starts,
  *   every 200 ms while bytes arrive ({bytes, last}), and when the stream ends ({end, last}).
+ * - `udp FROM TO`: a datagram every 20 ms to TO:8443 (the server answers each with 1200 bytes, as
+ *   a QUIC stream would flow); prints like `stream`.
  * - `connect FROM TO`: one new connection; prints {ok: true} once 64 KiB arrived, {ok: false, why}
  *   when refused, reset or silent for 3 s.
  * - `http METHOD URL [BODY] [COOKIE] [CSRF]`: one request to the console; prints status, cookie, body.
@@ -68,6 +70,10 @@ if (mode === 'server') {
   resolver(upstream, (name, type) => (type === 1 && names.has(name) ? [names.get(name)!] : []));
   resolver(other, (_name, type) => (type === 1 ? ['203.0.113.66'] : []));
   const chunk = Buffer.alloc(16_384, 0x61);
+  // UDP, as QUIC uses it: every datagram to port 8443 is answered with 1200 bytes.
+  const quic = createSocket('udp4');
+  quic.on('message', (_msg, rinfo) => quic.send(Buffer.alloc(1200, 0x62), rinfo.port, rinfo.address));
+  quic.bind(8443, '0.0.0.0');
   createServer((socket) => {
     socket.on('error', () => socket.destroy());
     const timer = setInterval(() => { if (!socket.destroyed && socket.writableLength < 1_000_000) socket.write(chunk); }, 20);
@@ -93,6 +99,18 @@ if (mode === 'server') {
   socket.once('close', () => finish(mode === 'stream' ? { end: 'close' } : { ok: false, why: 'closed' }));
   if (mode === 'stream') setInterval(() => out({ bytes, last }), 200);
   else setTimeout(() => finish({ ok: false, why: 'silent' }), 3_000);
+} else if (mode === 'udp') {
+  // A datagram every 20 ms from FROM to TO:8443; prints the bytes answered, like `stream`.
+  const [from, to] = args as [string, string];
+  const udp = createSocket('udp4');
+  let bytes = 0;
+  let last = 0;
+  udp.on('message', (d) => { bytes += d.length; last = Date.now(); });
+  udp.bind(0, from, () => {
+    out({ started: true, at: Date.now() });
+    setInterval(() => udp.send(Buffer.from('ping'), 8443, to), 20);
+    setInterval(() => out({ bytes, last }), 200);
+  });
 } else if (mode === 'http') {
   const [method, url, body, cookie, csrf] = args as [string, string, string?, string?, string?];
   const headers: Record<string, string> = {};
