@@ -86,6 +86,8 @@ const AFTER_BOUNDARY_MS = 5;
 const TRANSITIONS: ReadonlySet<string> = new Set(['boundary', 'start', 'exemptions', 'reload']);
 /** A second look this long after a boundary, for answers still on their way to the index. */
 const SETTLE_MS = 1_000;
+/** Shortest time between two evaluations for new answers of blocked clients. */
+const ANSWERS_GAP_MS = 2_000;
 /** First retry after a failed evaluation. */
 const RETRY_MS = 10_000;
 /** Node's longest timeout. */
@@ -113,6 +115,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
   let lastNext: number | null = null;
   let decidedServices: Policy['services'] | null = null;
   let failedInRow = 0;
+  let lastAnswersRun = -Infinity;
 
   const arm = (at: number | null): void => {
     if (timer !== null) timers.clearTimeout(timer);
@@ -205,7 +208,9 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     evaluate,
     noteAnswer(client, service) {
       if (service === null || stopped || answerTimer !== null || blockedStates.size === 0 || !blockedStates.has(`${client} ${service}`)) return;
-      answerTimer = timers.setTimeout(() => { answerTimer = null; void evaluate('answers'); }, answerDelayMs);
+      // At most one such evaluation every ANSWERS_GAP_MS: a whole plan is not cheap on a large index.
+      const wait = Math.max(answerDelayMs, lastAnswersRun + ANSWERS_GAP_MS - now());
+      answerTimer = timers.setTimeout(() => { answerTimer = null; lastAnswersRun = now(); void evaluate('answers'); }, wait);
     },
     status: () => ({ ...status, addresses: { ...status.addresses } }),
     async stop() {
