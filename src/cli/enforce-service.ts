@@ -67,10 +67,12 @@ function ownAddresses(settings: Settings): string[] {
   return out.filter((a) => isIP(a) !== 0 && !/^0\.0\.0\.0$|^::$/.test(a));
 }
 
-/** Where redirected DNS goes: the first listen address of each family (null: every address). */
-function redirectTarget(settings: Settings, family: 4 | 6): string | null {
+/** Where redirected DNS goes: the first listen address of each family that is not loopback (null:
+ *  every address; false: rambu answers on no address of that family the clients can reach). */
+function redirectTarget(settings: Settings, family: 4 | 6): string | null | false {
   const l = settings.dns.listen.find((x) => isIP(x.host) === family && !x.host.startsWith('127.') && x.host !== '::1');
-  return l === undefined || l.host === '0.0.0.0' || l.host === '::' ? null : l.host;
+  if (l === undefined) return false;
+  return l.host === '0.0.0.0' || l.host === '::' ? null : l.host;
 }
 
 /** Start enforcement when configured; null when the config has no `enforce` section. */

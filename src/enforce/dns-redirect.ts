@@ -11,10 +11,11 @@ import { ruleStatus, type Policy } from '../policy/index.js';
 export interface DnsRedirectPlan {
   /** rambu's DNS port on this machine. */
   port: number;
-  /** Where to send redirected IPv4 queries: a listen address, or null for the address of the
-   *  interface the query came in on (rambu listens on every address). Same for `v6`. */
-  v4: string | null;
-  v6: string | null;
+  /** Where to send redirected IPv4 queries: a listen address, null for the address of the
+   *  interface the query came in on (rambu listens on every address), or false when rambu does not
+   *  answer over IPv4 at all (the queries are rejected, so clients fall back at once). Same for `v6`. */
+  v4: string | null | false;
+  v6: string | null | false;
   /** Interfaces of the office clients; empty: sources in `clients`. */
   interfaces: readonly string[];
   /** Client networks (CIDRs) whose queries are redirected when no interfaces are given. */
@@ -64,8 +65,8 @@ export function redirectChain(plan: DnsRedirectPlan): string[] {
   const lines = ['  chain dns_redirect {', '    type nat hook prerouting priority dstnat; policy accept;'];
   // Queries to the gateway itself are rambu's already; only those to other resolvers are turned.
   for (const proto of ['udp', 'tcp']) {
-    lines.push(`    meta nfproto ipv4 ${from4} fib daddr type != local ${proto} dport 53 ${to4}`);
-    lines.push(`    meta nfproto ipv6 ${from6} fib daddr type != local ${proto} dport 53 ${to6}`);
+    if (plan.v4 !== false) lines.push(`    meta nfproto ipv4 ${from4} fib daddr type != local ${proto} dport 53 ${to4}`);
+    if (plan.v6 !== false) lines.push(`    meta nfproto ipv6 ${from6} fib daddr type != local ${proto} dport 53 ${to6}`);
   }
   lines.push('  }');
   return lines;
@@ -75,7 +76,13 @@ export function redirectChain(plan: DnsRedirectPlan): string[] {
 export function redirectForwardRules(plan: DnsRedirectPlan): string[] {
   const from4 = plan.interfaces.length > 0 ? `iifname { ${plan.interfaces.map((i) => `"${i}"`).join(', ')} } ` : 'ip saddr @dns_clients4 ';
   const from6 = plan.interfaces.length > 0 ? from4 : 'ip6 saddr @dns_clients6 ';
+  // A family rambu does not answer on cannot be redirected: its DNS to other resolvers is refused.
+  const refused = [
+    ...(plan.v4 === false ? [`    ${from4}meta nfproto ipv4 meta l4proto { tcp, udp } th dport 53 reject`] : []),
+    ...(plan.v6 === false ? [`    ${from6}meta nfproto ipv6 meta l4proto { tcp, udp } th dport 53 reject`] : []),
+  ];
   return [
+    ...refused,
     `    ${from4}ip daddr != @dot_allowed4 tcp dport 853 reject with tcp reset`,
     `    ${from6}ip6 daddr != @dot_allowed6 tcp dport 853 reject with tcp reset`,
     '    ip saddr @doh_sources4 ip saddr != @doh_exempt4 ip daddr @doh4 tcp dport 443 reject with tcp reset',

@@ -94,8 +94,10 @@ test('dnsRedirect: DNS to other resolvers redirected to rambu, DoT rejected but 
   assert.match(text, /ip saddr @dns_clients4 ip daddr != @dot_allowed4 tcp dport 853 reject with tcp reset/);
   assert.match(text, /ip saddr @doh_sources4 ip saddr != @doh_exempt4 ip daddr @doh4 tcp dport 443 reject with tcp reset/);
   assert.match(text, /ip saddr @doh_sources4 ip saddr != @doh_exempt4 ip daddr @doh4 udp dport 443 drop/);
-  const lan = ruleset({ pairs: [], redirect: { port: 5353, v4: null, v6: null, interfaces: ['lan0', 'wlan0'], clients: [], dotAllowed: [], dohSources: [], dohExempt: [], dohAddresses: [] } });
+  const lan = ruleset({ pairs: [], redirect: { port: 5353, v4: null, v6: false, interfaces: ['lan0', 'wlan0'], clients: [], dotAllowed: [], dohSources: [], dohExempt: [], dohAddresses: [] } });
   assert.match(lan, /meta nfproto ipv4 iifname \{ "lan0", "wlan0" \} fib daddr type != local tcp dport 53 redirect to :5353/);
+  assert.doesNotMatch(lan, /meta nfproto ipv6 [^\n]*redirect/, 'no redirect to a family rambu does not answer on');
+  assert.match(lan, /iifname \{ "lan0", "wlan0" \} meta nfproto ipv6 meta l4proto \{ tcp, udp \} th dport 53 reject/, 'its DNS is refused instead');
   assert.doesNotMatch(lan, /elements/, 'empty sets have no elements line');
   assert.doesNotMatch(ruleset({ pairs: [] }), /dns_redirect|853/, 'no redirect unless asked for');
 });
