@@ -5,7 +5,7 @@ import { calendar } from '../policy/index.js';
 import { type CliIo, EXIT, write } from './cli-io.js';
 import { formatLocal } from './format-time.js';
 import { enforceRequirements, type Requirement } from './enforce-check.js';
-import { spawnRunner } from './enforce-service.js';
+import { backendMissing, spawnRunner } from './enforce-service.js';
 
 export async function runCheck(args: { config: string; json: boolean }, io: CliIo): Promise<number> {
   let loaded;
@@ -26,6 +26,8 @@ export async function runCheck(args: { config: string; json: boolean }, io: CliI
   // Enforcement: what its back-end needs, and whether this machine has it (a warning, located at
   // enforce.backend: the file may be checked elsewhere than on the router it is meant for).
   const needs: Requirement[] = settings.enforce === null ? [] : await enforceRequirements(settings.enforce, spawnRunner);
+  const inBuild = settings.enforce === null ? null : backendMissing(settings.enforce.backend);
+  if (inBuild !== null) needs.unshift({ what: 'back-end', ok: false, detail: inBuild, required: true });
   const missing = needs.filter((n) => n.required && !n.ok);
   if (missing.length > 0) {
     warnings.push(...locateInText(loaded.text, loaded.file, [{

@@ -31,10 +31,18 @@ export const spawnRunner: CommandRunner = (command, args, stdin) => new Promise(
   child.stdin.end(stdin ?? '');
 });
 
+/** The back-ends {@link createBackend} can make in this build (`rambu check` reports the others). */
+export const BUILD_BACKENDS: readonly EnforceSettings['backend'][] = ['nftables'];
+
+/** Why `backend` cannot run in this build, or null when it can. */
+export function backendMissing(backend: EnforceSettings['backend']): string | null {
+  return BUILD_BACKENDS.includes(backend) ? null : `enforce.backend ${backend} is not available in this build: use nftables on the Linux router`;
+}
+
 /** The back-end the config names. RouterOS is not part of this build: a clear error says so. */
 export function createBackend(settings: EnforceSettings, run: CommandRunner, redirect: () => DnsRedirectPlan | undefined, _logger: Logger): EnforceBackend {
   if (settings.backend === 'nftables') return createNftBackend(run, { redirect });
-  throw new RambuError(ERROR_CODES.ENFORCE_FAILED, 'enforce.backend routeros is not available in this build: use nftables on the Linux router');
+  throw new RambuError(ERROR_CODES.ENFORCE_FAILED, backendMissing(settings.backend) ?? `unknown back-end ${settings.backend}`);
 }
 
 export interface EnforceService {
