@@ -23,6 +23,8 @@ const PACKAGES = [
   // The nftables back-end's test runs the real nft in a network namespace it makes (ip netns).
   { pkg: 'iproute2', file: '/usr/sbin/ip' },
   { pkg: 'nftables', file: '/usr/sbin/nft' },
+  // Enforcement's end-to-end test cuts tracked connections with it, as rambu serve does.
+  { pkg: 'conntrack', file: '/usr/sbin/conntrack' },
 ];
 
 function have(cmd) {

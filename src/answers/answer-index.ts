@@ -277,6 +277,38 @@ export class AnswerIndex implements AnswerLookup {
     return [...this.#clients.keys()];
   }
 
+  /** Every live answer of some service; answers for names of no service are passed over without
+   *  building an entry (enforcement plans from these, and most answers are of no service). */
+  *serviceEntries(now: number): Generator<AnswerEntry> {
+    for (const [client, table] of this.#clients) {
+      for (let i = 0; i < table.capacity; i++) {
+        const key = table.keyAt(i);
+        if (key === 0 || !live(table.bAt(i), now)) continue;
+        const pair = table.aAt(i);
+        if (this.#pairs.service(pair) === null) continue;
+        yield { client, address: this.#addresses.text(key), ...this.#hit(pair, table.bAt(i)) };
+      }
+    }
+  }
+
+  /** Calls `visit` for every live answer, to any client, that gave one of `addresses`. */
+  forEachAnswerOf(addresses: Iterable<string>, now: number, visit: (address: string, name: string, service: string | null) => void): void {
+    const ids = new Set<number>();
+    for (const a of addresses) {
+      const id = this.#addresses.idOf(a);
+      if (id !== 0) ids.add(id);
+    }
+    if (ids.size === 0) return;
+    for (const table of this.#clients.values()) {
+      for (let i = 0; i < table.capacity; i++) {
+        const key = table.keyAt(i);
+        if (key === 0 || !ids.has(key) || !live(table.bAt(i), now)) continue;
+        const pair = table.aAt(i);
+        visit(this.#addresses.text(key), this.#pairs.name(pair), this.#pairs.service(pair));
+      }
+    }
+  }
+
   /** Live answers of one client, newest expiry first (for the API's listing). */
   clientEntries(client: string, now: number): AnswerEntry[] {
     const out: AnswerEntry[] = [];

@@ -105,3 +105,16 @@ test('a subscriber gets every answer recorded after it subscribed, the main thre
   assert.equal(main.lookup('10.0.0.7', '192.0.2.9', T0)?.name, 'late.example');
   keeper.close();
 });
+
+test('the keeper tells enforcement of every recorded answer of a service, from every thread', () => {
+  const told: string[] = [];
+  const keeper = createAnswerKeeper({ index: new AnswerIndex(), db: null, logger: pino({ level: 'silent' }), onRecorded: (client, service) => told.push(`${client} ${service}`) });
+  keeper.onAnswer('10.0.0.5', 'rr1.googlevideo.com', 'youtube', aResponse('rr1.googlevideo.com', '142.250.1.1', 300), T0);
+  keeper.onAnswer('10.0.0.5', 'docs.example.org', null, aResponse('docs.example.org', '192.0.2.7', 300), T0);
+  const thread = new AnswerFeed();
+  thread.push('10.0.0.6', 'vidio.com', 'vidio', aResponse('vidio.com', '203.0.113.9', 300), T0);
+  keeper.apply(thread.take()!);
+  keeper.flush();
+  keeper.close();
+  assert.deepEqual(told.sort(), ['10.0.0.5 youtube', '10.0.0.6 vidio']);
+});

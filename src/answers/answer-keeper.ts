@@ -27,6 +27,8 @@ export interface AnswerKeeperOptions {
   sweepMs?: number;
   /** Changed answers waiting to be written; more are not saved (the index still has them). @default 200000 */
   maxPending?: number;
+  /** Told of every recorded answer of a service (enforcement adds new addresses of a blocked one). */
+  onRecorded?: (client: string, service: string) => void;
 }
 
 export interface AnswerKeeper {
@@ -98,7 +100,9 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
   });
 
   const changed: string[] = [];
+  const onRecorded = options.onRecorded;
   const record: AnswerVisitor = (client, name, service, bytes, start, end, time) => {
+    if (onRecorded !== undefined && service !== null) onRecorded(client, service);
     if (store === null) {
       index.recordResponse(client, name, service, bytes, start, end, time);
       return;

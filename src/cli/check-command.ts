@@ -1,9 +1,11 @@
 /** `rambu check`: validate a config file and summarise what it does. */
 import { ConfigError, formatIssue } from '../errors.js';
-import { loadConfigFile } from '../config/index.js';
+import { loadConfigFile, locateInText } from '../config/index.js';
 import { calendar } from '../policy/index.js';
 import { type CliIo, EXIT, write } from './cli-io.js';
 import { formatLocal } from './format-time.js';
+import { enforceRequirements, type Requirement } from './enforce-check.js';
+import { backendMissing, spawnRunner } from './enforce-service.js';
 
 export async function runCheck(args: { config: string; json: boolean }, io: CliIo): Promise<number> {
   let loaded;
@@ -21,6 +23,18 @@ export async function runCheck(args: { config: string; json: boolean }, io: CliI
   const now = io.now();
   const outlook = calendar.calendarOutlook(policy, now);
   const warnings = outlook.warning === null ? loaded.warnings : [...loaded.warnings, `holidays: ${outlook.warning}`];
+  // Enforcement: what its back-end needs, and whether this machine has it (a warning, located at
+  // enforce.backend: the file may be checked elsewhere than on the router it is meant for).
+  const needs: Requirement[] = settings.enforce === null ? [] : await enforceRequirements(settings.enforce, spawnRunner);
+  const inBuild = settings.enforce === null ? null : backendMissing(settings.enforce.backend);
+  if (inBuild !== null) needs.unshift({ what: 'back-end', ok: false, detail: inBuild, required: true });
+  const missing = needs.filter((n) => n.required && !n.ok);
+  if (missing.length > 0) {
+    warnings.push(...locateInText(loaded.text, loaded.file, [{
+      path: ['enforce', 'backend'],
+      message: `this machine cannot run the ${settings.enforce?.backend ?? ''} back-end: ${missing.map((n) => `${n.what}: ${n.detail}`).join('; ')} (DNS still answers; running streams are not cut)`,
+    }]).map(formatIssue));
+  }
   if (args.json) {
     write(io.stdout, JSON.stringify({
       ok: true, file: loaded.file, timezone: policy.timezone, holidays: policy.holidays,
@@ -29,6 +43,7 @@ export async function runCheck(args: { config: string; json: boolean }, io: CliI
       services: policy.services.map((s) => ({ name: s.name, kind: s.kind, builtin: s.builtin, domains: s.domains })),
       schedules: policy.schedules.map((s) => ({ ...s, next: policy.scheduleTransitions(s.name, now, 4).map((t) => ({ at: policy.zone.formatIso(t.at), active: t.active })) })),
       exemptions: policy.exemptions.map((e) => ({ ...e, from: e.from === null ? null : policy.zone.formatIso(e.from), until: policy.zone.formatIso(e.until), expired: e.until <= now })),
+      enforce: settings.enforce === null ? null : { backend: settings.enforce.backend, dnsRedirect: settings.enforce.dnsRedirect, requirements: needs, ready: missing.length === 0 },
       warnings,
     }));
     return EXIT.OK;
@@ -74,6 +89,10 @@ export async function runCheck(args: { config: string; json: boolean }, io: CliI
   out.push('', `dns: listen ${settings.dns.listen.map((l) => `${l.host}:${l.port}`).join(', ')}; upstreams ${settings.dns.upstreams.length === 0 ? 'from /etc/resolv.conf' : settings.dns.upstreams.map((u) => u.label).join(', ')}; block response ${settings.dns.blockResponse.kind}`);
   const extraCa = settings.dns.upstreams.find((u) => u.extraCa !== undefined)?.extraCa;
   if (extraCa !== undefined) out.push(`  tls:// upstreams also trust ${extraCa.length} CA certificate${extraCa.length === 1 ? '' : 's'} from ${loaded.config.dns?.upstreamCaFile ?? 'dns.upstreamCaFile'}`);
+  if (settings.enforce !== null) {
+    out.push(`enforce: ${settings.enforce.backend}${settings.enforce.dnsRedirect ? ', DNS redirect' : ''}; this machine ${missing.length === 0 ? 'has what it needs' : 'cannot run it'}:`);
+    for (const n of needs) out.push(`  ${n.ok ? 'ok  ' : n.required ? 'MISSING' : 'warn'} ${n.what}: ${n.detail}`);
+  }
   out.push(`web: ${settings.web.enabled ? `http://${settings.web.listen.host}:${settings.web.listen.port}/` : 'disabled'}; storage: ${settings.storage.path}`);
   if (warnings.length > 0) out.push('', `warnings (${warnings.length}):`, ...warnings.map((w) => `  ${w}`));
   write(io.stdout, out.join('\n'));

@@ -33,6 +33,7 @@ import { openSharedSnapshot, SNAPSHOT_FILE } from './shared-snapshot.js';
 import { TEST_CLOCK_ENV, testClock } from './test-clock.js';
 import { startFlowService } from './flow-service.js';
 import { startProbeService } from './probe-service.js';
+import { startEnforceService, type EnforceService } from './enforce-service.js';
 
 const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 const DEFAULT_CONFIG_PATH = 'data/rambu.yaml';
@@ -113,7 +114,12 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   if (store.shared !== null) registerSharedMetrics(store.shared, registry, logger, () => store.shipping());
   // The answer index: what each client was given, fed by every DNS thread, saved to the store.
   const answers = new AnswerIndex({ graceMs: settings.answers.graceSeconds * 1000, maxPerClient: settings.answers.maxPerClient, maxEntries: settings.answers.maxEntries });
-  const answerKeeper = createAnswerKeeper({ index: answers, db: store.local.db, logger, registry });
+  // Firewall enforcement (enforce:), started once DNS answers; told of answers, exemptions and reloads.
+  let enforce: EnforceService | null = null;
+  const answerKeeper = createAnswerKeeper({
+    index: answers, db: store.local.db, logger, registry,
+    ...(settings.enforce === null ? {} : { onRecorded: (client: string, service: string) => enforce?.noteAnswer(client, service) }),
+  });
   const queryLogGauge = new Gauge({
     name: 'rambu_query_log_rows', help: 'Query-log rows by state: buffered (not yet written), written, dropped (buffer full), failed (write errors)',
     labelNames: ['state'], registers: [registry],
@@ -139,6 +145,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     if (json !== exemptionsJson) {
       exemptionsJson = json;
       threads?.exemptionsChanged(list);
+      enforce?.evaluate('exemptions');
     }
   };
   await refreshExemptions();
@@ -163,13 +170,14 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       || next.settings.dns.workers !== loaded.settings.dns.workers
       || next.settings.web.listen.port !== loaded.settings.web.listen.port || next.settings.storage.path !== loaded.settings.storage.path;
     if (changed) logger.warn('listen addresses, dns.workers or the storage path changed: they take effect at the next restart');
-    if (JSON.stringify([next.settings.flows, next.settings.probes]) !== JSON.stringify([loaded.settings.flows, loaded.settings.probes])) {
-      logger.warn('flows or probes changed: they take effect at the next restart');
+    if (JSON.stringify([next.settings.flows, next.settings.probes, next.settings.enforce]) !== JSON.stringify([loaded.settings.flows, loaded.settings.probes, loaded.settings.enforce])) {
+      logger.warn('flows, probes or enforce changed: they take effect at the next restart');
     }
     loaded = next;
     base = next.policy;
     threads?.policyChanged(next.text, next.policy.lists());
     await refreshExemptions();
+    enforce?.evaluate('reload');
     for (const w of next.warnings) logger.warn(w);
     logger.info({ file, why, rules: base.rules.length }, 'policy reloaded');
     // The previous policy's index and the loading's scratch buffers are garbage now.
@@ -272,6 +280,8 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       }
     }
     write(io.stdout, `rambu: dns: listening on ${formatAddresses(bound.udp).join(', ')} (udp and tcp${mode})`);
+    enforce = startEnforceService({ settings, answers, policy: () => current, ready: answerKeeper.ready, registry, logger });
+    if (enforce !== null) write(io.stdout, `rambu: enforce: ${settings.enforce?.backend ?? ''} back-end${settings.enforce?.dnsRedirect === true ? ', DNS redirect' : ''}`);
   } catch (err) {
     write(io.stderr, `rambu: cannot start DNS: ${(err as Error).message}`);
     await stopDns();
@@ -292,6 +302,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       secureCookies: settings.web.secureCookies, trustProxy: settings.web.trustProxy, sessionHours: settings.web.sessionHours, logger,
       maxExemptionDays: settings.web.maxExemptionDays,
       gateways: gatewaySource(store, { name: settings.storage.gatewayName, address: `${settings.web.listen.host}:${settings.web.listen.port}`, version: rambuVersion() }),
+      enforcement: () => enforce?.status() ?? null,
       ...(consoleNow === null ? {} : { now: consoleNow }),
     });
     try {
@@ -300,6 +311,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       write(io.stderr, `rambu: cannot start the web console on ${settings.web.listen.host}:${settings.web.listen.port}: ${(err as Error).message}`);
       await stopDns();
       answerKeeper.close();
+      await enforce?.stop();
       await store.close();
       return EXIT.FAILURE;
     }
@@ -316,7 +328,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     flows = await startFlowService({ settings, answers, keeper: answerKeeper, groups: () => current.groups, store: store.local, registry, logger }, io);
   } catch (err) {
     write(io.stderr, `rambu: cannot start the flow collector: ${(err as Error).message}`);
-    await Promise.allSettled([stopDns(), app?.close()]);
+    await Promise.allSettled([stopDns(), app?.close(), enforce?.stop()]);
     answerKeeper.close();
     await store.close();
     return EXIT.FAILURE;
@@ -350,7 +362,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       clearInterval(releaseTimer);
       if (policyTimer !== null) clearInterval(policyTimer);
       watcher?.close();
-      Promise.allSettled([stopDns(), app?.close(), flows?.stop(), probes?.stop()])
+      Promise.allSettled([stopDns(), app?.close(), flows?.stop(), probes?.stop(), enforce?.stop()])
         .then(() => { answerKeeper.close(); return store.close(); })
         .then(() => done(EXIT.OK), (err: unknown) => { logger.error({ err }, 'shutdown failed'); done(EXIT.FAILURE); });
     };
@@ -363,7 +375,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       clearInterval(refreshTimer);
       clearInterval(releaseTimer);
       watcher?.close();
-      Promise.allSettled([app?.close(), flows?.stop(), probes?.stop()]).then(() => { answerKeeper.close(); return store.close(); }).finally(() => done(EXIT.FAILURE));
+      Promise.allSettled([app?.close(), flows?.stop(), probes?.stop(), enforce?.stop()]).then(() => { answerKeeper.close(); return store.close(); }).finally(() => done(EXIT.FAILURE));
     };
   });
 }

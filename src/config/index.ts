@@ -1,7 +1,7 @@
 /** Configuration: the one schema, loading from YAML with file:line errors, defaults, settings. */
-export type { Config, RuleConfig, ExemptionConfig, DnsConfig, WebConfig, StorageConfig, TimeRangeConfig, DayName } from './schema.js';
+export type { Config, EnforceConfig, RuleConfig, ExemptionConfig, DnsConfig, WebConfig, StorageConfig, TimeRangeConfig, DayName } from './schema.js';
 export { ConfigSchema, DAY_NAMES } from './schema.js';
-export type { Settings, FlowSettings, ProbeSettings, DnsSettings, WebSettings, StorageSettings, BlockResponse, UpstreamSpec, HostPort } from './settings.js';
+export type { Settings, EnforceSettings, FlowSettings, ProbeSettings, DnsSettings, WebSettings, StorageSettings, BlockResponse, UpstreamSpec, HostPort } from './settings.js';
 export { DEFAULT_ALLOW_FROM } from './settings.js';
 export type { LoadedConfig, LoadOptions } from './load.js';
 export { loadConfigFile, parseConfigText } from './load.js';

@@ -9,6 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { ConfigIssue } from '../errors.js';
 import { parseCidr } from '../policy/cidr.js';
 import { FILE_LIMITS, readNamedFileSync } from './named-file.js';
+import { resolveEnforceSettings } from './enforce-settings.js';
 import { resolveFlowSettings, resolveProbeSettings } from './flow-settings.js';
 import type { Config } from './schema.js';
 import { type BlockResponse, DEFAULT_ALLOW_FROM, type HostPort, type Settings, type UpstreamSpec } from './settings.js';
@@ -165,6 +166,9 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
   const trustProxy = resolveTrustProxy(web.trustProxy, issues);
   const storagePath = config.storage?.path ?? DEFAULTS.storagePath;
   const shared = resolveSharedStorage(config.storage ?? {}, baseDir, issues);
+  if (config.enforce !== undefined && config.answers?.enabled === false) {
+    issues.push({ path: ['answers', 'enabled'], message: 'enforce reads the answer index (which addresses each client was given): answers.enabled cannot be false with an enforce section' });
+  }
   return {
     dns: {
       listen, upstreams, blockResponse,
@@ -191,7 +195,7 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
     },
     answers: {
       // Kept only where something reads it: each answer costs the DNS thread about a microsecond.
-      enabled: config.answers?.enabled ?? (config.flows?.listen !== undefined),
+      enabled: config.answers?.enabled ?? (config.flows?.listen !== undefined || config.enforce !== undefined),
       graceSeconds: config.answers?.graceSeconds ?? 3600,
       maxPerClient: config.answers?.maxPerClient ?? 2000,
       maxEntries: config.answers?.maxEntries ?? 1_000_000,
@@ -199,6 +203,7 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
     log: { level: config.log?.level ?? 'info' },
     flows: resolveFlowSettings(config.flows, issues, parseHostPort),
     probes: resolveProbeSettings(config.probes, issues),
+    enforce: resolveEnforceSettings(config.enforce, baseDir, issues),
   };
 }
 

@@ -105,7 +105,7 @@ export const StorageSchema = Type.Object({
 }, Strict);
 
 export const AnswersSchema = Type.Object({
-  enabled: Type.Optional(Type.Boolean({ description: 'Keep the answer index (flow attribution and enforcement need it); default: true when flows.listen is set' })),
+  enabled: Type.Optional(Type.Boolean({ description: 'Keep the answer index (flow attribution and enforcement need it); default: true when flows.listen or enforce is set' })),
   graceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 604800, description: 'Seconds an answer is remembered past its TTL (open connections outlive it); default 3600' })),
   maxPerClient: Type.Optional(Type.Integer({ minimum: 1, description: 'Answers remembered per client; default 2000' })),
   maxEntries: Type.Optional(Type.Integer({ minimum: 1, description: 'Answers remembered in total; default 1000000' })),
@@ -133,6 +133,21 @@ export const ProbeSchema = Type.Object({
   expectStatus: Type.Optional(Type.Integer({ minimum: 100, maximum: 599, description: 'HTTP status that counts as available; default any 2xx or 3xx' })),
 }, Strict);
 
+export const EnforceSchema = Type.Object({
+  backend: Type.Union([Type.Literal('nftables'), Type.Literal('routeros')], { description: 'nftables: rambu runs on the Linux router and owns table inet rambu; routeros: rambu drives a MikroTik router through its REST API' }),
+  dnsRedirect: Type.Optional(Type.Boolean({ description: "Redirect clients' DNS (UDP/TCP 53) to other resolvers to rambu, reject DNS over TLS (TCP 853) except to rambu's upstreams and, where doh-bypass is blocked, HTTPS to known DoH resolvers; default false" })),
+  lanInterfaces: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 15 }), { description: 'Interfaces the office clients are on: DNS is redirected only from them; default: from any client that dns.allowFrom admits' })),
+  officeNetworks: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: "The office's own networks (public servers included): never cut, whatever an upstream answers" })),
+  privateRanges: Type.Optional(Type.Boolean({ description: 'Never cut the private and shared ranges (RFC 1918, RFC 6598, RFC 4193); default true' })),
+  dedicated: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: "Domain suffixes whose addresses serve only their service, besides the catalog's: they get standing rejects, not only the cut at the boundary" })),
+  routeros: Type.Optional(Type.Object({
+    url: Type.String({ minLength: 1, description: "https:// URL of the router's REST API (RouterOS v7), such as https://192.168.88.1" }),
+    username: Type.String({ minLength: 1, description: 'RouterOS user with the rights to change firewall address lists and connections' }),
+    passwordFile: Type.String({ minLength: 1, description: "File holding that user's password; relative to the config file" }),
+    caFile: Type.Optional(Type.String({ minLength: 1, description: "PEM file of the CA that signed the router's certificate; relative to the config file" })),
+  }, Strict)),
+}, Strict);
+
 export const ConfigSchema = Type.Object({
   timezone: Type.Optional(Type.String({ description: 'IANA time zone of schedules; default Asia/Jakarta' })),
   holidays: Type.Optional(Type.Array(HolidaySchema)),
@@ -150,6 +165,7 @@ export const ConfigSchema = Type.Object({
   log: Type.Optional(LogSchema),
   flows: Type.Optional(FlowsSchema),
   probes: Type.Optional(Type.Array(ProbeSchema)),
+  enforce: Type.Optional(EnforceSchema),
 }, Strict);
 
 export type Config = Static<typeof ConfigSchema>;
@@ -162,4 +178,5 @@ export type WebConfig = Static<typeof WebSchema>;
 export type StorageConfig = Static<typeof StorageSchema>;
 export type FlowsConfig = Static<typeof FlowsSchema>;
 export type ProbeConfig = Static<typeof ProbeSchema>;
+export type EnforceConfig = Static<typeof EnforceSchema>;
 export type DayName = (typeof DAY_NAMES)[number];

@@ -96,6 +96,22 @@ export interface ProbeSettings {
   expectStatus: number | null;
 }
 
+/** The `enforce` section (see src/enforce/): how running streams are cut at the boundary. */
+export interface EnforceSettings {
+  backend: 'nftables' | 'routeros';
+  dnsRedirect: boolean;
+  /** Interfaces of the office clients; empty: any client dns.allowFrom admits. */
+  lanInterfaces: string[];
+  /** Networks never cut besides the built-in special ranges. */
+  officeNetworks: string[];
+  /** Spare the private and shared ranges. */
+  privateRanges: boolean;
+  /** Domain suffixes whose addresses are dedicated to their service, besides the catalog's. */
+  dedicated: string[];
+  /** The router's REST API, for backend routeros; the password file's path is absolute. */
+  routeros: { url: string; username: string; passwordFile: string; caFile: string | null } | null;
+}
+
 export interface Settings {
   dns: DnsSettings;
   web: WebSettings;
@@ -104,6 +120,8 @@ export interface Settings {
   log: { level: string };
   flows: FlowSettings;
   probes: ProbeSettings[];
+  /** Null when the file has no `enforce` section. */
+  enforce: EnforceSettings | null;
 }
 
 /** Networks answered by default: loopback, RFC 1918, RFC 6598 shared, link-local, RFC 4193 ULA. */

@@ -10,7 +10,7 @@ import type { LoadedConfig } from './load.js';
 import { parseConfigText } from './load.js';
 
 /** Top-level keys that stay with each gateway when the policy is shared. */
-export const LOCAL_KEYS = ['dns', 'web', 'storage', 'log'] as const;
+export const LOCAL_KEYS = ['dns', 'web', 'storage', 'log', 'enforce'] as const;
 
 /**
  * `text` with only the top-level keys `keep` says yes to; '' when none is left. Cuts the other keys'

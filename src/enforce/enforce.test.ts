@@ -45,6 +45,7 @@ test('the nftables back-end applies the ruleset with nft -f, cuts with conntrack
   await backend.clear();
   assert.deepEqual(calls, [
     'nft -f - <<table inet rambu',
+    'nft -f - <<add element inet rambu cut4 { 10.0.0.5 . 142.250.4.136 timeout 120s, 10.0.0.6 . 142.250.4.137 timeout 120s }',
     'conntrack -D -f ipv4 -p tcp -s 10.0.0.5 -d 142.250.4.136',
     'conntrack -D -f ipv4 -p udp -s 10.0.0.5 -d 142.250.4.136',
     'conntrack -D -f ipv4 -p tcp -s 10.0.0.6 -d 142.250.4.137',

@@ -10,6 +10,7 @@
  * concatenated sets, one per family.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { redirectChain, redirectForwardRules, redirectSets, type DnsRedirectPlan } from './dns-redirect.js';
 
 export const TABLE_FAMILY = 'inet';
 export const TABLE_NAME = 'rambu';
@@ -27,7 +28,14 @@ export interface NftPlan {
   pairs: readonly BlockPair[];
   /** Priority of the forward hook; below 0 runs before the distribution's own filter. @default -10 */
   priority?: number;
+  /** `enforce.dnsRedirect`: the DNS redirect and the DoT/DoH rejects; absent: none. */
+  redirect?: DnsRedirectPlan;
+  /** Pairs cut a moment ago, with the seconds they stay in the cut sets. */
+  cuts?: readonly { pair: BlockPair; seconds: number }[];
 }
+
+/** How long a cut pair's mid-stream packets are reset (see {@link cutElementsText}). */
+export const CUT_SECONDS = 120;
 
 function family(a: string): 4 | 6 | 0 {
   return isIPv4(a) ? 4 : isIPv6(a) ? 6 : 0;
@@ -42,8 +50,9 @@ function elements(pairs: readonly BlockPair[], want: 4 | 6): string[] {
   return [...out].sort();
 }
 
-function setBlock(name: string, type: string, items: readonly string[]): string[] {
+function setBlock(name: string, type: string, items: readonly string[], flags?: string): string[] {
   const lines = [`  set ${name} {`, `    type ${type}`];
+  if (flags !== undefined) lines.push(`    flags ${flags}`);
   if (items.length > 0) lines.push(`    elements = { ${items.join(',\n                 ')} }`);
   lines.push('  }');
   return lines;
@@ -61,16 +70,49 @@ export function nftRuleset(plan: NftPlan): string {
     `table ${TABLE_FAMILY} ${TABLE_NAME} {`,
     ...setBlock('block4', 'ipv4_addr . ipv4_addr', v4),
     ...setBlock('block6', 'ipv6_addr . ipv6_addr', v6),
+    ...setBlock('cut4', 'ipv4_addr . ipv4_addr', cutItems(plan.cuts, 4), 'timeout'),
+    ...setBlock('cut6', 'ipv6_addr . ipv6_addr', cutItems(plan.cuts, 6), 'timeout'),
+    ...(plan.redirect === undefined ? [] : redirectSets(plan.redirect)),
     '  chain forward {',
     `    type filter hook forward priority ${priority}; policy accept;`,
+    // A connection whose tracking entry was cut comes back as "new" on its next packet (loose TCP
+    // pickup): without NAT it would simply go on. A cut pair's mid-stream TCP is reset instead,
+    // while a fresh SYN (the browser reconnecting, its next lookup blocked) passes.
+    // Both directions: the server's next segment may be the first packet seen after the cut.
+    '    ct state new ip saddr . ip daddr @cut4 tcp flags & (syn | ack) != syn reject with tcp reset',
+    '    ct state new ip daddr . ip saddr @cut4 tcp flags & (syn | ack) != syn reject with tcp reset',
+    '    ct state new ip6 saddr . ip6 daddr @cut6 tcp flags & (syn | ack) != syn reject with tcp reset',
+    '    ct state new ip6 daddr . ip6 saddr @cut6 tcp flags & (syn | ack) != syn reject with tcp reset',
     '    ip saddr . ip daddr @block4 meta l4proto tcp reject with tcp reset',
     '    ip saddr . ip daddr @block4 meta l4proto udp drop',
     '    ip6 saddr . ip6 daddr @block6 meta l4proto tcp reject with tcp reset',
     '    ip6 saddr . ip6 daddr @block6 meta l4proto udp drop',
+    ...(plan.redirect === undefined ? [] : redirectForwardRules(plan.redirect)),
     '  }',
+    ...(plan.redirect === undefined ? [] : redirectChain(plan.redirect)),
     '}',
     '',
   ].join('\n');
+}
+
+function cutItems(cuts: NftPlan['cuts'], want: 4 | 6): string[] {
+  const out = new Map<string, number>();
+  for (const c of cuts ?? []) {
+    if (family(c.pair.client) !== want || family(c.pair.address) !== want || c.seconds < 1) continue;
+    const k = `${c.pair.client} . ${c.pair.address}`;
+    out.set(k, Math.max(out.get(k) ?? 0, Math.ceil(c.seconds)));
+  }
+  return [...out].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, s]) => `${k} timeout ${s}s`);
+}
+
+/** `nft -f` text that adds `pairs` to the cut sets for {@link CUT_SECONDS}, the table left as it is. */
+export function cutElementsText(pairs: readonly BlockPair[]): string {
+  const lines: string[] = [];
+  for (const want of [4, 6] as const) {
+    const items = cutItems(pairs.map((pair) => ({ pair, seconds: CUT_SECONDS })), want);
+    if (items.length > 0) lines.push(`add element ${TABLE_FAMILY} ${TABLE_NAME} cut${want} { ${items.join(', ')} }`);
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
 /** The `nft -f` text that removes the table (a clean stop), whether or not it exists. */

@@ -20,6 +20,15 @@ export interface CatalogEntry {
   domains: readonly string[];
   /** Where the list comes from, and when it was last reviewed. */
   source: string;
+  /**
+   * The domains (each one of `domains`) whose addresses serve this service alone: its own video
+   * caches, not front ends or CDN edges shared with other sites. Enforcement holds standing rejects
+   * only on these; the others get the one-time cut at the boundary (docs/enforcement.md).
+   */
+  dedicated?: readonly string[];
+  /** Addresses of the service that clients may use without asking DNS (the anycast addresses of
+   *  public DNS resolvers), for the gateway's bypass rules. */
+  addresses?: readonly string[];
 }
 
 const REVIEWED = 'reviewed 2026-11';
@@ -56,7 +65,11 @@ const REGISTRY_SUFFIXES: ReadonlySet<string> = new Set([
 ]);
 
 function define(entry: CatalogEntry): CatalogEntry {
-  return Object.freeze({ ...entry, domains: Object.freeze([...entry.domains]) });
+  return Object.freeze({
+    ...entry, domains: Object.freeze([...entry.domains]),
+    ...(entry.dedicated === undefined ? {} : { dedicated: Object.freeze([...entry.dedicated]) }),
+    ...(entry.addresses === undefined ? {} : { addresses: Object.freeze([...entry.addresses]) }),
+  });
 }
 
 /** YouTube's country domains that redirect to youtube.com: Indonesia, the region, the big markets. */
@@ -88,6 +101,9 @@ export const BUILTIN_SERVICES: readonly CatalogEntry[] = Object.freeze([
       'withyoutube.com', 'youtube.tv',
       ...YOUTUBE_COUNTRY_DOMAINS,
     ],
+    // Video segments come from Google's caches for YouTube (rr*.googlevideo.com, also inside ISPs);
+    // www.youtube.com, i.ytimg.com and the API hosts answer from front ends Search and Docs share.
+    dedicated: ['googlevideo.com'],
     source: `YouTube's help for network administrators (the hostnames its restricted mode names); ${OBSERVED}; public lists ${V2FLY} (youtube) and ${ADGUARD} (youtube), with their whole-platform entries such as ggpht.com left out; ${REVIEWED}`,
   }),
   define({
@@ -124,6 +140,8 @@ export const BUILTIN_SERVICES: readonly CatalogEntry[] = Object.freeze([
       'netflixdnstest5.com', 'netflixdnstest6.com', 'netflixdnstest7.com', 'netflixdnstest8.com',
       'netflixdnstest9.com', 'netflixdnstest10.com',
     ],
+    // Open Connect appliances serve Netflix video only.
+    dedicated: ['nflxvideo.net'],
     source: `Netflix Open Connect documentation (nflxvideo.net serves video); ${OBSERVED}; public lists ${V2FLY} (netflix) and ${ADGUARD} (netflix); Netflix's AWS API hostnames are left out because they sit under amazonaws.com; ${REVIEWED}`,
   }),
   define({
@@ -189,6 +207,8 @@ export const BUILTIN_SERVICES: readonly CatalogEntry[] = Object.freeze([
     title: 'Twitch',
     category: 'streaming',
     domains: ['twitch.tv', 'ttvnw.net', 'jtvnw.net', 'twitchcdn.net', 'twitchsvc.net', 'ext-twitch.tv'],
+    // Live video comes from Twitch's own video edges (video-edge-*.ttvnw.net).
+    dedicated: ['ttvnw.net'],
     source: `${OBSERVED}; public lists ${V2FLY} (twitch) and ${ADGUARD} (twitch); live-video.net left out because Amazon IVS serves other customers' streams from it; ${REVIEWED}`,
   }),
   define({
@@ -304,6 +324,18 @@ export const BUILTIN_SERVICES: readonly CatalogEntry[] = Object.freeze([
       // Relay off, when these names get a negative answer
       'use-application-dns.net', 'mask.icloud.com', 'mask-h2.icloud.com',
     ],
+    // The resolvers' hostnames answer only DNS; the canaries are never answered when blocked.
+    dedicated: [
+      'dns.google', 'dns.google.com', 'cloudflare-dns.com', 'one.one.one.one', 'dns.quad9.net',
+      'doh.opendns.com', 'dns.adguard-dns.com', 'dns.nextdns.io', 'doh.cleanbrowsing.org', 'doh.mullvad.net',
+    ],
+    // The anycast addresses the resolvers publish for their DNS-over-HTTPS and DNS-over-TLS service.
+    addresses: [
+      '8.8.8.8', '8.8.4.4', '2001:4860:4860::8888', '2001:4860:4860::8844',
+      '1.1.1.1', '1.0.0.1', '2606:4700:4700::1111', '2606:4700:4700::1001',
+      '9.9.9.9', '149.112.112.112', '2620:fe::fe', '2620:fe::9',
+      '208.67.222.222', '208.67.220.220', '94.140.14.14', '94.140.15.15',
+    ],
     source: `each resolver's own setup instructions (the DoH and DoT hostnames they publish) and the resolver lists built into Firefox and Chrome; canaries from Mozilla's documentation for network operators (use-application-dns.net) and Apple's "Prepare your network for iCloud Private Relay"; ${REVIEWED}`,
   }),
 ]);
@@ -360,6 +392,9 @@ export function catalogProblems(entries: readonly CatalogEntry[] = BUILTIN_SERVI
     if (entry.source.trim() === '') problems.push(`${who}: source is empty: say where the list comes from`);
     if (!CATEGORIES.has(entry.category)) problems.push(`${who}: category "${String(entry.category)}" is unknown: use streaming or bypass`);
     if (entry.domains.length === 0) problems.push(`${who}: has no domains`);
+    for (const d of entry.dedicated ?? []) {
+      if (!entry.domains.includes(d)) problems.push(`${who}: dedicated domain "${d}" is not one of its domains`);
+    }
 
     const seen = new Set<string>();
     for (const domain of entry.domains) {

@@ -68,6 +68,20 @@ export interface Status {
   schedules?: ScheduleInfo[];
   /** Today and the next 13 days. */
   days?: CalendarDay[];
+  /** Firewall enforcement; null or absent when not configured. */
+  enforcement?: Enforcement | null;
+}
+
+export interface Enforcement {
+  backend: string;
+  running: boolean;
+  addresses: Record<string, number>;
+  sharedAddresses: number;
+  lastBoundary: Instant | null;
+  lastCutMs: number | null;
+  connectionsCut: number;
+  nextBoundary: Instant | null;
+  lastError: string | null;
 }
 
 export interface ServiceInfo {

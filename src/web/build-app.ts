@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AnswerIndex } from '../answers/index.js';
+import type { EnforcerStatus } from '../enforce/index.js';
 import type { Policy } from '../policy/index.js';
 import { StoreError } from '../store/index.js';
 import type { FlowStore, ProbeStore, Store } from '../store/index.js';
@@ -61,6 +62,8 @@ export interface BuildAppOptions {
   answers?: AnswerIndex;
   /** The gateways on this store, read by `GET /api/gateways`; absent, the route is not served. */
   gateways?: GatewaySource;
+  /** Firewall enforcement's status for `GET /api/status`; null or absent: not configured. */
+  enforcement?: () => EnforcerStatus | null;
 }
 
 /** Log paths that may hold secrets: passwords, cookies, tokens. Apply them to the root logger too. */
@@ -130,6 +133,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     secureCookies,
     sessionHours: options.sessionHours ?? 12,
     maxExemptionDays: options.maxExemptionDays ?? 31,
+    enforcement: options.enforcement ?? (() => null),
   };
 
   app.register(helmet, {

@@ -1,3 +1,4 @@
+import type { EnforcerStatus } from '../enforce/index.js';
 import type { Policy } from '../policy/index.js';
 import type { Store } from '../store/index.js';
 import type { Authenticator } from './auth.js';
@@ -32,4 +33,6 @@ export interface WebContext {
   sessionHours: number;
   /** Longest exemption an operator may create, in days. */
   maxExemptionDays: number;
+  /** Firewall enforcement's status, null when it is not configured. */
+  enforcement: () => EnforcerStatus | null;
 }

@@ -137,3 +137,29 @@ describe('static UI', () => {
     assert.equal(missingAsset.statusCode, 404);
   });
 });
+
+describe('enforcement in GET /api/status', () => {
+  it('is null without an enforce section, and the enforcer\'s status with one', async () => {
+    const none = await createTestApp({ users: false });
+    try {
+      assert.equal(((await none.app.inject({ method: 'GET', url: '/api/status' })).json() as { enforcement: unknown }).enforcement, null);
+    } finally {
+      await none.close();
+    }
+    const t = await createTestApp({
+      users: false,
+      enforcement: () => ({
+        backend: 'nftables', running: false, addresses: { youtube: 3 }, sharedAddresses: 2, lastBoundary: Date.parse('2026-05-04T00:00:00Z'),
+        lastCutMs: 41.6, connectionsCut: 7, nextBoundary: null, lastError: 'nft failed with exit code 1: Operation not permitted', evaluations: 4, failures: 1,
+      }),
+    });
+    try {
+      assert.deepEqual(((await t.app.inject({ method: 'GET', url: '/api/status' })).json() as { enforcement: unknown }).enforcement, {
+        backend: 'nftables', running: false, addresses: { youtube: 3 }, sharedAddresses: 2, lastBoundary: '2026-05-04T00:00:00.000Z',
+        lastCutMs: 42, connectionsCut: 7, nextBoundary: null, lastError: 'nft failed with exit code 1: Operation not permitted',
+      });
+    } finally {
+      await t.close();
+    }
+  });
+});

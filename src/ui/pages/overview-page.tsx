@@ -11,6 +11,7 @@ import { ErrorNote, Loading } from '../components/error-note.js';
 import { GatewayList } from '../components/gateway-list.js';
 import { MinuteChart } from '../components/minute-chart.js';
 import { DataTable } from '../components/data-table.js';
+import { EnforcementPanel } from '../components/enforcement-panel.js';
 import { t } from '../i18n.js';
 import { describeStatus, serviceLabel } from '../status-words.js';
 import { formatDateTime, formatNumber, formatShort, toMs } from '../time-format.js';
@@ -93,6 +94,8 @@ export function OverviewPage() {
           </div>
         )}
       </div>
+
+      {status.enforcement != null && <EnforcementPanel enforcement={status.enforcement} />}
 
       {status.days !== undefined && status.days.length > 0 && (
         <section class="card">

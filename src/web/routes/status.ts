@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { calendar, ruleStatus } from '../../policy/index.js';
 import { localDay } from '../local-day.js';
@@ -45,6 +45,22 @@ const RuleStatusSchema = Type.Object({
   until: Nullable(IsoString),
 });
 
+/** Firewall enforcement (`enforce:`): whether it runs, and why not when it does not. */
+const EnforcementSchema = Type.Object({
+  backend: Type.String(),
+  running: Type.Boolean(),
+  /** Addresses under standing rejects, per blocked service. */
+  addresses: Type.Record(Type.String(), Type.Integer()),
+  /** Addresses of blocked services that got only the cut (shared with allowed names). */
+  sharedAddresses: Type.Integer(),
+  lastBoundary: Nullable(IsoString),
+  /** Milliseconds from that boundary to the end of its cut. */
+  lastCutMs: Nullable(Type.Integer()),
+  connectionsCut: Type.Integer(),
+  nextBoundary: Nullable(IsoString),
+  lastError: Nullable(Type.String()),
+});
+
 const StatusSchema = Type.Object({
   timezone: Type.String(),
   now: IsoString,
@@ -56,6 +72,8 @@ const StatusSchema = Type.Object({
   schedules: Type.Array(ScheduleSchema),
   /** Today and the next 13 days, for the schedules the rules use. */
   days: Type.Array(CalendarDaySchema),
+  /** Null when the config has no `enforce` section. */
+  enforcement: Nullable(EnforcementSchema),
 });
 
 /** `GET /api/status`: public; what the public status page shows. */
@@ -77,6 +95,17 @@ export async function statusRoutes(app: FastifyInstance, ctx: WebContext): Promi
       rules: rules.map((r) => ({ ...r, until: isoOrNull(r.until) })),
       schedules: policy.schedules,
       days: calendar.calendarDays(policy, at, STRIP_DAYS, used),
+      enforcement: enforcementView(ctx),
     };
   });
+}
+
+function enforcementView(ctx: WebContext): Static<typeof EnforcementSchema> | null {
+  const s = ctx.enforcement();
+  if (s === null) return null;
+  return {
+    backend: s.backend, running: s.running, addresses: s.addresses, sharedAddresses: s.sharedAddresses,
+    lastBoundary: isoOrNull(s.lastBoundary), lastCutMs: s.lastCutMs === null ? null : Math.round(s.lastCutMs),
+    connectionsCut: s.connectionsCut, nextBoundary: isoOrNull(s.nextBoundary), lastError: s.lastError,
+  };
 }
