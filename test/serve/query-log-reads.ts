@@ -16,6 +16,8 @@ export interface Row {
   latencyMs: number;
   upstream: string | null;
   cached: boolean;
+  /** The gateway that answered (its storage.gatewayName, by default the host name). */
+  gateway?: string;
 }
 
 function toRow(r: Record<string, unknown>): Row {
