@@ -1,0 +1,40 @@
+/**
+ * Entry point of the thread that loads a config for `load-thread.ts`: reads the file (or takes the
+ * text given), reads the files it names, validates and compiles it, puts a shared policy document
+ * over it when asked, and posts back the final text with its compiled lists on shared memory, or the
+ * problems found. The thread answers once and ends; its heap, with the loading's scratch, goes with it.
+ */
+import { dirname } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { ConfigError } from '../errors.js';
+import type { LoadedConfig } from './load.js';
+import { loadConfigFileAsync, namedFiles, parseConfigTextAsync } from './load-async.js';
+import type { LoadThreadReply, LoadThreadRequest } from './load-thread.js';
+import { FILE_LIMITS, readNamedFile } from './named-file.js';
+import { composeShared } from './shared-policy-text.js';
+
+async function load(request: LoadThreadRequest): Promise<LoadThreadReply> {
+  const { file, now } = request;
+  const baseDir = dirname(file);
+  try {
+    let loaded: LoadedConfig = request.text === null
+      ? await loadConfigFileAsync(file, { now })
+      : await parseConfigTextAsync(request.text, file, { baseDir, now });
+    if (request.shared !== null) loaded = composeShared(loaded, request.shared.text, request.shared.label);
+    // The main thread compiles the final text again over these lists; it reads only the small files.
+    const files: [string, Uint8Array][] = [];
+    for (const [path, limit] of namedFiles(loaded.text, baseDir)) {
+      if (limit === FILE_LIMITS.blocklist) continue;
+      files.push([path, await readNamedFile(path, limit)]);
+    }
+    return { ok: true, text: loaded.text, lists: loaded.policy.lists(), warnings: loaded.warnings, blocklists: loaded.blocklists, files };
+  } catch (err) {
+    if (err instanceof ConfigError) return { ok: false, issues: [...err.issues] };
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+if (parentPort !== null) {
+  const port = parentPort;
+  load(workerData as LoadThreadRequest).then((reply) => port.postMessage(reply), (err: unknown) => port.postMessage({ ok: false, error: String(err) } satisfies LoadThreadReply));
+}
