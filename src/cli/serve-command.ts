@@ -172,7 +172,10 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     await refreshExemptions();
     for (const w of next.warnings) logger.warn(w);
     logger.info({ file, why, rules: base.rules.length }, 'policy reloaded');
-    // The previous policy's index and the loading's scratch buffers are garbage now.
+    // The previous policy's index is garbage now. A full collection frees it (about 20 MB with a
+    // million domains), at the price of a pause of the main thread (14 to 44 ms with that list
+    // under load on a busy 2-core machine); V8's own collections left eight reloads' indexes
+    // resident (RSS 130 -> 338 MB).
     setImmediate(collectGarbage);
   };
   let lastText = loaded.text;

@@ -4,6 +4,7 @@
  * over it when asked, and posts back the final text with its compiled lists on shared memory, or the
  * problems found. The thread answers once and ends; its heap, with the loading's scratch, goes with it.
  */
+import { setPriority } from 'node:os';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ConfigError } from '../errors.js';
@@ -12,6 +13,12 @@ import { loadConfigFileAsync, namedFiles, parseConfigTextAsync } from './load-as
 import type { LoadThreadReply, LoadThreadRequest } from './load-thread.js';
 import { FILE_LIMITS, readNamedFile } from './named-file.js';
 import { composeShared } from './shared-policy-text.js';
+
+/**
+ * The thread's nice value: it gives way to the thread that answers DNS when the two want the same
+ * core, and still finishes on a busy machine (at nice 19 a reload could wait minutes).
+ */
+const LOADER_NICE = 10;
 
 async function load(request: LoadThreadRequest): Promise<LoadThreadReply> {
   const { file, now } = request;
@@ -36,5 +43,9 @@ async function load(request: LoadThreadRequest): Promise<LoadThreadReply> {
 
 if (parentPort !== null) {
   const port = parentPort;
+  // Process 0 is the calling thread on Linux; elsewhere this could lower the whole process.
+  if (process.platform === 'linux') {
+    try { setPriority(0, LOADER_NICE); } catch { /* not permitted: compile at the same priority */ }
+  }
   load(workerData as LoadThreadRequest).then((reply) => port.postMessage(reply), (err: unknown) => port.postMessage({ ok: false, error: String(err) } satisfies LoadThreadReply));
 }
