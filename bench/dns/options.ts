@@ -17,6 +17,9 @@ export interface BenchOptions {
   seconds: number;
   latencyRate: number;
   latencySeconds: number;
+  reloads: number;
+  reloadRate: number;
+  reloadSeconds: number;
   clients: number;
   threads: number;
   outstanding: number;
@@ -42,6 +45,10 @@ dnsperf load on loopback, and writes bench/results/dns-<date>.md and .json.
   --seconds N           timed load per target (default 20)
   --latency-rate N      then measure latency at this fixed rate, dnsperf -Q; 0 skips (default 10000)
   --latency-seconds N   length of that run (default 10)
+  --reloads N           then reload rambu N times under a steady load (config change and SIGHUP,
+                        the whole list compiled again each time); 0 skips (default 8)
+  --reload-rate N       that load's rate, dnsperf -Q (default 5000)
+  --reload-seconds N    that load's length (default 20)
   --clients N           dnsperf -c (default 10)
   --threads N           dnsperf -T (default 1)
   --outstanding N       dnsperf -q (default 100)
@@ -76,6 +83,9 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       'seconds': { type: 'string' },
       'latency-rate': { type: 'string' },
       'latency-seconds': { type: 'string' },
+      'reloads': { type: 'string' },
+      'reload-rate': { type: 'string' },
+      'reload-seconds': { type: 'string' },
       'clients': { type: 'string' },
       'threads': { type: 'string' },
       'outstanding': { type: 'string' },
@@ -106,6 +116,9 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     seconds: positiveInt('seconds', values.seconds, quick ? 5 : 20),
     latencyRate: values['latency-rate'] === '0' ? 0 : positiveInt('latency-rate', values['latency-rate'], 10_000),
     latencySeconds: positiveInt('latency-seconds', values['latency-seconds'], quick ? 3 : 10),
+    reloads: values.reloads === '0' ? 0 : positiveInt('reloads', values.reloads, quick ? 3 : 8),
+    reloadRate: positiveInt('reload-rate', values['reload-rate'], 5000),
+    reloadSeconds: positiveInt('reload-seconds', values['reload-seconds'], quick ? 8 : 20),
     clients: positiveInt('clients', values.clients, 10),
     threads: positiveInt('threads', values.threads, 1),
     outstanding: positiveInt('outstanding', values.outstanding, 100),

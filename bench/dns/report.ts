@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { DnsperfResult } from './dnsperf.js';
+import type { ReloadRun } from './reload-run.js';
 import type { TargetName } from './targets.js';
 
 export interface MachineInfo {
@@ -32,6 +33,8 @@ export interface TargetRun {
   timed: DnsperfResult;
   /** The fixed-rate latency run, when there was one. */
   fixedRate: DnsperfResult | null;
+  /** Reloads under a steady load, when measured (rambu only). */
+  reloads: ReloadRun | null;
   /** Resident memory of the target's process tree after the timed run. */
   rssBytes: number;
   /** Resident memory after the warm-up, before the timed run. */
@@ -184,6 +187,17 @@ export function formatMarkdown(report: Report): string {
   for (const r of report.runs) {
     if (r.logged === null) continue;
     out.push(`- ${r.target}'s query log: ${r.logged.rows.toLocaleString('en')} rows for ${r.logged.answered.toLocaleString('en')} queries answered to dnsperf (${(100 * r.logged.rows / Math.max(1, r.logged.answered)).toFixed(1)} %)`);
+  }
+  const reloadRuns = report.runs.filter((r) => r.reloads !== null);
+  if (reloadRuns.length > 0) {
+    out.push('', `Reloads under a steady load (\`${String(s['reloadArgs'])}\`; each reload a config change and SIGHUP, the whole list compiled again; target: slowest answer under 50 ms):`, '',
+      '| target | run | reloads in force | reload s (min to max) | slowest answer ms | avg latency ms | stddev ms | lost | RSS MB after | without reloads: slowest ms | avg ms | lost |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const r of reloadRuns) {
+      const x = r.reloads!;
+      const took = x.reloadSeconds;
+      out.push(`| ${r.target} | ${reloadRuns.filter((q) => q.target === r.target).indexOf(r) + 1} | ${took.length} of ${x.asked} | ${took.length === 0 ? '-' : `${Math.min(...took).toFixed(2)} to ${Math.max(...took).toFixed(2)}`} | ${x.load.maxLatencyMs.toFixed(1)} | ${x.load.avgLatencyMs.toFixed(3)} | ${x.load.stddevLatencyMs.toFixed(3)} | ${x.load.lost} | ${(x.rssAfterBytes / 2 ** 20).toFixed(0)} | ${x.baseline.maxLatencyMs.toFixed(1)} | ${x.baseline.avgLatencyMs.toFixed(3)} | ${x.baseline.lost} |`);
+    }
   }
   if (report.failures.length > 0) {
     out.push('', 'Not measured:');

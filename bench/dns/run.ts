@@ -97,6 +97,7 @@ async function bench(options: BenchOptions): Promise<number> {
           runs.push(await measureTarget(target, {
             data, dnsperf: tools.dnsperf, load, version: versions[target] ?? 'unknown', upstreamPid: upstream.pid,
             latencyLoad: options.latencyRate > 0 ? { ...load, seconds: options.latencySeconds, maxQps: options.latencyRate } : null,
+            reloads: options.reloads > 0 ? { count: options.reloads, load: { ...load, seconds: options.reloadSeconds, maxQps: options.reloadRate } } : null,
             startTimeoutMs: 180_000, log, idleBusyMax: 0.15, idleWaitSeconds: options.quick ? 10 : 120,
             ctx: {
               data, dir: join(WORK_DIR, target), host: HOST, port, upstreamPort: options.basePort, repoRoot: REPO_ROOT,
@@ -121,6 +122,7 @@ async function bench(options: BenchOptions): Promise<number> {
       domains: options.domains, allowed: options.allowed, queries: options.queries, blockedShare: options.blockedShare,
       seed: options.seed, runs: options.runs, quick: options.quick, latencyRate: options.latencyRate,
       latencyArgs: options.latencyRate > 0 ? `-Q ${options.latencyRate} -l ${options.latencySeconds}` : null,
+      reloadArgs: options.reloads > 0 ? `-Q ${options.reloadRate} -l ${options.reloadSeconds}, ${options.reloads} reloads` : null,
       dnsperfArgs: `-c ${load.clients} -T ${load.threads} -q ${load.outstanding} -l ${load.seconds} -t ${load.timeout}`,
     },
     rows: summarize(runs),

@@ -41,6 +41,8 @@ export interface LaunchPlan {
   env?: Record<string, string>;
   /** After the target stopped: how many queries its query log holds (rambu only). */
   loggedQueries?: () => number;
+  /** Rewrites the config so that `marker` is blocked too, for a reload to pick up (rambu only). */
+  markReload?: (marker: string) => void;
 }
 
 function nextPowerOfTwo(n: number): number {
@@ -53,7 +55,7 @@ function prepareRambu(ctx: TargetContext): LaunchPlan {
   const configPath = join(ctx.dir, 'rambu.yaml');
   // A fresh database each run: a query log left by earlier runs would change the memory measured.
   rmSync(join(ctx.dir, 'rambu-data'), { recursive: true, force: true });
-  const lines = [
+  const config = (marker: string | null): string[] => [
     '# Written by bench:dns. One rule blocks the benchmark list for every client, always.',
     'timezone: Asia/Jakarta',
     'dns:',
@@ -68,12 +70,13 @@ function prepareRambu(ctx: TargetContext): LaunchPlan {
     'log: { level: warn }',
     'blocklists:',
     `  big: "${relative(ctx.dir, ctx.data.plainList)}"`,
+    ...(marker === null ? [] : ['services:', `  reload-marker: ["${marker}"]`]),
     'rules:',
     '  - name: block-big-list',
-    '    block: [big]',
+    `    block: [big${marker === null ? '' : ', reload-marker'}]`,
     '',
   ];
-  writeFileSync(configPath, lines.join('\n'));
+  writeFileSync(configPath, config(null).join('\n'));
   // The same V8 flag and allocator setting as `npm start`, the bin's shebang and the systemd unit in
   // docs/deployment.md: 2 MB semi-spaces instead of 16 MB, and two malloc arenas instead of one per
   // thread, save about 40 MB of resident memory at the same speed.
@@ -84,6 +87,7 @@ function prepareRambu(ctx: TargetContext): LaunchPlan {
     cwd: ctx.repoRoot,
     env: { MALLOC_ARENA_MAX: '2' },
     config: `cache.size ${ctx.cacheEntries}, rateLimit off, workers ${ctx.rambuWorkers ?? 'default'}, log warn`,
+    markReload: (marker) => writeFileSync(configPath, config(marker).join('\n')),
     loggedQueries: () => {
       const db = new BetterSqlite3(join(ctx.dir, 'rambu-data', DATABASE_FILE), { readonly: true });
       try {
