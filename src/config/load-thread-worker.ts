@@ -34,7 +34,14 @@ async function load(request: LoadThreadRequest): Promise<LoadThreadReply> {
       if (limit === FILE_LIMITS.blocklist) continue;
       files.push([path, await readNamedFile(path, limit)]);
     }
-    return { ok: true, text: loaded.text, lists: loaded.policy.lists(), warnings: loaded.warnings, blocklists: loaded.blocklists, files };
+    // The index's arrays leave as plain, transferred buffers rather than the shared ones the compile
+    // made: V8 counts those in the receiving thread's external memory and collects the previous
+    // index on its own once it is garbage, while shared buffers count nowhere, and without a forced
+    // full collection (a pause of the answering thread) eight reloads left eight indexes resident.
+    // `Policy.lists()` moves them to shared memory again where DNS threads need them.
+    const lists = loaded.policy.lists();
+    const index = { ...lists.index, hashes: lists.index.hashes.slice(), setIds: lists.index.setIds.slice(), table: lists.index.table.slice() };
+    return { ok: true, text: loaded.text, lists: { ...lists, index }, warnings: loaded.warnings, blocklists: loaded.blocklists, files };
   } catch (err) {
     if (err instanceof ConfigError) return { ok: false, issues: [...err.issues] };
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
@@ -47,5 +54,6 @@ if (parentPort !== null) {
   if (process.platform === 'linux') {
     try { setPriority(0, LOADER_NICE); } catch { /* not permitted: compile at the same priority */ }
   }
-  load(workerData as LoadThreadRequest).then((reply) => port.postMessage(reply), (err: unknown) => port.postMessage({ ok: false, error: String(err) } satisfies LoadThreadReply));
+  const transfer = (reply: LoadThreadReply): ArrayBuffer[] => (reply.ok ? [reply.lists.index.hashes, reply.lists.index.setIds, reply.lists.index.table].map((a) => a.buffer as ArrayBuffer) : []);
+  load(workerData as LoadThreadRequest).then((reply) => port.postMessage(reply, transfer(reply)), (err: unknown) => port.postMessage({ ok: false, error: String(err) } satisfies LoadThreadReply));
 }

@@ -2,9 +2,9 @@
  * The loader `rambu serve` reloads with: the config is read, validated and compiled in a thread of
  * its own (`load-thread-worker.ts`), and the main thread, which answers DNS, only takes the result.
  * Compiling a million-domain blocklist into the domain index takes seconds; done where DNS is
- * answered it would hold every answer for that long. The thread hands back the compiled index on
- * shared memory (`Policy.lists()`), and the main thread compiles the config text once more over it,
- * which reads no list and takes milliseconds. A config that does not load throws the same
+ * answered it would hold every answer for that long. The thread hands back the compiled index's
+ * arrays (`Policy.lists()`, transferred, not copied), and the main thread compiles the config text
+ * once more over them, which reads no list and takes milliseconds. A config that does not load throws the same
  * ConfigError, with the same files, lines and keys, as {@link loadConfigFileAsync} would.
  */
 import { dirname, resolve } from 'node:path';
