@@ -12,7 +12,7 @@ import { checkAll, waitForFirstAnswer, type Endpoint } from './probe.js';
 import { startProcess, stopProcess, treeCpuSeconds, treeMemory, type ManagedProcess } from './process-group.js';
 import type { TargetRun } from './report.js';
 import { measureReloads, type ReloadRun } from './reload-run.js';
-import { prepareTarget, type LaunchPlan, type TargetContext, type TargetName } from './targets.js';
+import { prepareTarget, targetLabel, type LaunchPlan, type TargetContext, type TargetName } from './targets.js';
 
 export interface MeasureOptions {
   data: DataSet;
@@ -141,7 +141,7 @@ async function measureStarted(name: TargetName, plan: LaunchPlan, o: MeasureOpti
       throw new Error(`NXDOMAIN share under load was ${(nxdomainShare * 100).toFixed(1)} %, expected ${(expectedShare * 100).toFixed(1)} %: see ${join(o.ctx.dir, 'dnsperf-timed.log')}`);
     }
     return {
-      target: name, version: o.version, config: plan.config,
+      target: targetLabel(name, o.ctx.rambuSetup), version: o.version, config: plan.config,
       firstAnswerSeconds: firstMs / 1000, warmup, timed, fixedRate, reloads,
       rssBytes: memory.rssBytes, peakRssBytes: memory.peakRssBytes, rssAfterWarmupBytes: warmMemory.rssBytes,
       timedWindow: { from: timedFrom, to: timedTo },

@@ -3,7 +3,7 @@
  * list, 20 s of load per target; `--quick` is a smoke run of about a minute.
  */
 import { parseArgs } from 'node:util';
-import { TARGET_NAMES, type TargetName } from './targets.js';
+import { RAMBU_SETUPS, TARGET_NAMES, type RambuSetup, type TargetName } from './targets.js';
 
 export interface BenchOptions {
   quick: boolean;
@@ -25,6 +25,7 @@ export interface BenchOptions {
   outstanding: number;
   basePort: number;
   rambuWorkers: number | null;
+  rambuSetups: RambuSetup[];
   profile: boolean;
   write: boolean;
 }
@@ -54,6 +55,9 @@ dnsperf load on loopback, and writes bench/results/dns-<date>.md and .json.
   --outstanding N       dnsperf -q (default 100)
   --base-port N         fake upstream on N, targets on N+1.. (default 5300)
   --rambu-workers N     set rambu's dns.workers (default: rambu's own default)
+  --rambu-setups LIST   comma-separated, each measured as a row of its own, from: shipped (console,
+                        query log, answer index on, flow collector listening), no-answers (the same
+                        with the answer index off), lean (query log alone) (default: shipped)
   --profile             run rambu under node --cpu-prof (profiles in bench/work/profiles/)
   --no-write            print only, write nothing to bench/results/
   --help
@@ -91,6 +95,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       'outstanding': { type: 'string' },
       'base-port': { type: 'string' },
       'rambu-workers': { type: 'string' },
+      'rambu-setups': { type: 'string' },
       'profile': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
       'help': { type: 'boolean', default: false },
@@ -101,6 +106,10 @@ export function parseOptions(argv: string[]): BenchOptions | null {
   const targets = (values.targets ?? TARGET_NAMES.join(',')).split(',').map((t) => t.trim()).filter(Boolean);
   for (const t of targets) {
     if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new RangeError(`Unknown target "${t}": choose from ${TARGET_NAMES.join(', ')}`);
+  }
+  const setups = (values['rambu-setups'] ?? 'shipped').split(',').map((t) => t.trim()).filter(Boolean);
+  for (const t of setups) {
+    if (!(RAMBU_SETUPS as readonly string[]).includes(t)) throw new RangeError(`Unknown rambu setup "${t}": choose from ${RAMBU_SETUPS.join(', ')}`);
   }
   const blockedShare = values['blocked-share'] === undefined ? 0.25 : Number(values['blocked-share']);
   if (!(blockedShare >= 0 && blockedShare <= 1)) throw new RangeError(`--blocked-share must be within 0..1, got "${values['blocked-share']}"`);
@@ -124,6 +133,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     outstanding: positiveInt('outstanding', values.outstanding, 100),
     basePort: positiveInt('base-port', values['base-port'], 5300),
     rambuWorkers: values['rambu-workers'] === undefined ? null : positiveInt('rambu-workers', values['rambu-workers'], 1),
+    rambuSetups: setups as RambuSetup[],
     profile: values.profile,
     write: !values['no-write'],
   };

@@ -12,6 +12,20 @@ import type { DataSet } from './data-set.js';
 export const TARGET_NAMES = ['rambu', 'unbound', 'dnsmasq'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
+/**
+ * How rambu is set up: `shipped` as the default config runs it with a flow collector (console,
+ * query log, answer index on, collector listening); `no-answers` the same without the answer index;
+ * `lean` with the query log alone (console, answer index and collector off).
+ */
+export const RAMBU_SETUPS = ['shipped', 'no-answers', 'lean'] as const;
+export type RambuSetup = (typeof RAMBU_SETUPS)[number];
+
+/** The name a run of `target` carries in the report. */
+export function targetLabel(target: TargetName, setup: RambuSetup): string {
+  if (target !== 'rambu' || setup === 'shipped') return target;
+  return setup === 'no-answers' ? 'rambu, answer index off' : 'rambu, lean';
+}
+
 export interface TargetContext {
   data: DataSet;
   /** This target's own directory for config, pid and runtime files. */
@@ -26,6 +40,10 @@ export interface TargetContext {
   cacheEntries: number;
   /** rambu's `dns.workers`; null leaves rambu's default. */
   rambuWorkers: number | null;
+  rambuSetup: RambuSetup;
+  /** Loopback TCP port of rambu's console and UDP port of its flow collector, when they are on. */
+  webPort: number;
+  flowsPort: number;
   /** Directory for `node --cpu-prof` output; null runs rambu without profiling. */
   profileDir: string | null;
   cpus: number;
@@ -65,9 +83,11 @@ function prepareRambu(ctx: TargetContext): LaunchPlan {
     '  rateLimit: { qps: 0 }',
     `  cache: { size: ${ctx.cacheEntries} }`,
     ...(ctx.rambuWorkers === null ? [] : [`  workers: ${ctx.rambuWorkers}`]),
-    'web: { enabled: false }',
+    ctx.rambuSetup === 'lean' ? 'web: { enabled: false }' : `web: { listen: "${ctx.host}:${ctx.webPort}" }`,
     `storage: { path: "${join(ctx.dir, 'rambu-data')}" }`,
     'log: { level: warn }',
+    ...(ctx.rambuSetup === 'lean' ? [] : [`flows: { listen: "${ctx.host}:${ctx.flowsPort}" }`]),
+    ...(ctx.rambuSetup === 'no-answers' ? ['answers: { enabled: false }'] : []),
     'blocklists:',
     `  big: "${relative(ctx.dir, ctx.data.plainList)}"`,
     ...(marker === null ? [] : ['services:', `  reload-marker: ["${marker}"]`]),
@@ -86,7 +106,7 @@ function prepareRambu(ctx: TargetContext): LaunchPlan {
     args: [...nodeArgs, join(ctx.repoRoot, 'bin', 'rambu.js'), 'serve', '--config', configPath],
     cwd: ctx.repoRoot,
     env: { MALLOC_ARENA_MAX: '2' },
-    config: `cache.size ${ctx.cacheEntries}, rateLimit off, workers ${ctx.rambuWorkers ?? 'default'}, log warn`,
+    config: `cache.size ${ctx.cacheEntries}, rateLimit off, workers ${ctx.rambuWorkers ?? 'default'}, log warn, ${ctx.rambuSetup === 'lean' ? 'console off, answer index off, no flow collector' : `console on, flow collector listening, answer index ${ctx.rambuSetup === 'shipped' ? 'on' : 'off'}`}`,
     markReload: (marker) => writeFileSync(configPath, config(marker).join('\n')),
     loggedQueries: () => {
       const db = new BetterSqlite3(join(ctx.dir, 'rambu-data', DATABASE_FILE), { readonly: true });
