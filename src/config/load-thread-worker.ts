@@ -28,7 +28,7 @@ async function load(request: LoadThreadRequest): Promise<LoadThreadReply> {
       ? await loadConfigFileAsync(file, { now })
       : await parseConfigTextAsync(request.text, file, { baseDir, now });
     if (request.shared !== null) loaded = composeShared(loaded, request.shared.text, request.shared.label);
-    // The main thread compiles the final text again over these lists; it reads only the small files.
+    // The main thread compiles the checked config again over these lists; it reads only the small files.
     const files: [string, Uint8Array][] = [];
     for (const [path, limit] of namedFiles(loaded.text, baseDir)) {
       if (limit === FILE_LIMITS.blocklist) continue;
@@ -41,7 +41,7 @@ async function load(request: LoadThreadRequest): Promise<LoadThreadReply> {
     // `Policy.lists()` moves them to shared memory again where DNS threads need them.
     const lists = loaded.policy.lists();
     const index = { ...lists.index, hashes: lists.index.hashes.slice(), setIds: lists.index.setIds.slice(), table: lists.index.table.slice() };
-    return { ok: true, text: loaded.text, lists: { ...lists, index }, warnings: loaded.warnings, blocklists: loaded.blocklists, files };
+    return { ok: true, text: loaded.text, config: loaded.config, lists: { ...lists, index }, warnings: loaded.warnings, blocklists: loaded.blocklists, files };
   } catch (err) {
     if (err instanceof ConfigError) return { ok: false, issues: [...err.issues] };
     return { ok: false, error: err instanceof Error ? err.message : String(err) };

@@ -3,15 +3,17 @@
  * its own (`load-thread-worker.ts`), and the main thread, which answers DNS, only takes the result.
  * Compiling a million-domain blocklist into the domain index takes seconds; done where DNS is
  * answered it would hold every answer for that long. The thread hands back the compiled index's
- * arrays (`Policy.lists()`, transferred, not copied), and the main thread compiles the config text
- * once more over them, which reads no list and takes milliseconds. A config that does not load throws the same
+ * arrays (`Policy.lists()`, transferred, not copied) with the validated config, and the main thread
+ * compiles that once more over them (`compileChecked`), which parses no text, reads no list and
+ * takes a few milliseconds. A config that does not load throws the same
  * ConfigError, with the same files, lines and keys, as {@link loadConfigFileAsync} would.
  */
 import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { PolicyLists } from '../policy/index.js';
-import { type LoadedConfig, parseConfigText } from './load.js';
+import { compileChecked, type LoadedConfig } from './load.js';
+import type { Config } from './schema.js';
 
 const WORKER_URL = new URL('./load-thread-worker.js', import.meta.url);
 
@@ -35,6 +37,8 @@ export type LoadThreadReply =
   | {
     ok: true;
     text: string;
+    /** The text's value, validated. */
+    config: Config;
     lists: PolicyLists;
     warnings: string[];
     blocklists: LoadedConfig['blocklists'];
@@ -77,7 +81,9 @@ export async function loadConfigInThread(path: string, options: LoadInThreadOpti
     if ('issues' in reply) throw new ConfigError(reply.issues);
     throw new Error(`config loading failed: ${reply.error}`);
   }
-  // The same text over the lists compiled in the thread: no list is read or indexed again.
-  const loaded = parseConfigText(reply.text, file, { baseDir: dirname(file), now: options.now ?? Date.now(), lists: reply.lists, files: new Map(reply.files) });
-  return { ...loaded, warnings: reply.warnings, blocklists: reply.blocklists };
+  // The checked config over the lists compiled in the thread: no text is parsed, no list read or indexed.
+  return compileChecked(
+    { file, text: reply.text, config: reply.config, warnings: reply.warnings, blocklists: reply.blocklists },
+    { baseDir: dirname(file), now: options.now ?? Date.now(), lists: reply.lists, files: new Map(reply.files) },
+  );
 }
