@@ -11,7 +11,8 @@ import { runDnsperf, type DnsperfLoad, type DnsperfResult } from './dnsperf.js';
 import { checkAll, waitForFirstAnswer, type Endpoint } from './probe.js';
 import { startProcess, stopProcess, treeCpuSeconds, treeMemory, type ManagedProcess } from './process-group.js';
 import type { TargetRun } from './report.js';
-import { prepareTarget, type LaunchPlan, type TargetContext, type TargetName } from './targets.js';
+import { measureReloads, type ReloadRun } from './reload-run.js';
+import { prepareTarget, targetLabel, type LaunchPlan, type TargetContext, type TargetName } from './targets.js';
 
 export interface MeasureOptions {
   data: DataSet;
@@ -22,6 +23,8 @@ export interface MeasureOptions {
   upstreamPid: number;
   /** A run at a fixed rate that every target sustains, for latency without queueing; null skips it. */
   latencyLoad: DnsperfLoad | null;
+  /** Reloads under a steady load (targets that can reload: rambu); null skips them. */
+  reloads: { count: number; load: DnsperfLoad } | null;
   /** How long the target may take to give its first correct answer. */
   startTimeoutMs: number;
   log: (line: string) => void;
@@ -58,7 +61,7 @@ export async function measureTarget(name: TargetName, o: MeasureOptions): Promis
   const plan = prepareTarget(name, o.ctx);
   const run = await measureStarted(name, plan, o);
   if (plan.loggedQueries !== undefined) {
-    const answered = [...run.warmup, run.timed, ...(run.fixedRate === null ? [] : [run.fixedRate])].reduce((sum, r) => sum + r.completed, 0);
+    const answered = [...run.warmup, run.timed, ...(run.fixedRate === null ? [] : [run.fixedRate]), ...(run.reloads === null ? [] : [run.reloads.baseline, run.reloads.load])].reduce((sum, r) => sum + r.completed, 0);
     run.logged = { rows: plan.loggedQueries(), answered };
     o.log(`  ${name}: query log holds ${run.logged.rows.toLocaleString('en')} rows for ${answered.toLocaleString('en')} queries answered to dnsperf`);
   }
@@ -117,6 +120,20 @@ async function measureStarted(name: TargetName, plan: LaunchPlan, o: MeasureOpti
       o.log(`  ${name}: at ${o.latencyLoad.maxQps} q/s: avg ${fixedRate.avgLatencyMs.toFixed(3)} ms (stddev ${fixedRate.stddevLatencyMs.toFixed(3)}, max ${fixedRate.maxLatencyMs.toFixed(1)}), ${fixedRate.lost} lost`);
     }
 
+    let reloads: ReloadRun | null = null;
+    if (o.reloads !== null && plan.markReload !== undefined) {
+      reloads = await measureReloads({
+        dnsperf: o.dnsperf, endpoint, queryFile: o.data.queryFile, load: o.reloads.load, reloads: o.reloads.count,
+        dir: o.ctx.dir, pid: proc.pid, markReload: plan.markReload, log: o.log,
+      });
+      reloads.rssAfterBytes = treeMemory(proc.pid).rssBytes;
+      const r = reloads.load;
+      const took = reloads.reloadSeconds;
+      const b = reloads.baseline;
+      o.log(`  ${name}: at ${o.reloads.load.maxQps} q/s without reloads: slowest answer ${b.maxLatencyMs.toFixed(1)} ms, avg ${b.avgLatencyMs.toFixed(3)} ms (stddev ${b.stddevLatencyMs.toFixed(3)}), ${b.lost} lost`);
+      o.log(`  ${name}: ${took.length} of ${reloads.asked} reloads in force (each ${took.length === 0 ? '-' : `${Math.min(...took).toFixed(2)} to ${Math.max(...took).toFixed(2)} s`}) under ${o.reloads.load.maxQps} q/s: slowest answer ${r.maxLatencyMs.toFixed(1)} ms, avg ${r.avgLatencyMs.toFixed(3)} ms (stddev ${r.stddevLatencyMs.toFixed(3)}), ${r.lost} lost, RSS ${(reloads.rssAfterBytes / 2 ** 20).toFixed(0)} MB after`);
+    }
+
     const after = await checkAll(endpoint, o.data.correctness);
     if (after.length > 0) throw new Error(`wrong answers after the load: ${after.slice(0, 5).join('; ')}`);
     const expectedShare = o.data.blockedQueries / o.data.spec.queries;
@@ -124,8 +141,8 @@ async function measureStarted(name: TargetName, plan: LaunchPlan, o: MeasureOpti
       throw new Error(`NXDOMAIN share under load was ${(nxdomainShare * 100).toFixed(1)} %, expected ${(expectedShare * 100).toFixed(1)} %: see ${join(o.ctx.dir, 'dnsperf-timed.log')}`);
     }
     return {
-      target: name, version: o.version, config: plan.config,
-      firstAnswerSeconds: firstMs / 1000, warmup, timed, fixedRate,
+      target: targetLabel(name, o.ctx.rambuSetup), version: o.version, config: plan.config,
+      firstAnswerSeconds: firstMs / 1000, warmup, timed, fixedRate, reloads,
       rssBytes: memory.rssBytes, peakRssBytes: memory.peakRssBytes, rssAfterWarmupBytes: warmMemory.rssBytes,
       timedWindow: { from: timedFrom, to: timedTo },
       cpuSeconds, upstreamCpuSeconds, dnsperfCpuSeconds, nxdomainShare, busyBefore: idle.busy, otherDuring: otherShare, logged: null,

@@ -3,7 +3,7 @@
  * list, 20 s of load per target; `--quick` is a smoke run of about a minute.
  */
 import { parseArgs } from 'node:util';
-import { TARGET_NAMES, type TargetName } from './targets.js';
+import { RAMBU_SETUPS, TARGET_NAMES, type RambuSetup, type TargetName } from './targets.js';
 
 export interface BenchOptions {
   quick: boolean;
@@ -17,11 +17,15 @@ export interface BenchOptions {
   seconds: number;
   latencyRate: number;
   latencySeconds: number;
+  reloads: number;
+  reloadRate: number;
+  reloadSeconds: number;
   clients: number;
   threads: number;
   outstanding: number;
   basePort: number;
   rambuWorkers: number | null;
+  rambuSetups: RambuSetup[];
   profile: boolean;
   write: boolean;
 }
@@ -42,11 +46,18 @@ dnsperf load on loopback, and writes bench/results/dns-<date>.md and .json.
   --seconds N           timed load per target (default 20)
   --latency-rate N      then measure latency at this fixed rate, dnsperf -Q; 0 skips (default 10000)
   --latency-seconds N   length of that run (default 10)
+  --reloads N           then reload rambu N times under a steady load (config change and SIGHUP,
+                        the whole list compiled again each time); 0 skips (default 8)
+  --reload-rate N       that load's rate, dnsperf -Q (default 5000)
+  --reload-seconds N    that load's length (default 20)
   --clients N           dnsperf -c (default 10)
   --threads N           dnsperf -T (default 1)
   --outstanding N       dnsperf -q (default 100)
   --base-port N         fake upstream on N, targets on N+1.. (default 5300)
   --rambu-workers N     set rambu's dns.workers (default: rambu's own default)
+  --rambu-setups LIST   comma-separated, each measured as a row of its own, from: shipped (console,
+                        query log, answer index on, flow collector listening), no-answers (the same
+                        with the answer index off), lean (query log alone) (default: shipped)
   --profile             run rambu under node --cpu-prof (profiles in bench/work/profiles/)
   --no-write            print only, write nothing to bench/results/
   --help
@@ -76,11 +87,15 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       'seconds': { type: 'string' },
       'latency-rate': { type: 'string' },
       'latency-seconds': { type: 'string' },
+      'reloads': { type: 'string' },
+      'reload-rate': { type: 'string' },
+      'reload-seconds': { type: 'string' },
       'clients': { type: 'string' },
       'threads': { type: 'string' },
       'outstanding': { type: 'string' },
       'base-port': { type: 'string' },
       'rambu-workers': { type: 'string' },
+      'rambu-setups': { type: 'string' },
       'profile': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
       'help': { type: 'boolean', default: false },
@@ -91,6 +106,10 @@ export function parseOptions(argv: string[]): BenchOptions | null {
   const targets = (values.targets ?? TARGET_NAMES.join(',')).split(',').map((t) => t.trim()).filter(Boolean);
   for (const t of targets) {
     if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new RangeError(`Unknown target "${t}": choose from ${TARGET_NAMES.join(', ')}`);
+  }
+  const setups = (values['rambu-setups'] ?? 'shipped').split(',').map((t) => t.trim()).filter(Boolean);
+  for (const t of setups) {
+    if (!(RAMBU_SETUPS as readonly string[]).includes(t)) throw new RangeError(`Unknown rambu setup "${t}": choose from ${RAMBU_SETUPS.join(', ')}`);
   }
   const blockedShare = values['blocked-share'] === undefined ? 0.25 : Number(values['blocked-share']);
   if (!(blockedShare >= 0 && blockedShare <= 1)) throw new RangeError(`--blocked-share must be within 0..1, got "${values['blocked-share']}"`);
@@ -106,11 +125,15 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     seconds: positiveInt('seconds', values.seconds, quick ? 5 : 20),
     latencyRate: values['latency-rate'] === '0' ? 0 : positiveInt('latency-rate', values['latency-rate'], 10_000),
     latencySeconds: positiveInt('latency-seconds', values['latency-seconds'], quick ? 3 : 10),
+    reloads: values.reloads === '0' ? 0 : positiveInt('reloads', values.reloads, quick ? 3 : 8),
+    reloadRate: positiveInt('reload-rate', values['reload-rate'], 5000),
+    reloadSeconds: positiveInt('reload-seconds', values['reload-seconds'], quick ? 8 : 20),
     clients: positiveInt('clients', values.clients, 10),
     threads: positiveInt('threads', values.threads, 1),
     outstanding: positiveInt('outstanding', values.outstanding, 100),
     basePort: positiveInt('base-port', values['base-port'], 5300),
     rambuWorkers: values['rambu-workers'] === undefined ? null : positiveInt('rambu-workers', values['rambu-workers'], 1),
+    rambuSetups: setups as RambuSetup[],
     profile: values.profile,
     write: !values['no-write'],
   };

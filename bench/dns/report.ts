@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { DnsperfResult } from './dnsperf.js';
-import type { TargetName } from './targets.js';
+import type { ReloadRun } from './reload-run.js';
 
 export interface MachineInfo {
   date: string;
@@ -24,7 +24,8 @@ export interface MachineInfo {
 
 /** One measured run of one target. */
 export interface TargetRun {
-  target: TargetName;
+  /** The target, with rambu's setup when it is not the shipped one (`targetLabel`). */
+  target: string;
   version: string;
   config: string;
   firstAnswerSeconds: number;
@@ -32,6 +33,8 @@ export interface TargetRun {
   timed: DnsperfResult;
   /** The fixed-rate latency run, when there was one. */
   fixedRate: DnsperfResult | null;
+  /** Reloads under a steady load, when measured (rambu only). */
+  reloads: ReloadRun | null;
   /** Resident memory of the target's process tree after the timed run. */
   rssBytes: number;
   /** Resident memory after the warm-up, before the timed run. */
@@ -57,11 +60,11 @@ export interface TargetRun {
   nxdomainShare: number;
 }
 
-export interface TargetFailure { target: TargetName; run: number; error: string }
+export interface TargetFailure { target: string; run: number; error: string }
 
 /** The row of the table: medians over the runs of one target. */
 export interface Row {
-  target: TargetName;
+  target: string;
   runs: number;
   qps: number;
   avgLatencyMs: number;
@@ -155,6 +158,14 @@ export interface Report {
   failures: TargetFailure[];
 }
 
+/** What the answer index costs in queries/s, when rambu ran with it on and off in the sitting. */
+function answerIndexCost(rows: Row[]): string[] {
+  const on = rows.find((r) => r.target === 'rambu');
+  const off = rows.find((r) => r.target === 'rambu, answer index off');
+  if (on === undefined || off === undefined || off.qps === 0) return [];
+  return [`The answer index costs ${((1 - on.qps / off.qps) * 100).toFixed(1)} % of rambu's queries/s in this sitting (${Math.round(on.qps).toLocaleString('en')} with it, ${Math.round(off.qps).toLocaleString('en')} without; target: at most 5 %).`, ''];
+}
+
 /** The whole report as Markdown. */
 export function formatMarkdown(report: Report): string {
   const m = report.machine;
@@ -168,10 +179,12 @@ export function formatMarkdown(report: Report): string {
     `Load: ${Number(s['domains']).toLocaleString('en')} blocked domains, ${Number(s['queries']).toLocaleString('en')} queries in the file ` +
       `(${Number(s['blockedShare']) * 100} % blocked, the rest from ${Number(s['allowed']).toLocaleString('en')} allowed names), ` +
       `dnsperf \`${String(s['dnsperfArgs'])}\`${s['latencyArgs'] ? ` then \`${String(s['latencyArgs'])}\`` : ''}, ` +
-      `${String(s['runs'])} run(s) per target, medians shown.`,
+      `${String(s['runs'])} run(s) per target, medians shown. rambu as set up: ${String(s['rambuSetups'] ?? 'lean')} ` +
+      '(shipped: console, query log and answer index on, flow collector listening; answer index off: the same without it; lean: query log alone).',
     '',
     formatTable(report.rows, Number(s['latencyRate'])),
     '',
+    ...answerIndexCost(report.rows),
     'Latency is dnsperf\'s average over the saturating run, where it is mostly queueing (about outstanding / queries/s);',
     'the fixed-rate column is the average at a rate every target sustains, the time to answer itself. Lost are queries',
     'unanswered within dnsperf\'s timeout; RSS is the resident memory of the target\'s whole process tree after the load;',
@@ -184,6 +197,17 @@ export function formatMarkdown(report: Report): string {
   for (const r of report.runs) {
     if (r.logged === null) continue;
     out.push(`- ${r.target}'s query log: ${r.logged.rows.toLocaleString('en')} rows for ${r.logged.answered.toLocaleString('en')} queries answered to dnsperf (${(100 * r.logged.rows / Math.max(1, r.logged.answered)).toFixed(1)} %)`);
+  }
+  const reloadRuns = report.runs.filter((r) => r.reloads !== null);
+  if (reloadRuns.length > 0) {
+    out.push('', `Reloads under a steady load (\`${String(s['reloadArgs'])}\`; each reload a config change and SIGHUP, the whole list compiled again; target: slowest answer under 50 ms):`, '',
+      '| target | run | reloads in force | reload s (min to max) | slowest answer ms | avg latency ms | stddev ms | lost | RSS MB after | without reloads: slowest ms | avg ms | lost |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const r of reloadRuns) {
+      const x = r.reloads!;
+      const took = x.reloadSeconds;
+      out.push(`| ${r.target} | ${reloadRuns.filter((q) => q.target === r.target).indexOf(r) + 1} | ${took.length} of ${x.asked} | ${took.length === 0 ? '-' : `${Math.min(...took).toFixed(2)} to ${Math.max(...took).toFixed(2)}`} | ${x.load.maxLatencyMs.toFixed(1)} | ${x.load.avgLatencyMs.toFixed(3)} | ${x.load.stddevLatencyMs.toFixed(3)} | ${x.load.lost} | ${(x.rssAfterBytes / 2 ** 20).toFixed(0)} | ${x.baseline.maxLatencyMs.toFixed(1)} | ${x.baseline.avgLatencyMs.toFixed(3)} | ${x.baseline.lost} |`);
+    }
   }
   if (report.failures.length > 0) {
     out.push('', 'Not measured:');

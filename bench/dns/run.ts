@@ -15,7 +15,7 @@ import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { waitForFirstAnswer } from './probe.js';
 import { startProcess, stopProcess, trapSignals, type ManagedProcess } from './process-group.js';
 import { formatTable, machineInfo, summarize, writeReport, type Report, type TargetFailure, type TargetRun } from './report.js';
-import { TARGET_NAMES, type TargetName } from './targets.js';
+import { TARGET_NAMES, targetLabel, type TargetName } from './targets.js';
 import { ensureTools, toolVersion, type ToolName } from './tools.js';
 
 /** The repository root: this file runs as dist/bench/dns/run.js. */
@@ -89,25 +89,31 @@ async function bench(options: BenchOptions): Promise<number> {
   const failures: TargetFailure[] = [];
   try {
     for (let run = 1; run <= options.runs; run++) {
-      for (const target of options.targets) {
-        log(`${target} (run ${run} of ${options.runs})`);
+      // rambu once per setup asked for, each a row of its own; the peers once.
+      const jobs = options.targets.flatMap((target) => (target === 'rambu' ? options.rambuSetups : ['shipped' as const]).map((setup) => ({ target, setup })));
+      for (const { target, setup } of jobs) {
+        const label = targetLabel(target, setup);
+        log(`${label} (run ${run} of ${options.runs})`);
         const port = options.basePort + 1 + TARGET_NAMES.indexOf(target);
         try {
           await assertPortFree(port);
           runs.push(await measureTarget(target, {
             data, dnsperf: tools.dnsperf, load, version: versions[target] ?? 'unknown', upstreamPid: upstream.pid,
             latencyLoad: options.latencyRate > 0 ? { ...load, seconds: options.latencySeconds, maxQps: options.latencyRate } : null,
+            // Reloads once per run, with the first setup asked for.
+            reloads: options.reloads > 0 && setup === options.rambuSetups[0] ? { count: options.reloads, load: { ...load, seconds: options.reloadSeconds, maxQps: options.reloadRate } } : null,
             startTimeoutMs: 180_000, log, idleBusyMax: 0.15, idleWaitSeconds: options.quick ? 10 : 120,
             ctx: {
               data, dir: join(WORK_DIR, target), host: HOST, port, upstreamPort: options.basePort, repoRoot: REPO_ROOT,
               binaries: { ...(tools.unbound ? { unbound: tools.unbound } : {}), ...(tools.dnsmasq ? { dnsmasq: tools.dnsmasq } : {}) },
               cacheEntries: Math.max(10_000, options.allowed * 4), rambuWorkers: options.rambuWorkers, profileDir, cpus,
+              rambuSetup: setup, webPort: options.basePort + 10, flowsPort: options.basePort + 11,
             },
           }));
         } catch (err) {
           const error = err instanceof Error ? err.message : String(err);
-          log(`  ${target}: FAILED: ${error}`);
-          failures.push({ target, run, error });
+          log(`  ${label}: FAILED: ${error}`);
+          failures.push({ target: label, run, error });
         }
       }
     }
@@ -121,6 +127,8 @@ async function bench(options: BenchOptions): Promise<number> {
       domains: options.domains, allowed: options.allowed, queries: options.queries, blockedShare: options.blockedShare,
       seed: options.seed, runs: options.runs, quick: options.quick, latencyRate: options.latencyRate,
       latencyArgs: options.latencyRate > 0 ? `-Q ${options.latencyRate} -l ${options.latencySeconds}` : null,
+      rambuSetups: options.rambuSetups.join(', '),
+      reloadArgs: options.reloads > 0 ? `-Q ${options.reloadRate} -l ${options.reloadSeconds}, ${options.reloads} reloads` : null,
       dnsperfArgs: `-c ${load.clients} -T ${load.threads} -q ${load.outstanding} -l ${load.seconds} -t ${load.timeout}`,
     },
     rows: summarize(runs),

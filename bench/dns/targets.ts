@@ -12,6 +12,20 @@ import type { DataSet } from './data-set.js';
 export const TARGET_NAMES = ['rambu', 'unbound', 'dnsmasq'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
+/**
+ * How rambu is set up: `shipped` as the default config runs it with a flow collector (console,
+ * query log, answer index on, collector listening); `no-answers` the same without the answer index;
+ * `lean` with the query log alone (console, answer index and collector off).
+ */
+export const RAMBU_SETUPS = ['shipped', 'no-answers', 'lean'] as const;
+export type RambuSetup = (typeof RAMBU_SETUPS)[number];
+
+/** The name a run of `target` carries in the report. */
+export function targetLabel(target: TargetName, setup: RambuSetup): string {
+  if (target !== 'rambu' || setup === 'shipped') return target;
+  return setup === 'no-answers' ? 'rambu, answer index off' : 'rambu, lean';
+}
+
 export interface TargetContext {
   data: DataSet;
   /** This target's own directory for config, pid and runtime files. */
@@ -26,6 +40,10 @@ export interface TargetContext {
   cacheEntries: number;
   /** rambu's `dns.workers`; null leaves rambu's default. */
   rambuWorkers: number | null;
+  rambuSetup: RambuSetup;
+  /** Loopback TCP port of rambu's console and UDP port of its flow collector, when they are on. */
+  webPort: number;
+  flowsPort: number;
   /** Directory for `node --cpu-prof` output; null runs rambu without profiling. */
   profileDir: string | null;
   cpus: number;
@@ -41,6 +59,8 @@ export interface LaunchPlan {
   env?: Record<string, string>;
   /** After the target stopped: how many queries its query log holds (rambu only). */
   loggedQueries?: () => number;
+  /** Rewrites the config so that `marker` is blocked too, for a reload to pick up (rambu only). */
+  markReload?: (marker: string) => void;
 }
 
 function nextPowerOfTwo(n: number): number {
@@ -53,7 +73,7 @@ function prepareRambu(ctx: TargetContext): LaunchPlan {
   const configPath = join(ctx.dir, 'rambu.yaml');
   // A fresh database each run: a query log left by earlier runs would change the memory measured.
   rmSync(join(ctx.dir, 'rambu-data'), { recursive: true, force: true });
-  const lines = [
+  const config = (marker: string | null): string[] => [
     '# Written by bench:dns. One rule blocks the benchmark list for every client, always.',
     'timezone: Asia/Jakarta',
     'dns:',
@@ -63,17 +83,20 @@ function prepareRambu(ctx: TargetContext): LaunchPlan {
     '  rateLimit: { qps: 0 }',
     `  cache: { size: ${ctx.cacheEntries} }`,
     ...(ctx.rambuWorkers === null ? [] : [`  workers: ${ctx.rambuWorkers}`]),
-    'web: { enabled: false }',
+    ctx.rambuSetup === 'lean' ? 'web: { enabled: false }' : `web: { listen: "${ctx.host}:${ctx.webPort}" }`,
     `storage: { path: "${join(ctx.dir, 'rambu-data')}" }`,
     'log: { level: warn }',
+    ...(ctx.rambuSetup === 'lean' ? [] : [`flows: { listen: "${ctx.host}:${ctx.flowsPort}" }`]),
+    ...(ctx.rambuSetup === 'no-answers' ? ['answers: { enabled: false }'] : []),
     'blocklists:',
     `  big: "${relative(ctx.dir, ctx.data.plainList)}"`,
+    ...(marker === null ? [] : ['services:', `  reload-marker: ["${marker}"]`]),
     'rules:',
     '  - name: block-big-list',
-    '    block: [big]',
+    `    block: [big${marker === null ? '' : ', reload-marker'}]`,
     '',
   ];
-  writeFileSync(configPath, lines.join('\n'));
+  writeFileSync(configPath, config(null).join('\n'));
   // The same V8 flag and allocator setting as `npm start`, the bin's shebang and the systemd unit in
   // docs/deployment.md: 2 MB semi-spaces instead of 16 MB, and two malloc arenas instead of one per
   // thread, save about 40 MB of resident memory at the same speed.
@@ -83,7 +106,8 @@ function prepareRambu(ctx: TargetContext): LaunchPlan {
     args: [...nodeArgs, join(ctx.repoRoot, 'bin', 'rambu.js'), 'serve', '--config', configPath],
     cwd: ctx.repoRoot,
     env: { MALLOC_ARENA_MAX: '2' },
-    config: `cache.size ${ctx.cacheEntries}, rateLimit off, workers ${ctx.rambuWorkers ?? 'default'}, log warn`,
+    config: `cache.size ${ctx.cacheEntries}, rateLimit off, workers ${ctx.rambuWorkers ?? 'default'}, log warn, ${ctx.rambuSetup === 'lean' ? 'console off, answer index off, no flow collector' : `console on, flow collector listening, answer index ${ctx.rambuSetup === 'shipped' ? 'on' : 'off'}`}`,
+    markReload: (marker) => writeFileSync(configPath, config(marker).join('\n')),
     loggedQueries: () => {
       const db = new BetterSqlite3(join(ctx.dir, 'rambu-data', DATABASE_FILE), { readonly: true });
       try {

@@ -25,10 +25,16 @@ export interface SharedPolicy {
   text(): string;
   /** `local` (the gateway's file, loaded) under the shared document. Throws ConfigError. */
   compose(local: LoadedConfig): LoadedConfig;
+  /** The document to put over the file as `composeShared` takes it, or null while there is none (the file's policy runs). */
+  document(): { text: string; label: string } | null;
   /** Read the document again; true when it changed. */
   refresh(): Promise<boolean>;
-  /** Check `text` against this gateway's file, store it, and return what to apply; problems when it does not load. */
-  save(text: string, user: string, local: LoadedConfig): Promise<{ ok: true; next: LoadedConfig } | { ok: false; errors: PolicyProblem[] }>;
+  /**
+   * Check `text` against this gateway's file, store it, and return what to apply; problems when it
+   * does not load. `compose` puts a document over the file (as `composeShared` does, possibly in
+   * another thread); throws ConfigError.
+   */
+  save(text: string, user: string, compose: (document: { text: string; label: string }) => Promise<LoadedConfig>): Promise<{ ok: true; next: LoadedConfig } | { ok: false; errors: PolicyProblem[] }>;
 }
 
 /**
@@ -58,6 +64,7 @@ export async function openSharedPolicy(shared: PostgresStore, local: LoadedConfi
     label,
     text: () => text ?? sharedPart(local.text),
     compose: (loaded) => (text === null ? loaded : composeShared(loaded, text, label)),
+    document: () => (text === null ? null : { text, label }),
     async refresh() {
       const now = await read();
       if (now === text) return false;
@@ -65,10 +72,10 @@ export async function openSharedPolicy(shared: PostgresStore, local: LoadedConfi
       logger.info('shared policy changed');
       return true;
     },
-    async save(next, user, loaded) {
+    async save(next, user, compose) {
       let composed: LoadedConfig;
       try {
-        composed = composeShared(loaded, next, label);
+        composed = await compose({ text: next, label });
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         return { ok: false, errors: toProblems(err) };

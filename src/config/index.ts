@@ -9,5 +9,6 @@ export { parseHostPort, parseUpstream, DEFAULTS } from './resolve-settings.js';
 export { DEFAULT_CONFIG_YAML } from './default-config.js';
 export { composeShared, LOCAL_KEYS, sharedPart } from './shared-policy-text.js';
 export { loadConfigFileAsync, parseConfigTextAsync, readConfigFiles } from './load-async.js';
+export { loadConfigInThread, type LoadInThreadOptions } from './load-thread.js';
 export { FILE_LIMITS, readNamedFile, readNamedFileSync } from './named-file.js';
 export { locateInText } from './locate.js';

@@ -120,3 +120,26 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
     blocklists: compiled.blocklists.map((b) => ({ name: b.name, path: b.path, added: b.stats.added, skipped: b.stats.skipped })),
   };
 }
+
+/**
+ * A configuration that passed every check in another thread (its {@link parseConfigText} of the same
+ * text), compiled here over that compile's lists (`options.lists`) without parsing and validating the
+ * text again: a reload's only compile on the thread that answers DNS. Warnings and blocklist counts
+ * are the other compile's. Throws ConfigError should the two compiles disagree.
+ */
+export function compileChecked(checked: Omit<LoadedConfig, 'policy' | 'settings'>, options: LoadOptions & { lists: PolicyLists }): LoadedConfig {
+  const { file, config } = checked;
+  const baseDir = options.baseDir ?? dirname(file);
+  const files = options.files ?? new Map<string, Uint8Array | Error>();
+  const reader: NamedFileReader = (path) => {
+    const got = files.get(path);
+    if (got === undefined) throw new Error('was not read with the configuration');
+    if (got instanceof Error) throw got;
+    return got;
+  };
+  const issues: ConfigIssue[] = [];
+  const settings = resolveSettings(config, baseDir, issues, reader);
+  const compiled = compilePolicy(config, { baseDir, now: options.now ?? Date.now(), lists: options.lists });
+  if (issues.length > 0) throw new ConfigError(issues.map((i) => ({ ...i, file })));
+  return { ...checked, settings, policy: compiled.policy };
+}
