@@ -1,21 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ERROR_RESPONSES, IsoString, Nullable, iso } from '../schemas.js';
+import type { GatewayRecord } from '../../store/index.js';
 import type { WebContext } from '../web-context.js';
 
-/** One gateway as the console lists it. */
-export interface GatewayStatus {
-  name: string;
-  /** Where its console listens, `host:port`. */
-  address: string;
-  version: string;
-  startedAt: number;
-  /** Epoch ms of its last check-in (every 10 s on the shared store; now for this gateway on SQLite). */
-  lastSeen: number;
-  queriesPerSecond: number;
-  /** Age of its oldest query-log row not yet in the shared log, ms; null on SQLite (nothing to ship). */
-  storeLagMs: number | null;
-}
+/** One gateway as the console lists it: as the shared store records it (on SQLite, this gateway alone,
+ *  lastSeen now and storeLagMs null). */
+export type GatewayStatus = GatewayRecord;
 
 /** The gateways this console knows: every one on the shared store, or this one alone on SQLite. */
 export interface GatewaySource {
