@@ -27,7 +27,8 @@ import { npmStartCommand, ROOT } from '../e2e/kit/product.js';
 const PEER = fileURLToPath(new URL('./kit/netns-peer.js', import.meta.url));
 const BIN = join(ROOT, 'bin', 'rambu.js');
 const PREFIX = 'rambu-enf-';
-const NS = { client: `${PREFIX}c`, gw: `${PREFIX}g`, server: `${PREFIX}s` };
+// Named after this process, so two runs on one machine never share (or remove) each other's namespaces.
+const NS = { client: `${PREFIX}${process.pid}-c`, gw: `${PREFIX}${process.pid}-g`, server: `${PREFIX}${process.pid}-s` };
 const CLIENT = '10.77.1.10';
 const EXEMPT = '10.77.1.11';
 const GW = '10.77.1.1';
@@ -57,11 +58,23 @@ async function must(command: string, ...args: string[]): Promise<string> {
 
 const inNs = (ns: string, ...args: string[]): Promise<string> => must('ip', 'netns', 'exec', ns, ...args);
 
+/** Whether process `pid` still runs (its namespaces are then its own business). */
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes this run's namespaces and those left by runs that ended without removing theirs. */
 async function removeNamespaces(): Promise<void> {
   const list = await sh('ip', ['netns', 'list']);
   for (const line of list.stdout.split('\n')) {
     const name = line.split(' ')[0] ?? '';
-    if (name.startsWith(PREFIX)) await sh('ip', ['netns', 'del', name]);
+    if (name.startsWith(PREFIX) && !alive(Number(name.slice(PREFIX.length).split('-')[0]))) await sh('ip', ['netns', 'del', name]);
   }
 }
 
