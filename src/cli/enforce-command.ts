@@ -1,10 +1,10 @@
 /**
  * `rambu enforce routeros-script`: the one-time RouterOS script for the services the policy's rules
- * block. The `enforce:` section is read from the file as written (`enforce.dnsRedirect`,
- * `enforce.routeros.username`), so the command needs nothing beyond a valid policy; flags override.
+ * block. `enforce.dnsRedirect` and `enforce.routeros.username` of the config give the defaults;
+ * flags override. The command needs nothing beyond a valid config (no `enforce` section at all
+ * prints the rules without the redirect, for user `rambu`).
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { parse as parseYaml } from 'yaml';
 import { loadConfigFile, type LoadedConfig } from '../config/index.js';
 import { routerOsScript } from '../enforce/routeros/index.js';
 import { ConfigError, formatIssue } from '../errors.js';
@@ -27,16 +27,6 @@ export function blockedServices(loaded: LoadedConfig): string[] {
   return [...out];
 }
 
-/** `enforce` of the file as written, whatever the schema of this build says about it. */
-export function enforceSection(text: string): { dnsRedirect: boolean; username: string | null } {
-  let doc: unknown;
-  try { doc = parseYaml(text); } catch { return { dnsRedirect: false, username: null }; }
-  const get = (o: unknown, k: string): unknown => (typeof o === 'object' && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>)[k] : undefined);
-  const enforce = get(doc, 'enforce');
-  const username = get(get(enforce, 'routeros'), 'username');
-  return { dnsRedirect: get(enforce, 'dnsRedirect') === true, username: typeof username === 'string' ? username : null };
-}
-
 /** Concrete addresses DNS listens on at port 53 (not a wildcard or loopback): where a redirect can point. */
 function listenAddresses(loaded: LoadedConfig): string[] {
   return loaded.settings.dns.listen
@@ -52,19 +42,19 @@ export function runRouterOsScript(args: RouterOsScriptArgs, io: CliIo): number {
     if (err instanceof ConfigError) { write(io.stderr, err.issues.map(formatIssue).join('\n')); return EXIT.INVALID; }
     throw err;
   }
-  const section = enforceSection(loaded.text);
+  const enforce = loaded.settings.enforce;
   for (const a of [...args.dnsAddresses, ...(args.rambuAddress === null ? [] : [args.rambuAddress])]) {
     if (!isIPv4(a) && !isIPv6(a)) { write(io.stderr, `rambu enforce: invalid address "${a}": expected an IPv4 or IPv6 address`); return EXIT.INVALID; }
   }
   let dns = [...args.dnsAddresses];
-  if (dns.length === 0 && section.dnsRedirect) {
+  if (dns.length === 0 && enforce?.dnsRedirect === true) {
     dns = listenAddresses(loaded);
     if (dns.length === 0) {
       write(io.stderr, `rambu enforce: ${loaded.file}: enforce.dnsRedirect is true but dns.listen names no address to redirect to: give --dns-address IP (rambu's address as the clients reach it)`);
       return EXIT.INVALID;
     }
   }
-  const username = args.username ?? section.username ?? 'rambu';
+  const username = args.username ?? enforce?.routeros?.username ?? 'rambu';
   let text: string;
   try {
     text = routerOsScript({

@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { AnswerIndex } from '../answers/index.js';
 import { parseConfigText } from '../config/index.js';
 import type { CommandRunner } from '../enforce/index.js';
-import { startEnforceService } from './enforce-service.js';
+import { nextPolicyChange, startEnforceService } from './enforce-service.js';
 
 const BASE = `timezone: Asia/Jakarta
 dns:
@@ -42,17 +42,28 @@ test('the nftables service holds its table with the DNS redirect, and removes it
   assert.equal(texts.at(-1), 'table inet rambu\ndelete table inet rambu\n');
 });
 
-test('a back-end this build does not have is reported, never thrown', () => {
-  const loaded = parseConfigText(`${BASE}enforce:\n  backend: routeros\n  routeros: { url: "https://192.168.88.1", username: rambu, passwordFile: pw }\n`, join(tmpdir(), 'r.yaml'));
+test('a RouterOS back-end whose password file cannot be read is reported, never thrown', () => {
+  const loaded = parseConfigText(`${BASE}enforce:\n  backend: routeros\n  routeros: { url: "https://192.168.88.1", username: rambu, passwordFile: no-such-password-file }\n`, join(tmpdir(), 'r.yaml'));
   const service = startEnforceService({
     settings: loaded.settings, answers: new AnswerIndex(), policy: () => loaded.policy, ready: Promise.resolve(),
     registry: new Registry(), logger: pino({ level: 'silent' }),
   });
+  assert.equal(service?.status().backend, 'routeros');
   assert.equal(service?.status().running, false);
-  assert.match(service?.status().lastError ?? '', /routeros is not available in this build/);
+  assert.match(service?.status().lastError ?? '', /cannot read the RouterOS password file ".*no-such-password-file"/);
 });
 
 test('no enforce section: no service', () => {
   const loaded = parseConfigText(BASE, join(tmpdir(), 'r.yaml'));
   assert.equal(startEnforceService({ settings: loaded.settings, answers: new AnswerIndex(), policy: () => loaded.policy, ready: Promise.resolve(), registry: new Registry(), logger: pino({ level: 'silent' }) }), null);
+});
+
+test('the next policy change: a schedule range starting or ending, an exemption starting or ending', () => {
+  const loaded = parseConfigText(`${BASE}schedules:\n  pagi: [{ days: [mon, tue, wed, thu, fri, sat, sun], from: "07:00", to: "12:00" }]\nexemptions:\n  - { name: e, clients: [10.0.1.9], allow: [youtube], from: "2026-12-07T09:00:00+07:00", until: "2026-12-07T09:30:00+07:00", reason: rapat }\n`, join(tmpdir(), 'r.yaml'));
+  const at = (iso: string): number => Date.parse(iso);
+  assert.equal(nextPolicyChange(loaded.policy, at('2026-12-07T06:59:00+07:00')), at('2026-12-07T07:00:00+07:00'));
+  assert.equal(nextPolicyChange(loaded.policy, at('2026-12-07T07:00:00+07:00')), at('2026-12-07T09:00:00+07:00'));
+  assert.equal(nextPolicyChange(loaded.policy, at('2026-12-07T09:10:00+07:00')), at('2026-12-07T09:30:00+07:00'));
+  assert.equal(nextPolicyChange(loaded.policy, at('2026-12-07T09:30:00+07:00')), at('2026-12-07T12:00:00+07:00'));
+  assert.equal(nextPolicyChange(parseConfigText(BASE, join(tmpdir(), 'r.yaml')).policy, at('2026-12-07T09:30:00+07:00')), null);
 });

@@ -1,7 +1,9 @@
 /**
  * Firewall enforcement inside `rambu serve`, when the config has an `enforce` section: picks the
- * back-end, runs its commands (`nft`, `conntrack`) as child processes, builds the never-touch set
- * from this machine's own addresses, adds the DNS redirect of `enforce.dnsRedirect`, and reports on
+ * back-end (nftables, running `nft` and `conntrack` as child processes; or a MikroTik router through
+ * its REST API, the password read from `enforce.routeros.passwordFile`), builds the never-touch set
+ * from this machine's own addresses, adds the DNS redirect of `enforce.dnsRedirect` to the nftables
+ * table (on RouterOS the rules of `rambu enforce routeros-script` redirect it), and reports on
  * /metrics. It never stops DNS: a back-end that cannot run is logged and shown in /api/status.
  */
 import { spawn } from 'node:child_process';
@@ -12,7 +14,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { AnswerIndex } from '../answers/index.js';
 import type { EnforceSettings, Settings } from '../config/index.js';
 import {
-  createEnforcer, createNftBackend, dedicatedNames, DOH_SERVICE, dohCoverage, NeverTouch,
+  createEnforcer, createNftBackend, createRouterOsBackend, readPasswordFile, dedicatedNames, DOH_SERVICE, dohCoverage, NeverTouch,
   type CommandRunner, type DnsRedirectPlan, type EnforceBackend, type Enforcer, type EnforcerStatus,
 } from '../enforce/index.js';
 import { ERROR_CODES, RambuError } from '../errors.js';
@@ -32,16 +34,28 @@ export const spawnRunner: CommandRunner = (command, args, stdin) => new Promise(
 });
 
 /** The back-ends {@link createBackend} can make in this build (`rambu check` reports the others). */
-export const BUILD_BACKENDS: readonly EnforceSettings['backend'][] = ['nftables'];
+export const BUILD_BACKENDS: readonly EnforceSettings['backend'][] = ['nftables', 'routeros'];
 
 /** Why `backend` cannot run in this build, or null when it can. */
 export function backendMissing(backend: EnforceSettings['backend']): string | null {
   return BUILD_BACKENDS.includes(backend) ? null : `enforce.backend ${backend} is not available in this build: use nftables on the Linux router`;
 }
 
-/** The back-end the config names. RouterOS is not part of this build: a clear error says so. */
-export function createBackend(settings: EnforceSettings, run: CommandRunner, redirect: () => DnsRedirectPlan | undefined, _logger: Logger): EnforceBackend {
+/**
+ * The back-end the config names. Throws (RambuError, RangeError) when it cannot be made: no
+ * `enforce.routeros`, a password or CA file that cannot be read (the message names the file, never
+ * the password).
+ */
+export function createBackend(settings: EnforceSettings, run: CommandRunner, redirect: () => DnsRedirectPlan | undefined, logger: Logger): EnforceBackend {
   if (settings.backend === 'nftables') return createNftBackend(run, { redirect });
+  if (settings.backend === 'routeros') {
+    const r = settings.routeros;
+    if (r === null) throw new RambuError(ERROR_CODES.CONFIG_INVALID, 'enforce.backend is routeros but there is no enforce.routeros');
+    return createRouterOsBackend({
+      url: r.url, username: r.username, password: readPasswordFile(r.passwordFile), logger,
+      ...(r.caFile === null ? {} : { caFile: r.caFile }),
+    });
+  }
   throw new RambuError(ERROR_CODES.ENFORCE_FAILED, backendMissing(settings.backend) ?? `unknown back-end ${settings.backend}`);
 }
 
@@ -83,6 +97,22 @@ function redirectTarget(settings: Settings, family: 4 | 6): string | null | fals
   return l.host === '0.0.0.0' || l.host === '::' ? null : l.host;
 }
 
+/**
+ * The next instant the policy itself changes (a schedule range starting or ending, an exemption
+ * starting or ending), or null. The enforcer wakes then even when the answers it planned with had
+ * no boundary: a client answered after that plan is cut at 07:00 all the same, not at the next refresh.
+ */
+export function nextPolicyChange(policy: Policy, now: number): number | null {
+  let next = Infinity;
+  for (const s of policy.schedules) {
+    for (const t of policy.scheduleTransitions(s.name, now, 2)) if (t.at > now && t.at < next) next = t.at;
+  }
+  for (const e of policy.exemptions) {
+    for (const at of [e.from, e.until]) if (at !== null && at > now && at < next) next = at;
+  }
+  return next === Infinity ? null : next;
+}
+
 /** Start enforcement when configured; null when the config has no `enforce` section. */
 export function startEnforceService(options: EnforceServiceOptions): EnforceService | null {
   const { settings, logger } = options;
@@ -98,9 +128,11 @@ export function startEnforceService(options: EnforceServiceOptions): EnforceServ
     spare = new NeverTouch({ extra: enforce.officeNetworks, privateRanges: enforce.privateRanges });
   }
   const dohAddresses = BUILTIN_SERVICES.filter((s) => s.name === DOH_SERVICE).flatMap((s) => s.addresses ?? []);
+  // The DNS redirect is part of rambu's nftables table; a MikroTik redirects with the pasted rules.
   const onPlan = (_plan: unknown, policy: Policy): number | null => {
-    if (!enforce.dnsRedirect) return null;
     const now = Date.now();
+    const change = nextPolicyChange(policy, now);
+    if (!enforce.dnsRedirect || enforce.backend !== 'nftables') return change;
     const coverage = dohCoverage(policy, now);
     const known = new Set(dohAddresses);
     for (const e of options.answers.entries(now, DOH_SERVICE)) if (!spare.spares(e.address)) known.add(e.address);
@@ -110,7 +142,7 @@ export function startEnforceService(options: EnforceServiceOptions): EnforceServ
       dotAllowed: settings.dns.upstreams.filter((u) => u.protocol === 'tls').map((u) => u.host),
       dohSources: coverage.sources, dohExempt: coverage.exempt, dohAddresses: [...known],
     };
-    return coverage.until;
+    return coverage.until === null ? change : change === null ? coverage.until : Math.min(coverage.until, change);
   };
   let enforcer: Enforcer | null = null;
   let unavailable: EnforcerStatus | null = null;

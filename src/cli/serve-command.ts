@@ -308,7 +308,11 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     }
     write(io.stdout, `rambu: dns: listening on ${formatAddresses(bound.udp).join(', ')} (udp and tcp${mode})`);
     enforce = startEnforceService({ settings, answers, policy: () => current, ready: answerKeeper.ready, registry, logger });
-    if (enforce !== null) write(io.stdout, `rambu: enforce: ${settings.enforce?.backend ?? ''} back-end${settings.enforce?.dnsRedirect === true ? ', DNS redirect' : ''}`);
+    if (enforce !== null) {
+      const e = settings.enforce;
+      const redirect = e?.dnsRedirect !== true ? '' : e.backend === 'routeros' ? ', DNS redirect by the router\'s rules (rambu enforce routeros-script)' : ', DNS redirect';
+      write(io.stdout, `rambu: enforce: ${e?.backend ?? ''} back-end${e?.backend === 'routeros' && e.routeros !== null ? ` at ${e.routeros.url}` : ''}${redirect}`);
+    }
   } catch (err) {
     write(io.stderr, `rambu: cannot start DNS: ${(err as Error).message}`);
     await stopDns();

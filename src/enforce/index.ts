@@ -1,7 +1,8 @@
 /**
  * Firewall enforcement: cut running connections at the allow->block boundary and hold them closed
  * while the block lasts, from the addresses the answer index says each client was given. Back-ends
- * behind {@link EnforceBackend}: nftables (table inet rambu) so far. Other folders import only here.
+ * behind {@link EnforceBackend}: nftables (table inet rambu) and MikroTik RouterOS (address lists
+ * through its REST API). Other folders import only here.
  */
 export { blockPairs } from './block-plan.js';
 export type { ClientBlock } from './block-plan.js';
@@ -17,3 +18,5 @@ export { dedicatedNames, newlyBlocked, planEnforcement } from './schedule-plan.j
 export type { DedicatedNames, EnforcePlan, PlanIndex, PlanInput, ServiceState } from './schedule-plan.js';
 export { createEnforcer } from './enforcer.js';
 export type { Enforcer, EnforcerOptions, EnforcerStatus, Timers } from './enforcer.js';
+export { createRouterOsBackend, readPasswordFile, routerOsScript } from './routeros/index.js';
+export type { RouterOsBackendOptions, RouterOsScriptOptions } from './routeros/index.js';

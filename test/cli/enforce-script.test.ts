@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { enforceSection } from '../../src/cli/enforce-command.js';
 import { EXAMPLE_FILE } from '../fixtures/example.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/rambu.js', import.meta.url));
@@ -51,9 +50,25 @@ test('routeros-script refuses bad input with a reason and exit 1', () => {
   assert.match(broken.stderr, /bad\.yaml:3:\d+: rules\[0\]\.block\[0\]: unknown service or blocklist "youtub"/);
 });
 
-test('the enforce section is read as written', () => {
-  assert.deepEqual(enforceSection('enforce:\n  backend: routeros\n  dnsRedirect: true\n  routeros:\n    url: https://192.168.88.1\n    username: gw\n'), { dnsRedirect: true, username: 'gw' });
-  assert.deepEqual(enforceSection('dns: {}\n'), { dnsRedirect: false, username: null });
-  assert.deepEqual(enforceSection('enforce: [1, 2]\n'), { dnsRedirect: false, username: null });
-  assert.deepEqual(enforceSection(': : :\n  - ['), { dnsRedirect: false, username: null });
+test('enforce.dnsRedirect and enforce.routeros.username of the config are the defaults', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rambu-enforce-cli-'));
+  const file = join(dir, 'router.yaml');
+  writeFileSync(file, [
+    'dns:', '  listen: ["10.20.1.53:53"]', 'rules:', '  - { name: r, block: [youtube] }',
+    'enforce:', '  backend: routeros', '  dnsRedirect: true',
+    '  routeros: { url: "https://192.168.88.1", username: gw-kudus, passwordFile: router-password }', '',
+  ].join('\n'));
+  const r = rambu('enforce', 'routeros-script', '--config', file);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\/user group add name="gw-kudus" policy=read,write,api,rest-api/);
+  assert.match(r.stdout, /\/ip firewall nat add chain=dstnat action=dst-nat to-addresses=10\.20\.1\.53 protocol=udp dst-port=53/);
+  const flags = rambu('enforce', 'routeros-script', '--config', file, '--username', 'lain', '--dns-address', '10.20.1.54');
+  assert.equal(flags.code, 0, flags.stderr);
+  assert.match(flags.stdout, /\/user group add name="lain"/);
+  assert.match(flags.stdout, /to-addresses=10\.20\.1\.54 protocol=udp dst-port=53/);
+  assert.doesNotMatch(flags.stdout, /to-addresses=10\.20\.1\.53/);
+  writeFileSync(file, ['dns:', '  listen: ["127.0.0.1:53"]', 'rules:', '  - { name: r, block: [youtube] }', 'enforce:', '  backend: nftables', '  dnsRedirect: true', ''].join('\n'));
+  const nowhere = rambu('enforce', 'routeros-script', '--config', file);
+  assert.equal(nowhere.code, 1);
+  assert.match(nowhere.stderr, /enforce\.dnsRedirect is true but dns\.listen names no address to redirect to/);
 });

@@ -15,6 +15,7 @@ import { pino } from 'pino';
 import { ERROR_CODES, RambuError } from '../../src/errors.js';
 import type { BlockPair } from '../../src/enforce/index.js';
 import { createRouterOsBackend, type RouterOsBackendOptions } from '../../src/enforce/routeros/index.js';
+import { probeRouter } from '../../src/cli/enforce-check.js';
 import { startFakeRouterOs, type FakeRouterOs } from './fake-routeros.js';
 
 const PASSWORD = 'rahasia-router-9f3k';
@@ -252,4 +253,16 @@ test('while rambu runs, the last hold is re-applied on its own; a clean stop end
   await new Promise((res) => setTimeout(res, 1000));
   assert.equal(r.requests.length, mark, 'no refresh after clear');
   assert.deepEqual(lists(r, 'ip'), []);
+});
+
+test('rambu check asks the router once: its answer, or a refusal without the password', async () => {
+  const router = await startFakeRouterOs();
+  routers.push(router);
+  const r = { url: router.url, username: 'rambu', passwordFile: '-', caFile: null };
+  const ca = router.cert ?? undefined;
+  assert.deepEqual(await probeRouter(r, PASSWORD, ca), { ok: true, detail: `${router.url}/rest answers user "rambu"` });
+  const refused = await probeRouter(r, 'kata-sandi-salah', ca);
+  assert.equal(refused.ok, false);
+  assert.match(refused.detail, /refused user "rambu" \(401 Unauthorized\)/);
+  assert.doesNotMatch(refused.detail, /kata-sandi-salah/);
 });
