@@ -143,6 +143,8 @@ function streamState(p: Peer): { bytes: number; last: number; end: string | null
 }
 
 async function flowing(p: Peer, label: string, least = 50_000): Promise<void> {
+  // A peer just started may take a while to connect on a loaded machine: wait for its first bytes.
+  await waitFor(`${label}: first bytes`, () => streamState(p).bytes > 0 || streamState(p).end !== null, 15_000);
   const before = streamState(p).bytes;
   await new Promise((r) => setTimeout(r, 1_000));
   const now = streamState(p);

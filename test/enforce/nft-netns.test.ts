@@ -5,20 +5,12 @@
  * leaves no table. Needs root (CI runs as root) and nftables (scripts/test.mjs installs it).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
+import { spawnRunner } from '../../src/cli/enforce-service.js';
 import { createNftBackend, NFT_LIST_ARGS, pairsFromNftJson, type CommandRunner } from '../../src/enforce/index.js';
 
-const run: CommandRunner = (command, args, stdin) => new Promise((resolve, reject) => {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  child.once('error', reject);
-  child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  child.stdin.end(stdin ?? '');
-});
+// The runner rambu serve uses (a command that exits without reading its input is no EPIPE).
+const run: CommandRunner = spawnRunner;
 
 const isRoot = process.getuid?.() === 0;
 

@@ -22,16 +22,30 @@ function udpFree(port: number): Promise<boolean> {
   });
 }
 
-/** A port free for TCP only (the web console). */
-export function freePort(): Promise<number> {
-  return freeTcpPort();
+/** Ports this process has handed out: the kernel may give a closed port 0 binding the same number
+ *  again at once, and a test that asks for a DNS port and then a console port must get two. */
+const given = new Set<number>();
+
+/** A port free for TCP only (the web console), never one handed out before in this process. */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const port = await freeTcpPort();
+    if (!given.has(port)) {
+      given.add(port);
+      return port;
+    }
+  }
+  throw new Error('no new loopback TCP port after 20 tries');
 }
 
 /** A port free for both TCP and UDP (a DNS listener answers on both). */
 export async function freeDnsPort(): Promise<number> {
   for (let i = 0; i < 20; i++) {
     const port = await freeTcpPort();
-    if (await udpFree(port)) return port;
+    if (!given.has(port) && await udpFree(port)) {
+      given.add(port);
+      return port;
+    }
   }
   throw new Error('no loopback port free for both TCP and UDP after 20 tries');
 }
