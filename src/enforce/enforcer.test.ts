@@ -116,3 +116,23 @@ test('a back-end that fails is reported in the status, retried soon, and the nex
   assert.deepEqual(backend.log, ['hold ', 'cut 10.0.0.5>198.51.100.10'], 'a shared address is cut, not held');
   await enforcer.stop();
 });
+
+test('a stop waits at most 10 s for a back-end that never finishes removing its state', async () => {
+  const start = at('2026-11-30T07:30:00+07:00');
+  const time = fakeTime(start);
+  const policy = parseConfigText(CONFIG, 'c.yaml', { baseDir: '/tmp', now: start }).policy;
+  const backend: EnforceBackend = { name: 'test', hold: async () => undefined, cut: async () => 0, clear: () => new Promise<void>(() => undefined) };
+  const enforcer = createEnforcer({
+    backend, index: new AnswerIndex(), policy: () => policy, spare: new NeverTouch(), dedicated: dedicatedNames([]),
+    logger: pino({ level: 'silent' }), now: time.now, timers: time.timers,
+  });
+  await enforcer.start();
+  let stopped = false;
+  const stopping = enforcer.stop().then(() => { stopped = true; });
+  await new Promise((r) => setImmediate(r)); // the stop reaches the back-end and arms its deadline
+  await time.advance(9_000);
+  assert.equal(stopped, false, 'still waiting after 9 s');
+  await time.advance(1_500);
+  await stopping;
+  assert.equal(enforcer.status().running, false);
+});

@@ -90,6 +90,9 @@ const SETTLE_MS = 1_000;
 const ANSWERS_GAP_MS = 2_000;
 /** First retry after a failed evaluation. */
 const RETRY_MS = 10_000;
+/** How long a stop waits for the back-end to remove its state: a router that does not answer must not
+ *  hold the shutdown (RouterOS entries then lapse by their own timeout). */
+const STOP_CLEAR_MS = 10_000;
 /** Node's longest timeout. */
 const MAX_DELAY_MS = 2_147_483_647;
 
@@ -220,10 +223,18 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
       timer = null;
       answerTimer = null;
       await running?.catch(() => undefined);
+      let deadline: unknown = null;
       try {
-        await backend.clear();
+        await Promise.race([
+          backend.clear(),
+          new Promise<never>((_resolve, reject) => {
+            deadline = timers.setTimeout(() => reject(new Error(`${backend.name} did not finish removing rambu's state within ${STOP_CLEAR_MS} ms`)), STOP_CLEAR_MS);
+          }),
+        ]);
       } catch (err) {
         log.error({ err }, 'cannot remove the firewall state on stop');
+      } finally {
+        if (deadline !== null) timers.clearTimeout(deadline);
       }
       status.running = false;
     },
