@@ -3,7 +3,8 @@
  * queries sent to either gateway appear in A's `/api/queries` with the gateway that answered, the
  * `gateway` filter and `rambu log --gateway` pick one gateway's rows, the overview counts both; while
  * PostgreSQL is stopped both keep answering and logging locally, and once it is back the rows logged
- * meanwhile arrive. The console's gateway list and /metrics show both gateways with their rates.
+ * meanwhile arrive. The console's gateway list and /metrics show both gateways with their rates, and
+ * the query-log page's gateway filter shows one gateway's rows.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -160,6 +161,26 @@ test('two gateways log into one shared query log; rows logged while PostgreSQL i
     const rowsText = (await queries.locator('tbody tr').allInnerTexts()).map((l) => l.replace(/\s+/g, ' '));
     assert.ok(rowsText.some((l) => l.startsWith('gw-b ') && l.includes('padam-b.example.com')), rowsText.join('\n'));
     assert.ok(rowsText.some((l) => l.startsWith('gw-a ') && l.includes('padam-a.example.com')), rowsText.join('\n'));
+
+    // The gateway filter, filled from the gateway list: choosing gw-b leaves only B's rows.
+    const choice = page.locator('form[data-testid=query-filters] select[name=gateway]');
+    assert.deepEqual(await choice.locator('option').allInnerTexts(), ['Semua gerbang', 'gw-a', 'gw-b']);
+    await choice.selectOption('gw-b');
+    await page.locator('form[data-testid=query-filters] button[type=submit]').click();
+    const shownEnd = Date.now() + 15_000;
+    let shown: string[] = [];
+    while (Date.now() < shownEnd) {
+      shown = (await queries.locator('tbody tr').allInnerTexts()).map((l) => l.replace(/\s+/g, ' '));
+      if (shown.length > 0 && !shown.some((l) => l.startsWith('gw-a '))) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.ok(shown.length >= 2 && shown.every((l) => l.startsWith('gw-b ')), shown.join('\n'));
+    assert.ok(shown.some((l) => l.includes('padam-b.example.com')), shown.join('\n'));
+    assert.ok(!shown.some((l) => l.includes('padam-a.example.com') || l.includes('satu.example.com')), shown.join('\n'));
+    // "Hapus filter" brings every gateway's rows back.
+    await page.locator('form[data-testid=query-filters] button[type=button]').click();
+    await queries.locator('tbody tr', { hasText: 'padam-a.example.com' }).first().waitFor();
+    assert.equal(await choice.inputValue(), '');
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

@@ -1,10 +1,11 @@
 /**
- * The query log: newest first, filtered by client, name, service, action and time, one page at a
- * time with the server's cursor ("Berikutnya"); earlier pages are kept so "Sebelumnya" is instant.
+ * The query log: newest first, filtered by client, name, service, action and time (and by gateway
+ * when more than one shares the store), one page at a time with the server's cursor ("Berikutnya");
+ * earlier pages are kept so "Sebelumnya" is instant.
  */
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import type { Page, QueryEntry } from '../api-types.js';
+import type { GatewaysResponse, Page, QueryEntry } from '../api-types.js';
 import { useApp } from '../app-context.js';
 import { DataTable } from '../components/data-table.js';
 import { Pager } from '../components/pager.js';
@@ -14,9 +15,9 @@ import { serviceLabel } from '../status-words.js';
 import { formatShort, fromLocalInput, toZonedIso, zoneName } from '../time-format.js';
 import { useLoad } from '../use-load.js';
 
-interface Filters { client: string; name: string; service: string; action: string; since: string; until: string }
+interface Filters { gateway: string; client: string; name: string; service: string; action: string; since: string; until: string }
 
-const EMPTY: Filters = { client: '', name: '', service: '', action: '', since: '', until: '' };
+const EMPTY: Filters = { gateway: '', client: '', name: '', service: '', action: '', since: '', until: '' };
 const ACTIONS = ['block', 'monitor', 'allow', 'refused', 'ratelimited', 'error'] as const;
 const PAGE_SIZE = 50;
 
@@ -36,11 +37,15 @@ export function QueriesPage() {
     return api.get<Page<QueryEntry>>('/api/queries', {
       signal,
       query: {
-        client: filters.client.trim(), name: filters.name.trim(), service: filters.service.trim(), action: filters.action,
+        gateway: filters.gateway, client: filters.client.trim(), name: filters.name.trim(), service: filters.service.trim(), action: filters.action,
         since: instant(filters.since), until: instant(filters.until), limit: PAGE_SIZE, cursor,
       },
     });
   }, [filters, cursor, timezone]);
+  // The gateways on the store, for the gateway filter: shown only when there is a choice to make
+  // (more than one); a server without the list (an older one) shows no filter.
+  const gateways = useLoad((signal) => api.get<GatewaysResponse>('/api/gateways', { signal }).catch(() => null), []);
+  const gatewayNames = (gateways.data?.gateways ?? []).map((g) => g.name);
 
   const apply = (ev: Event) => {
     ev.preventDefault();
@@ -63,6 +68,15 @@ export function QueriesPage() {
     <div>
       <div class="page-head"><h1>{t('queries.title')}</h1></div>
       <form class="card filters" onSubmit={apply} data-testid="query-filters">
+        {gatewayNames.length > 1 && (
+          <label class="field">
+            <span>{t('gateways.gateway')}</span>
+            <select name="gateway" value={draft.gateway} onChange={(e) => setDraft({ ...draft, gateway: e.currentTarget.value })}>
+              <option value="">{t('queries.allGateways')}</option>
+              {gatewayNames.map((g) => <option key={g} value={g}>{g}</option>)}
+            </select>
+          </label>
+        )}
         <label class="field"><span>{t('queries.client')}</span><input name="client" placeholder="10.20.5.17" autocapitalize="none" spellcheck={false} {...field('client')} /></label>
         <label class="field"><span>{t('queries.name')}</span><input name="name" placeholder="youtube.com" autocapitalize="none" spellcheck={false} {...field('name')} /></label>
         <label class="field"><span>{t('queries.service')}</span><input name="service" placeholder="youtube" autocapitalize="none" spellcheck={false} {...field('service')} /></label>
@@ -92,8 +106,8 @@ export function QueriesPage() {
               rowKey={(q, i) => String(q.id ?? `${String(q.time)}-${i}`)}
               empty={t('queries.empty')}
               columns={[
-                // Which gateway answered, once the page holds more than one (gateways on a shared store).
-                ...(new Set(page.items.map((q) => q.gateway)).size > 1 ? [{ label: t('gateways.gateway'), cell: (q: QueryEntry) => q.gateway ?? '' }] : []),
+                // Which gateway answered, once the store has more than one (or the page holds more than one).
+                ...(gatewayNames.length > 1 || new Set(page.items.map((q) => q.gateway)).size > 1 ? [{ label: t('gateways.gateway'), cell: (q: QueryEntry) => q.gateway ?? '' }] : []),
                 { label: t('queries.time'), cell: (q) => <span class="nowrap">{formatShort(q.time, timezone, lang)}</span> },
                 { label: t('queries.client'), cell: (q) => <code>{q.client}</code> },
                 { label: t('queries.name'), cell: (q) => <span class="domain">{q.name}</span> },
