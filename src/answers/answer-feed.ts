@@ -1,10 +1,12 @@
 /**
  * The DNS threads' side of the answer index: after each A or AAAA answer the query handler appends
  * the response as sent (client, question name, service, time and the bytes): a copy and a few
- * stores into arrays allocated once, nothing else. Reading the addresses out of the responses
- * happens later, in the main thread, a batch at a time. A feed not taken in time stops at
- * `maxAnswers` answers or `maxBytes` bytes and counts what it drops.
+ * stores into arrays allocated once, nothing else; an answer that repeats one appended moments
+ * ago (a cache hit for a name the client just asked, see {@link RepeatFilter}) not even that.
+ * Reading the addresses out of the responses happens later, in the main thread, a batch at a time.
+ * A feed not taken in time stops at `maxAnswers` answers or `maxBytes` bytes and counts what it drops.
  */
+import { RepeatFilter, type RepeatFilterOptions } from './repeat-filter.js';
 
 /** A batch of answers in transit from a DNS thread to the index: `ends[i]` is where response i ends
  *  in `bytes` (it starts where response i-1 ends). */
@@ -35,6 +37,8 @@ export interface AnswerFeedOptions {
   maxAnswers?: number;
   /** Bytes of responses held before appends are dropped. @default 2097152 */
   maxBytes?: number;
+  /** The filter of repeated answers ({ slots: 0 } turns it off). */
+  repeats?: RepeatFilterOptions;
 }
 
 export class AnswerFeed {
@@ -46,11 +50,13 @@ export class AnswerFeed {
   readonly #services: (string | null)[];
   #used = 0;
   #size = 0;
+  readonly #repeats: RepeatFilter;
   /** Answers not kept because the feed was full. */
   dropped = 0;
 
   constructor(options: AnswerFeedOptions = {}) {
     const answers = options.maxAnswers ?? 8192;
+    this.#repeats = new RepeatFilter(options.repeats);
     this.#bytes = new Uint8Array(options.maxBytes ?? 2 * 1024 * 1024);
     this.#ends = new Uint32Array(answers);
     this.#times = new Float64Array(answers);
@@ -58,6 +64,11 @@ export class AnswerFeed {
     this.#clients = new Array<string>(answers).fill('');
     this.#names = new Array<string>(answers).fill('');
     this.#services = new Array<string | null>(answers).fill(null);
+  }
+
+  /** Answers not appended because they repeated one appended moments before. */
+  get repeated(): number {
+    return this.#repeats.repeats;
   }
 
   /** Answers waiting to be taken. */
@@ -69,6 +80,7 @@ export class AnswerFeed {
   push(client: string, name: string, service: string | null, response: Uint8Array, time: number): void {
     // No answer records (NODATA): nothing to index.
     if (response[6] === 0 && response[7] === 0) return;
+    if (this.#repeats.isRepeat(client, name, service, response, time)) return;
     const end = this.#used + response.length;
     const i = this.#size;
     if (end > this.#bytes.length || i === this.#ends.length) {

@@ -8,6 +8,8 @@ export { AnswerIndex, DEFAULT_GRACE_MS, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_PER_CLI
 export type { AnswerEntry, AnswerIndexOptions, AnswerIndexStats } from './answer-index.js';
 export { AnswerFeed, batchTransferList, forEachAnswer } from './answer-feed.js';
 export type { AnswerBatchData, AnswerFeedOptions, AnswerVisitor } from './answer-feed.js';
+export { DEFAULT_REPEAT_SLOTS, DEFAULT_REPEAT_WINDOW_MS, RepeatFilter } from './repeat-filter.js';
+export type { RepeatFilterOptions } from './repeat-filter.js';
 export { AddressValues, MAX_ADDRESSES, readAddresses, readAddressValues, readAnswerBatch } from './read-answers.js';
 export type { ReadAnswer } from './read-answers.js';
 export { createAnswerKeeper } from './answer-keeper.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodeMessage, FLAG, RCODE, RR_CLASS, RR_TYPE, type ResourceRecord } from '../dns/index.js';
-import { AnswerFeed, readAddresses, readAnswerBatch, type ReadAnswer } from './index.js';
+import { AddressValues, AnswerFeed, readAddresses, readAddressValues, readAnswerBatch, type ReadAnswer } from './index.js';
 
 function rr(name: string, type: number, ttl: number, data: ResourceRecord['data']): ResourceRecord {
   return { name, type, class: RR_CLASS.IN, ttl, data };
@@ -64,4 +64,17 @@ test('a feed hands over its answers as one batch, copies the bytes and skips ans
     ['10.0.0.5', 'www.youtube.com', 'youtube', 1000, 120, 3],
     ['10.0.0.7', 'www.youtube.com', 'youtube', 1002, 120, 3],
   ]);
+});
+
+test('IPv6 texts read again come from the memo, and every address still reads as itself', () => {
+  const values = new AddressValues();
+  const texts = ['2001:db8::7', '2001:db8::8', '2404:6800:4003:c00::5d', '::1', 'fe80::1:2:3:4', '2001:db8:0:1::'];
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 600; i++) {
+      const text = i < texts.length ? texts[i]! : `2001:db8:${((i * 7919) & 0xffff).toString(16)}::${i.toString(16)}`;
+      const r = response('v6.example', [rr('v6.example', RR_TYPE.AAAA, 60, text)]);
+      assert.equal(readAddressValues(r, 0, r.length, values), 60);
+      assert.equal(values.v6[0], text);
+    }
+  }
 });

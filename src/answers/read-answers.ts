@@ -29,13 +29,43 @@ function skipName(b: Uint8Array, pos: number, end: number): number {
 /** At most this many addresses are read from one response; a longer answer is cut there. */
 export const MAX_ADDRESSES = 256;
 
+/** IPv6 texts remembered per {@link AddressValues}, by the address's bytes (direct-mapped). */
+const V6_MEMO = 256;
+
 /** The addresses of one response: IPv4 as 32-bit values, IPv6 as canonical text; reused from one
- *  response to the next without allocating (a JS array emptied by `length = 0` would). */
+ *  response to the next without allocating (a JS array emptied by `length = 0` would). The text of
+ *  an IPv6 address read recently is reused rather than formatted again: popular addresses repeat. */
 export class AddressValues {
   readonly v4 = new Uint32Array(MAX_ADDRESSES);
   v4Count = 0;
   readonly v6: string[] = new Array<string>(MAX_ADDRESSES).fill('');
   v6Count = 0;
+  readonly #memoWords = new Uint32Array(V6_MEMO * 4);
+  readonly #memoTexts: string[] = new Array<string>(V6_MEMO).fill('');
+  readonly #groups: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+
+  /** The canonical text of the IPv6 address in `b[pos, pos + 16)`. */
+  v6Text(b: Uint8Array, pos: number): string {
+    const w0 = ((b[pos]! << 24) | (b[pos + 1]! << 16) | (b[pos + 2]! << 8) | b[pos + 3]!) >>> 0;
+    const w1 = ((b[pos + 4]! << 24) | (b[pos + 5]! << 16) | (b[pos + 6]! << 8) | b[pos + 7]!) >>> 0;
+    const w2 = ((b[pos + 8]! << 24) | (b[pos + 9]! << 16) | (b[pos + 10]! << 8) | b[pos + 11]!) >>> 0;
+    const w3 = ((b[pos + 12]! << 24) | (b[pos + 13]! << 16) | (b[pos + 14]! << 8) | b[pos + 15]!) >>> 0;
+    let h = Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1) ^ Math.imul(w2, 0x85ebca77) ^ Math.imul(w3, 0xc2b2ae3d), 0x27d4eb2f);
+    h = (h ^ (h >>> 15)) & (V6_MEMO - 1);
+    const m = this.#memoWords;
+    const at = h * 4;
+    const known = this.#memoTexts[h]!;
+    if (known !== '' && m[at] === w0 && m[at + 1] === w1 && m[at + 2] === w2 && m[at + 3] === w3) return known;
+    const groups = this.#groups;
+    for (let g = 0; g < 8; g++) groups[g] = (b[pos + 2 * g]! << 8) | b[pos + 2 * g + 1]!;
+    const text = formatIPv6Groups(groups);
+    m[at] = w0;
+    m[at + 1] = w1;
+    m[at + 2] = w2;
+    m[at + 3] = w3;
+    this.#memoTexts[h] = text;
+    return text;
+  }
 }
 
 /**
@@ -68,9 +98,7 @@ export function readAddressValues(b: Uint8Array, start: number, end: number, out
     if (cls === CLASS_IN && type === TYPE_A && rdlen === 4) {
       if (out.v4Count < MAX_ADDRESSES) out.v4[out.v4Count++] = (b[pos]! << 24) | (b[pos + 1]! << 16) | (b[pos + 2]! << 8) | b[pos + 3]!;
     } else if (cls === CLASS_IN && type === TYPE_AAAA && rdlen === 16) {
-      const groups: number[] = [];
-      for (let g = 0; g < 16; g += 2) groups.push((b[pos + g]! << 8) | b[pos + g + 1]!);
-      if (out.v6Count < MAX_ADDRESSES) out.v6[out.v6Count++] = formatIPv6Groups(groups);
+      if (out.v6Count < MAX_ADDRESSES) out.v6[out.v6Count++] = out.v6Text(b, pos);
     }
     pos += rdlen;
   }
