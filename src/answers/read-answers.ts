@@ -15,7 +15,7 @@ const CLASS_IN = 1;
 const HEADER = 12;
 
 /** Position after the name at `pos`, or -1 when it runs past `end`. */
-function skipName(b: Uint8Array, pos: number, end: number): number {
+export function skipName(b: Uint8Array, pos: number, end: number): number {
   for (let labels = 0; labels < 128 && pos < end; labels++) {
     const len = b[pos]!;
     if (len === 0) return pos + 1;

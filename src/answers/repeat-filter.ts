@@ -11,6 +11,7 @@
  * one let through is at most `windowMs` old: so the index hears every answer again at least that often, and an answer
  * whose lifetime grows (a refreshed cache entry) or that changed in any record always goes through.
  */
+import { skipName } from './read-answers.js';
 
 const HEADER = 12;
 
@@ -48,18 +49,6 @@ function mix2(b: Uint8Array, from: number, to: number, h: number): number {
   for (; k + 3 < to; k += 4) h = Math.imul(h + ((b[k]! << 24) | (b[k + 1]! << 16) | (b[k + 2]! << 8) | b[k + 3]!), 0x5bd1e995) ^ (h >>> 15);
   for (; k < to; k++) h = Math.imul(h + b[k]!, 0x5bd1e995) ^ (h >>> 15);
   return h;
-}
-
-/** Position after the name at `pos`, or -1 when it runs past `end`. */
-function skipName(b: Uint8Array, pos: number, end: number): number {
-  for (let labels = 0; labels < 128 && pos < end; labels++) {
-    const len = b[pos]!;
-    if (len === 0) return pos + 1;
-    if ((len & 0xc0) === 0xc0) return pos + 2 <= end ? pos + 2 : -1;
-    if ((len & 0xc0) !== 0) return -1;
-    pos += 1 + len;
-  }
-  return -1;
 }
 
 export class RepeatFilter {

@@ -14,7 +14,6 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +22,7 @@ import { promisify } from 'node:util';
 import { freeDnsPort, freePort } from '../e2e/kit/free-port.js';
 import { npmStartCommand, ROOT } from '../e2e/kit/product.js';
 import { startFakeRouterOs, type FakeRouterOs } from '../enforce/fake-routeros.js';
+import { startNamedUpstream, type NamedUpstream } from '../flows/named-upstream.js';
 
 const run = promisify(execFile);
 const BIN = join(ROOT, 'bin', 'rambu.js');
@@ -37,36 +37,7 @@ const FRONT = '198.51.100.12';
 const NAMES: Record<string, string> = { 'rr1.googlevideo.com': VIDEO, 'docs.example.net': DOCS, 'www.youtube.com': FRONT };
 
 /** A fake upstream on loopback UDP answering A questions from {@link NAMES} (others: NXDOMAIN). */
-async function startUpstream(): Promise<{ port: number; close(): Promise<void> }> {
-  const socket: Socket = createSocket('udp4');
-  socket.on('message', (msg, rinfo) => {
-    let i = 12;
-    const labels: string[] = [];
-    while (i < msg.length && msg[i] !== 0) { labels.push(msg.subarray(i + 1, i + 1 + msg[i]!).toString('latin1')); i += msg[i]! + 1; }
-    const qEnd = i + 5;
-    if (qEnd > msg.length) return;
-    const address = msg.readUInt16BE(i + 1) === 1 ? NAMES[labels.join('.').toLowerCase()] : undefined;
-    const header = Buffer.alloc(12);
-    header.writeUInt16BE(msg.readUInt16BE(0), 0);
-    header.writeUInt16BE(0x8180 | (address === undefined && msg.readUInt16BE(i + 1) === 1 ? 3 : 0), 2);
-    header.writeUInt16BE(1, 4);
-    header.writeUInt16BE(address === undefined ? 0 : 1, 6);
-    const parts = [header, msg.subarray(12, qEnd)];
-    if (address !== undefined) {
-      const rr = Buffer.alloc(16);
-      rr.writeUInt16BE(0xc00c, 0);
-      rr.writeUInt16BE(1, 2);
-      rr.writeUInt16BE(1, 4);
-      rr.writeUInt32BE(300, 6);
-      rr.writeUInt16BE(4, 10);
-      address.split('.').forEach((o, k) => rr.writeUInt8(Number(o), 12 + k));
-      parts.push(rr);
-    }
-    socket.send(Buffer.concat(parts), rinfo.port, rinfo.address);
-  });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return { port: socket.address().port, close: () => new Promise<void>((r) => socket.close(() => r())) };
-}
+const startUpstream = (): Promise<NamedUpstream> => startNamedUpstream(new Map(Object.entries(NAMES)));
 
 /** `dig -b CLIENT`: the A answers rambu gives that loopback client. */
 async function ask(port: number, client: string, name: string): Promise<string[]> {
