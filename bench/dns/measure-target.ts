@@ -11,6 +11,8 @@ import { runDnsperf, type DnsperfLoad, type DnsperfResult } from './dnsperf.js';
 import { checkAll, waitForFirstAnswer, type Endpoint } from './probe.js';
 import { startProcess, stopProcess, treeCpuSeconds, treeMemory, type ManagedProcess } from './process-group.js';
 import type { TargetRun } from './report.js';
+import { runManyClients, type ManyClientsLoad } from './many-clients.js';
+import type { Shape } from './options.js';
 import { measureReloads, type ReloadRun } from './reload-run.js';
 import { prepareTarget, targetLabel, type LaunchPlan, type TargetContext, type TargetName } from './targets.js';
 
@@ -19,6 +21,9 @@ export interface MeasureOptions {
   ctx: TargetContext;
   dnsperf: string;
   load: DnsperfLoad;
+  /** The shape timed: `default` times `load`, `many-clients` times `manyClients`. */
+  shape: Shape;
+  manyClients: ManyClientsLoad;
   version: string;
   upstreamPid: number;
   /** A run at a fixed rate that every target sustains, for latency without queueing; null skips it. */
@@ -97,7 +102,15 @@ async function measureStarted(name: TargetName, plan: LaunchPlan, o: MeasureOpti
     const machineBefore = cpuTimes();
     const selfBefore = process.cpuUsage();
     const timedFrom = (performance.now() - startedAt) / 1000;
-    const timed = await runDnsperf(o.dnsperf, endpoint, o.data.queryFile, o.load, join(o.ctx.dir, 'dnsperf-timed.log'));
+    let timed: DnsperfResult;
+    let percentiles = '';
+    if (o.shape === 'many-clients') {
+      const many = await runManyClients(endpoint, o.data.queryFile, o.manyClients);
+      percentiles = ` (p50 ${many.p50LatencyMs.toFixed(3)}, p99 ${many.p99LatencyMs.toFixed(3)}, max ${many.maxLatencyMs.toFixed(1)}) from ${many.clients} source addresses`;
+      timed = many;
+    } else {
+      timed = await runDnsperf(o.dnsperf, endpoint, o.data.queryFile, o.load, join(o.ctx.dir, 'dnsperf-timed.log'));
+    }
     const cpuSeconds = treeCpuSeconds(proc.pid) - cpuBefore;
     const upstreamCpuSeconds = treeCpuSeconds(o.upstreamPid) - upstreamBefore;
     const dnsperfCpuSeconds = reapedChildrenCpuSeconds() - dnsperfBefore;
@@ -112,7 +125,7 @@ async function measureStarted(name: TargetName, plan: LaunchPlan, o: MeasureOpti
     const memory = treeMemory(proc.pid);
     const completed = Math.max(1, timed.completed);
     const nxdomainShare = (timed.rcodes['NXDOMAIN'] ?? 0) / completed;
-    o.log(`  ${name}: ${Math.round(timed.qps).toLocaleString('en')} q/s, avg ${timed.avgLatencyMs.toFixed(3)} ms, ${timed.lost} lost, RSS ${(memory.rssBytes / 2 ** 20).toFixed(0)} MB (${(warmMemory.rssBytes / 2 ** 20).toFixed(0)} MB after warm-up), CPU ${cpuSeconds.toFixed(1)} s (dnsperf ${dnsperfCpuSeconds.toFixed(1)} s, upstream ${upstreamCpuSeconds.toFixed(1)} s), other load ${(idle.busy * 100).toFixed(0)} % before, ${(otherShare * 100).toFixed(0)} % during`);
+    o.log(`  ${name}: ${o.shape}: ${Math.round(timed.qps).toLocaleString('en')} q/s, avg ${timed.avgLatencyMs.toFixed(3)} ms${percentiles}, ${timed.lost} lost, RSS ${(memory.rssBytes / 2 ** 20).toFixed(0)} MB (${(warmMemory.rssBytes / 2 ** 20).toFixed(0)} MB after warm-up), CPU ${cpuSeconds.toFixed(1)} s (${o.shape === 'many-clients' ? `generator ${((self.user + self.system) / 1e6).toFixed(1)} s` : `dnsperf ${dnsperfCpuSeconds.toFixed(1)} s`}, upstream ${upstreamCpuSeconds.toFixed(1)} s), other load ${(idle.busy * 100).toFixed(0)} % before, ${(otherShare * 100).toFixed(0)} % during`);
 
     let fixedRate: DnsperfResult | null = null;
     if (o.latencyLoad !== null) {
@@ -138,10 +151,10 @@ async function measureStarted(name: TargetName, plan: LaunchPlan, o: MeasureOpti
     if (after.length > 0) throw new Error(`wrong answers after the load: ${after.slice(0, 5).join('; ')}`);
     const expectedShare = o.data.blockedQueries / o.data.spec.queries;
     if (Math.abs(nxdomainShare - expectedShare) > 0.02) {
-      throw new Error(`NXDOMAIN share under load was ${(nxdomainShare * 100).toFixed(1)} %, expected ${(expectedShare * 100).toFixed(1)} %: see ${join(o.ctx.dir, 'dnsperf-timed.log')}`);
+      throw new Error(`NXDOMAIN share under load was ${(nxdomainShare * 100).toFixed(1)} %, expected ${(expectedShare * 100).toFixed(1)} % (response codes ${JSON.stringify(timed.rcodes)})`);
     }
     return {
-      target: targetLabel(name, o.ctx.rambuSetup), version: o.version, config: plan.config,
+      target: targetLabel(name, o.ctx.rambuSetup), shape: o.shape, version: o.version, config: plan.config,
       firstAnswerSeconds: firstMs / 1000, warmup, timed, fixedRate, reloads,
       rssBytes: memory.rssBytes, peakRssBytes: memory.peakRssBytes, rssAfterWarmupBytes: warmMemory.rssBytes,
       timedWindow: { from: timedFrom, to: timedTo },

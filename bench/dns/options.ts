@@ -5,6 +5,14 @@
 import { parseArgs } from 'node:util';
 import { RAMBU_SETUPS, TARGET_NAMES, type RambuSetup, type TargetName } from './targets.js';
 
+/**
+ * Load shapes, each run over every target in turn: `default` is dnsperf at full speed (its
+ * `--clients`/`--outstanding`, so also the deep queue) then at the fixed `--latency-rate`, then the
+ * reloads; `many-clients` is the generator in many-clients.ts, from 1,000 source addresses.
+ */
+export const SHAPES = ['default', 'many-clients'] as const;
+export type Shape = (typeof SHAPES)[number];
+
 export interface BenchOptions {
   quick: boolean;
   targets: TargetName[];
@@ -26,6 +34,10 @@ export interface BenchOptions {
   basePort: number;
   rambuWorkers: number | null;
   rambuSetups: RambuSetup[];
+  shapes: Shape[];
+  manyClients: number;
+  queriesPerClient: number;
+  manyOutstanding: number;
   profile: boolean;
   write: boolean;
 }
@@ -58,6 +70,12 @@ dnsperf load on loopback, and writes bench/results/dns-<date>.md and .json.
   --rambu-setups LIST   comma-separated, each measured as a row of its own, from: shipped (console,
                         query log, answer index on, flow collector listening), no-answers (the same
                         with the answer index off), lean (query log alone) (default: shipped)
+  --shapes LIST         comma-separated load shapes, from: default (dnsperf as above: full speed,
+                        fixed rate, reloads), many-clients (queries from --many-clients source
+                        addresses on loopback, 127.1.0.1 onwards, a few each) (default: default)
+  --many-clients N      source addresses of the many-clients shape (default 1000)
+  --queries-per-client N  queries each of them sends (default 30)
+  --many-outstanding N  queries in flight at once in that shape (default 100)
   --profile             run rambu under node --cpu-prof (profiles in bench/work/profiles/)
   --no-write            print only, write nothing to bench/results/
   --help
@@ -96,6 +114,10 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       'base-port': { type: 'string' },
       'rambu-workers': { type: 'string' },
       'rambu-setups': { type: 'string' },
+      'shapes': { type: 'string' },
+      'many-clients': { type: 'string' },
+      'queries-per-client': { type: 'string' },
+      'many-outstanding': { type: 'string' },
       'profile': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
       'help': { type: 'boolean', default: false },
@@ -111,6 +133,13 @@ export function parseOptions(argv: string[]): BenchOptions | null {
   for (const t of setups) {
     if (!(RAMBU_SETUPS as readonly string[]).includes(t)) throw new RangeError(`Unknown rambu setup "${t}": choose from ${RAMBU_SETUPS.join(', ')}`);
   }
+  const shapes = (values.shapes ?? 'default').split(',').map((t) => t.trim()).filter(Boolean);
+  for (const t of shapes) {
+    if (!(SHAPES as readonly string[]).includes(t)) throw new RangeError(`Unknown shape "${t}": choose from ${SHAPES.join(', ')}`);
+  }
+  if (shapes.length === 0) throw new RangeError('--shapes names no shape');
+  const manyClients = positiveInt('many-clients', values['many-clients'], 1000);
+  if (manyClients > 65_000) throw new RangeError(`--many-clients must be at most 65000, got ${manyClients}`);
   const blockedShare = values['blocked-share'] === undefined ? 0.25 : Number(values['blocked-share']);
   if (!(blockedShare >= 0 && blockedShare <= 1)) throw new RangeError(`--blocked-share must be within 0..1, got "${values['blocked-share']}"`);
   return {
@@ -134,6 +163,10 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     basePort: positiveInt('base-port', values['base-port'], 5300),
     rambuWorkers: values['rambu-workers'] === undefined ? null : positiveInt('rambu-workers', values['rambu-workers'], 1),
     rambuSetups: setups as RambuSetup[],
+    shapes: [...new Set(shapes)] as Shape[],
+    manyClients,
+    queriesPerClient: positiveInt('queries-per-client', values['queries-per-client'], 30),
+    manyOutstanding: positiveInt('many-outstanding', values['many-outstanding'], 100),
     profile: values.profile,
     write: !values['no-write'],
   };

@@ -7,6 +7,8 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { DnsperfResult } from './dnsperf.js';
+import type { ManyClientsResult } from './many-clients.js';
+import type { Shape } from './options.js';
 import type { ReloadRun } from './reload-run.js';
 
 export interface MachineInfo {
@@ -26,11 +28,13 @@ export interface MachineInfo {
 export interface TargetRun {
   /** The target, with rambu's setup when it is not the shipped one (`targetLabel`). */
   target: string;
+  /** The load shape timed (`timed` is dnsperf's run, or the many-clients generator's). */
+  shape: Shape;
   version: string;
   config: string;
   firstAnswerSeconds: number;
   warmup: DnsperfResult[];
-  timed: DnsperfResult;
+  timed: DnsperfResult | ManyClientsResult;
   /** The fixed-rate latency run, when there was one. */
   fixedRate: DnsperfResult | null;
   /** Reloads under a steady load, when measured (rambu only). */
@@ -65,6 +69,7 @@ export interface TargetFailure { target: string; run: number; error: string }
 /** The row of the table: medians over the runs of one target. */
 export interface Row {
   target: string;
+  shape: Shape;
   runs: number;
   qps: number;
   avgLatencyMs: number;
@@ -75,6 +80,10 @@ export interface Row {
   firstAnswerSeconds: number;
   nxdomainShare: number;
   otherDuring: number;
+  /** Latency percentiles and the slowest answer of the timed run, when the generator measured them. */
+  p50LatencyMs: number | null;
+  p99LatencyMs: number | null;
+  maxLatencyMs: number;
 }
 
 function gitCommit(repoRoot: string): string {
@@ -113,12 +122,20 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+function percentileOf(run: TargetRun, key: 'p50LatencyMs' | 'p99LatencyMs'): number | null {
+  return key in run.timed ? (run.timed as ManyClientsResult)[key] : null;
+}
+
+/** One row per shape and target, in the order first measured. */
 export function summarize(runs: TargetRun[]): Row[] {
-  const targets = [...new Set(runs.map((r) => r.target))];
-  return targets.map((target) => {
-    const mine = runs.filter((r) => r.target === target);
+  const keys = [...new Map(runs.map((r) => [`${r.shape}\u0000${r.target}`, { shape: r.shape, target: r.target }])).values()];
+  return keys.map(({ shape, target }) => {
+    const mine = runs.filter((r) => r.target === target && r.shape === shape);
+    const p50 = mine.map((r) => percentileOf(r, 'p50LatencyMs'));
+    const p99 = mine.map((r) => percentileOf(r, 'p99LatencyMs'));
     return {
       target,
+      shape,
       runs: mine.length,
       qps: median(mine.map((r) => r.timed.qps)),
       avgLatencyMs: median(mine.map((r) => r.timed.avgLatencyMs)),
@@ -128,6 +145,9 @@ export function summarize(runs: TargetRun[]): Row[] {
       firstAnswerSeconds: median(mine.map((r) => r.firstAnswerSeconds)),
       nxdomainShare: median(mine.map((r) => r.nxdomainShare)),
       otherDuring: median(mine.map((r) => r.otherDuring)),
+      p50LatencyMs: p50.every((v) => v !== null) ? median(p50 as number[]) : null,
+      p99LatencyMs: p99.every((v) => v !== null) ? median(p99 as number[]) : null,
+      maxLatencyMs: median(mine.map((r) => r.timed.maxLatencyMs)),
     };
   });
 }
@@ -136,8 +156,30 @@ function ratio(value: number, base: number | undefined): string {
   return base === undefined || base === 0 ? '' : `${(value / base).toFixed(2)}x`;
 }
 
-/** The results as a Markdown table with ratios against unbound. */
+/** The many-clients shape's rows as a Markdown table with ratios against unbound. */
+function formatManyClientsTable(rows: Row[]): string {
+  const base = rows.find((r) => r.target === 'unbound');
+  const lines = [
+    '| target | queries/s | vs unbound | avg latency ms | vs unbound | p50 ms | p99 ms | slowest ms | lost | RSS MB | vs unbound | start to first answer s | NXDOMAIN % | other load % |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.target} | ${Math.round(r.qps).toLocaleString('en')} | ${ratio(r.qps, base?.qps)} | ${r.avgLatencyMs.toFixed(3)} | ${ratio(r.avgLatencyMs, base?.avgLatencyMs)} | ${r.p50LatencyMs?.toFixed(3) ?? '-'} | ${r.p99LatencyMs?.toFixed(3) ?? '-'} | ${r.maxLatencyMs.toFixed(1)} | ${Math.round(r.lost)} | ${r.rssMB.toFixed(0)} | ${ratio(r.rssMB, base?.rssMB)} | ${r.firstAnswerSeconds.toFixed(2)} | ${(r.nxdomainShare * 100).toFixed(1)} | ${(r.otherDuring * 100).toFixed(0)} |`);
+  }
+  return lines.join('\n');
+}
+
+/** The results as Markdown tables, one per load shape, with ratios against unbound. */
 export function formatTable(rows: Row[], fixedRate: number): string {
+  const shapes = [...new Set(rows.map((r) => r.shape))];
+  if (shapes.length === 1 && shapes[0] === 'default') return formatShapeTable(rows, fixedRate);
+  return shapes.map((shape) => {
+    const mine = rows.filter((r) => r.shape === shape);
+    return `Shape ${shape}:\n\n${shape === 'many-clients' ? formatManyClientsTable(mine) : formatShapeTable(mine, fixedRate)}`;
+  }).join('\n\n');
+}
+
+function formatShapeTable(rows: Row[], fixedRate: number): string {
   const base = rows.find((r) => r.target === 'unbound');
   const rateLabel = `${(fixedRate / 1000).toFixed(0)}k`;
   const lines = [
@@ -159,7 +201,8 @@ export interface Report {
 }
 
 /** What the answer index costs in queries/s, when rambu ran with it on and off in the sitting. */
-function answerIndexCost(rows: Row[]): string[] {
+function answerIndexCost(allRows: Row[]): string[] {
+  const rows = allRows.filter((r) => r.shape === 'default');
   const on = rows.find((r) => r.target === 'rambu');
   const off = rows.find((r) => r.target === 'rambu, answer index off');
   if (on === undefined || off === undefined || off.qps === 0) return [];
@@ -178,7 +221,8 @@ export function formatMarkdown(report: Report): string {
     '',
     `Load: ${Number(s['domains']).toLocaleString('en')} blocked domains, ${Number(s['queries']).toLocaleString('en')} queries in the file ` +
       `(${Number(s['blockedShare']) * 100} % blocked, the rest from ${Number(s['allowed']).toLocaleString('en')} allowed names), ` +
-      `dnsperf \`${String(s['dnsperfArgs'])}\`${s['latencyArgs'] ? ` then \`${String(s['latencyArgs'])}\`` : ''}, ` +
+      `dnsperf \`${String(s['dnsperfArgs'])}\`${s['latencyArgs'] ? ` then \`${String(s['latencyArgs'])}\`` : ''}` +
+      `${s['manyClientsArgs'] ? `; many-clients shape: ${String(s['manyClientsArgs'])} (rambu's rate limiter on, as shipped, in that shape)` : ''}, ` +
       `${String(s['runs'])} run(s) per target, medians shown. rambu as set up: ${String(s['rambuSetups'] ?? 'lean')} ` +
       '(shipped: console, query log and answer index on, flow collector listening; answer index off: the same without it; lean: query log alone).',
     '',

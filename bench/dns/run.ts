@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { prepareDataSet } from './data-set.js';
 import type { DnsperfLoad } from './dnsperf.js';
 import { measureTarget } from './measure-target.js';
+import type { ManyClientsLoad } from './many-clients.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { waitForFirstAnswer } from './probe.js';
 import { startProcess, stopProcess, trapSignals, type ManagedProcess } from './process-group.js';
@@ -80,6 +81,9 @@ async function bench(options: BenchOptions): Promise<number> {
     clients: options.clients, threads: options.threads, outstanding: options.outstanding,
     seconds: options.seconds, timeout: 2,
   };
+  const manyClients: ManyClientsLoad = {
+    clients: options.manyClients, queriesPerClient: options.queriesPerClient, outstanding: options.manyOutstanding, timeout: 2,
+  };
   const profileDir = options.profile ? join(WORK_DIR, 'profiles') : null;
   if (profileDir !== null) mkdirSync(profileDir, { recursive: true });
 
@@ -88,32 +92,34 @@ async function bench(options: BenchOptions): Promise<number> {
   const runs: TargetRun[] = [];
   const failures: TargetFailure[] = [];
   try {
-    for (let run = 1; run <= options.runs; run++) {
+    // Each shape over every target in turn, so that a shape's rows come from the same stretch of time.
+    for (const shape of options.shapes) for (let run = 1; run <= options.runs; run++) {
       // rambu once per setup asked for, each a row of its own; the peers once.
       const jobs = options.targets.flatMap((target) => (target === 'rambu' ? options.rambuSetups : ['shipped' as const]).map((setup) => ({ target, setup })));
+      const many = shape === 'many-clients';
       for (const { target, setup } of jobs) {
         const label = targetLabel(target, setup);
-        log(`${label} (run ${run} of ${options.runs})`);
+        log(`${label}, shape ${shape} (run ${run} of ${options.runs})`);
         const port = options.basePort + 1 + TARGET_NAMES.indexOf(target);
         try {
           await assertPortFree(port);
           runs.push(await measureTarget(target, {
-            data, dnsperf: tools.dnsperf, load, version: versions[target] ?? 'unknown', upstreamPid: upstream.pid,
-            latencyLoad: options.latencyRate > 0 ? { ...load, seconds: options.latencySeconds, maxQps: options.latencyRate } : null,
+            data, dnsperf: tools.dnsperf, load, shape, manyClients, version: versions[target] ?? 'unknown', upstreamPid: upstream.pid,
+            latencyLoad: !many && options.latencyRate > 0 ? { ...load, seconds: options.latencySeconds, maxQps: options.latencyRate } : null,
             // Reloads once per run, with the first setup asked for.
-            reloads: options.reloads > 0 && setup === options.rambuSetups[0] ? { count: options.reloads, load: { ...load, seconds: options.reloadSeconds, maxQps: options.reloadRate } } : null,
+            reloads: !many && options.reloads > 0 && setup === options.rambuSetups[0] ? { count: options.reloads, load: { ...load, seconds: options.reloadSeconds, maxQps: options.reloadRate } } : null,
             startTimeoutMs: 180_000, log, idleBusyMax: 0.15, idleWaitSeconds: options.quick ? 10 : 120,
             ctx: {
               data, dir: join(WORK_DIR, target), host: HOST, port, upstreamPort: options.basePort, repoRoot: REPO_ROOT,
               binaries: { ...(tools.unbound ? { unbound: tools.unbound } : {}), ...(tools.dnsmasq ? { dnsmasq: tools.dnsmasq } : {}) },
               cacheEntries: Math.max(10_000, options.allowed * 4), rambuWorkers: options.rambuWorkers, profileDir, cpus,
-              rambuSetup: setup, webPort: options.basePort + 10, flowsPort: options.basePort + 11,
+              rambuSetup: setup, rateLimit: many, webPort: options.basePort + 10, flowsPort: options.basePort + 11,
             },
           }));
         } catch (err) {
           const error = err instanceof Error ? err.message : String(err);
           log(`  ${label}: FAILED: ${error}`);
-          failures.push({ target: label, run, error });
+          failures.push({ target: options.shapes.length > 1 ? `${label}, shape ${shape}` : label, run, error });
         }
       }
     }
@@ -129,6 +135,8 @@ async function bench(options: BenchOptions): Promise<number> {
       latencyArgs: options.latencyRate > 0 ? `-Q ${options.latencyRate} -l ${options.latencySeconds}` : null,
       rambuSetups: options.rambuSetups.join(', '),
       reloadArgs: options.reloads > 0 ? `-Q ${options.reloadRate} -l ${options.reloadSeconds}, ${options.reloads} reloads` : null,
+      shapes: options.shapes.join(', '),
+      manyClientsArgs: options.shapes.includes('many-clients') ? `${manyClients.clients} source addresses (127.1.0.1 onwards), ${manyClients.queriesPerClient} queries each, ${manyClients.outstanding} in flight, timeout ${manyClients.timeout} s` : null,
       dnsperfArgs: `-c ${load.clients} -T ${load.threads} -q ${load.outstanding} -l ${load.seconds} -t ${load.timeout}`,
     },
     rows: summarize(runs),

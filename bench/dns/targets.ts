@@ -41,6 +41,11 @@ export interface TargetContext {
   /** rambu's `dns.workers`; null leaves rambu's default. */
   rambuWorkers: number | null;
   rambuSetup: RambuSetup;
+  /**
+   * rambu's per-client rate limiter at its shipped default (200 q/s, burst 400, per source address)
+   * instead of off; on in the many-clients shape, where no client comes near it.
+   */
+  rateLimit: boolean;
   /** Loopback TCP port of rambu's console and UDP port of its flow collector, when they are on. */
   webPort: number;
   flowsPort: number;
@@ -80,7 +85,7 @@ function prepareRambu(ctx: TargetContext): LaunchPlan {
     `  listen: ["${ctx.host}:${ctx.port}"]`,
     `  upstreams: ["udp://127.0.0.1:${ctx.upstreamPort}"]`,
     '  blockResponse: nxdomain',
-    '  rateLimit: { qps: 0 }',
+    ...(ctx.rateLimit ? [] : ['  rateLimit: { qps: 0 }']),
     `  cache: { size: ${ctx.cacheEntries} }`,
     ...(ctx.rambuWorkers === null ? [] : [`  workers: ${ctx.rambuWorkers}`]),
     ctx.rambuSetup === 'lean' ? 'web: { enabled: false }' : `web: { listen: "${ctx.host}:${ctx.webPort}" }`,
@@ -106,7 +111,7 @@ function prepareRambu(ctx: TargetContext): LaunchPlan {
     args: [...nodeArgs, join(ctx.repoRoot, 'bin', 'rambu.js'), 'serve', '--config', configPath],
     cwd: ctx.repoRoot,
     env: { MALLOC_ARENA_MAX: '2' },
-    config: `cache.size ${ctx.cacheEntries}, rateLimit off, workers ${ctx.rambuWorkers ?? 'default'}, log warn, ${ctx.rambuSetup === 'lean' ? 'console off, answer index off, no flow collector' : `console on, flow collector listening, answer index ${ctx.rambuSetup === 'shipped' ? 'on' : 'off'}`}`,
+    config: `cache.size ${ctx.cacheEntries}, rateLimit ${ctx.rateLimit ? 'as shipped' : 'off'}, workers ${ctx.rambuWorkers ?? 'default'}, log warn, ${ctx.rambuSetup === 'lean' ? 'console off, answer index off, no flow collector' : `console on, flow collector listening, answer index ${ctx.rambuSetup === 'shipped' ? 'on' : 'off'}`}`,
     markReload: (marker) => writeFileSync(configPath, config(marker).join('\n')),
     loggedQueries: () => {
       const db = new BetterSqlite3(join(ctx.dir, 'rambu-data', DATABASE_FILE), { readonly: true });
