@@ -27,6 +27,8 @@ export interface ManyClientsResult extends DnsperfResult {
   p50LatencyMs: number;
   p99LatencyMs: number;
   clients: number;
+  /** Socket errors while sending (the queries count as lost after the timeout). */
+  sendErrors: number;
 }
 
 /** Ids a client cycles through; more than it ever has in flight within the timeout. */
@@ -85,6 +87,7 @@ export async function runManyClients(endpoint: Endpoint, queryFile: string, load
     let lost = 0;
     let inFlight = 0;
     let nextLine = 0;
+    let sendErrors = 0;
     const timeoutMs = load.timeout * 1000;
     const started = performance.now();
 
@@ -112,6 +115,7 @@ export async function runManyClients(endpoint: Endpoint, queryFile: string, load
           p50LatencyMs: percentile(got, 0.5),
           p99LatencyMs: percentile(got, 0.99),
           clients: load.clients,
+          sendErrors,
           args: [`${load.clients} clients from ${clientAddress(0)}`, `${load.queriesPerClient} queries each`, `${load.outstanding} in flight`, `timeout ${load.timeout} s`],
         });
       };
@@ -134,6 +138,7 @@ export async function runManyClients(endpoint: Endpoint, queryFile: string, load
         sockets[client]!.send(packet, endpoint.port, endpoint.host);
       };
       sockets.forEach((socket, client) => {
+        socket.on('error', () => { sendErrors++; });
         socket.on('message', (msg) => {
           const id = msg.length < 12 ? ID_RING : msg.readUInt16BE(0);
           if (id >= ID_RING) return;

@@ -74,7 +74,7 @@ dnsperf load on loopback, and writes bench/results/dns-<date>.md and .json.
                         fixed rate, reloads), many-clients (queries from --many-clients source
                         addresses on loopback, 127.1.0.1 onwards, a few each) (default: default)
   --many-clients N      source addresses of the many-clients shape (default 1000)
-  --queries-per-client N  queries each of them sends (default 30)
+  --queries-per-client N  queries each of them sends (default 50)
   --many-outstanding N  queries in flight at once in that shape (default 100)
   --profile             run rambu under node --cpu-prof (profiles in bench/work/profiles/)
   --no-write            print only, write nothing to bench/results/
@@ -165,7 +165,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     rambuSetups: setups as RambuSetup[],
     shapes: [...new Set(shapes)] as Shape[],
     manyClients,
-    queriesPerClient: positiveInt('queries-per-client', values['queries-per-client'], 30),
+    queriesPerClient: positiveInt('queries-per-client', values['queries-per-client'], 50),
     manyOutstanding: positiveInt('many-outstanding', values['many-outstanding'], 100),
     profile: values.profile,
     write: !values['no-write'],

@@ -222,7 +222,7 @@ export function formatMarkdown(report: Report): string {
     `Load: ${Number(s['domains']).toLocaleString('en')} blocked domains, ${Number(s['queries']).toLocaleString('en')} queries in the file ` +
       `(${Number(s['blockedShare']) * 100} % blocked, the rest from ${Number(s['allowed']).toLocaleString('en')} allowed names), ` +
       `dnsperf \`${String(s['dnsperfArgs'])}\`${s['latencyArgs'] ? ` then \`${String(s['latencyArgs'])}\`` : ''}` +
-      `${s['manyClientsArgs'] ? `; many-clients shape: ${String(s['manyClientsArgs'])} (rambu's rate limiter on, as shipped, in that shape)` : ''}, ` +
+      `${s['manyClientsArgs'] ? `; many-clients shape: ${String(s['manyClientsArgs'])} (rambu's per-client rate limiter on in that shape, at 1,000,000 q/s a client so that none is limited)` : ''}, ` +
       `${String(s['runs'])} run(s) per target, medians shown. rambu as set up: ${String(s['rambuSetups'] ?? 'lean')} ` +
       '(shipped: console, query log and answer index on, flow collector listening; answer index off: the same without it; lean: query log alone).',
     '',

@@ -42,8 +42,9 @@ export interface TargetContext {
   rambuWorkers: number | null;
   rambuSetup: RambuSetup;
   /**
-   * rambu's per-client rate limiter at its shipped default (200 q/s, burst 400, per source address)
-   * instead of off; on in the many-clients shape, where no client comes near it.
+   * rambu's per-client rate limiter on (a bucket per source address) instead of off, in the
+   * many-clients shape; at 1,000,000 q/s and burst, so that no client is limited, not even the
+   * warm-up's single address, and its per-client state is what is exercised.
    */
   rateLimit: boolean;
   /** Loopback TCP port of rambu's console and UDP port of its flow collector, when they are on. */
@@ -85,7 +86,7 @@ function prepareRambu(ctx: TargetContext): LaunchPlan {
     `  listen: ["${ctx.host}:${ctx.port}"]`,
     `  upstreams: ["udp://127.0.0.1:${ctx.upstreamPort}"]`,
     '  blockResponse: nxdomain',
-    ...(ctx.rateLimit ? [] : ['  rateLimit: { qps: 0 }']),
+    ctx.rateLimit ? '  rateLimit: { qps: 1000000, burst: 1000000 }' : '  rateLimit: { qps: 0 }',
     `  cache: { size: ${ctx.cacheEntries} }`,
     ...(ctx.rambuWorkers === null ? [] : [`  workers: ${ctx.rambuWorkers}`]),
     ctx.rambuSetup === 'lean' ? 'web: { enabled: false }' : `web: { listen: "${ctx.host}:${ctx.webPort}" }`,
@@ -111,7 +112,7 @@ function prepareRambu(ctx: TargetContext): LaunchPlan {
     args: [...nodeArgs, join(ctx.repoRoot, 'bin', 'rambu.js'), 'serve', '--config', configPath],
     cwd: ctx.repoRoot,
     env: { MALLOC_ARENA_MAX: '2' },
-    config: `cache.size ${ctx.cacheEntries}, rateLimit ${ctx.rateLimit ? 'as shipped' : 'off'}, workers ${ctx.rambuWorkers ?? 'default'}, log warn, ${ctx.rambuSetup === 'lean' ? 'console off, answer index off, no flow collector' : `console on, flow collector listening, answer index ${ctx.rambuSetup === 'shipped' ? 'on' : 'off'}`}`,
+    config: `cache.size ${ctx.cacheEntries}, rateLimit ${ctx.rateLimit ? 'on (1,000,000 q/s a client)' : 'off'}, workers ${ctx.rambuWorkers ?? 'default'}, log warn, ${ctx.rambuSetup === 'lean' ? 'console off, answer index off, no flow collector' : `console on, flow collector listening, answer index ${ctx.rambuSetup === 'shipped' ? 'on' : 'off'}`}`,
     markReload: (marker) => writeFileSync(configPath, config(marker).join('\n')),
     loggedQueries: () => {
       const db = new BetterSqlite3(join(ctx.dir, 'rambu-data', DATABASE_FILE), { readonly: true });
