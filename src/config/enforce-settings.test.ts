@@ -2,21 +2,13 @@ import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError } from '../errors.js';
 import { DEFAULT_CONFIG_YAML, parseConfigText } from './index.js';
+import { configProblems, type ConfigProblem } from '../../test/kit/config-problems.js';
 
 const FILE = join(tmpdir(), 'rambu.yaml');
 const withEnforce = (lines: string[]): string => `${DEFAULT_CONFIG_YAML}\nenforce:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
 
-function issues(text: string): { line: number | undefined; key: string; message: string }[] {
-  try {
-    parseConfigText(text, FILE);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError);
-    return err.issues.map((i) => ({ line: i.line, key: i.path.join('.'), message: i.message }));
-  }
-  assert.fail('expected a ConfigError');
-}
+const issues = (text: string): ConfigProblem[] => configProblems(text, FILE);
 
 test('no enforce section: no enforcement, and the answer index stays off', () => {
   const s = parseConfigText(DEFAULT_CONFIG_YAML, FILE).settings;

@@ -6,19 +6,11 @@ import { test } from 'node:test';
 import { ConfigError, ERROR_CODES } from '../errors.js';
 import { DEFAULT_CONFIG_YAML, loadConfigFile, parseConfigText } from './index.js';
 import { EXAMPLE_FILE } from '../../test/fixtures/example.js';
+import { configProblems, type ConfigProblem } from '../../test/kit/config-problems.js';
 
 const EXAMPLE = EXAMPLE_FILE;
 
-function problems(text: string): { line: number | undefined; key: string; message: string }[] {
-  try {
-    parseConfigText(text, 'bad.yaml', { baseDir: tmpdir() });
-  } catch (err) {
-    assert.ok(err instanceof ConfigError);
-    assert.equal(err.code, ERROR_CODES.CONFIG_INVALID);
-    return err.issues.map((i) => ({ line: i.line, key: i.path.join('.'), message: i.message }));
-  }
-  assert.fail('expected a ConfigError');
-}
+const problems = (text: string): ConfigProblem[] => configProblems(text);
 
 test('the circular example loads unchanged', () => {
   const loaded = loadConfigFile(EXAMPLE, { now: Date.parse('2026-11-28T00:00:00Z') });

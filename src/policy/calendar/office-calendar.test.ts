@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import { parseConfigText } from '../../config/index.js';
-import { ConfigError } from '../../errors.js';
 import { decide } from '../index.js';
 import { CALENDAR_YEARS, calendarHolidays, ramadanSpans } from './index.js';
+import { configProblems, type ConfigProblem } from '../../../test/kit/config-problems.js';
 
 const at = (iso: string): number => Date.parse(iso);
 const LOADED_AT = at('2026-01-02T09:00:00+07:00');
@@ -151,15 +151,7 @@ test('the data: every year has its decree, 17 national holidays, its cuti bersam
   assert.deepEqual(ramadanSpans().map((r) => [r.from, r.to]), [['2025-03-01', '2025-03-30'], ['2026-02-19', '2026-03-20']]);
 });
 
-function problems(text: string): { line: number | undefined; key: string; message: string }[] {
-  try {
-    parseConfigText(text, 'bad.yaml', { baseDir: tmpdir() });
-  } catch (err) {
-    assert.ok(err instanceof ConfigError);
-    return err.issues.map((i) => ({ line: i.line, key: i.path.join('.'), message: i.message }));
-  }
-  assert.fail('expected a ConfigError');
-}
+const problems = (text: string): ConfigProblem[] => configProblems(text);
 
 const WEEKLY = '    weekly: [{ days: [mon], from: "07:00", to: "16:00" }]\n';
 const BAD: [what: string, yaml: string, line: number, key: string, pattern: RegExp][] = [
