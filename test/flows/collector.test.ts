@@ -10,6 +10,7 @@ import { main } from '../../src/cli/main.js';
 import { createFlowCollector, type FlowCollector } from '../../src/flows/index.js';
 import { tempStore } from '../store/temp-store.js';
 import { addr, set, uint, v9Packet, v9Templates } from './flow-packets.js';
+import { until } from '../kit/until.js';
 
 const logger = pino({ level: 'silent' });
 const GROUPS = [{ name: 'semua', networks: ['10.0.0.0/8'] }, { name: 'bappeda', networks: ['10.20.5.0/24'] }];
@@ -23,16 +24,6 @@ async function send(port: number, packets: Buffer[], from = '127.0.0.1'): Promis
   await new Promise<void>((r) => s.bind(0, from, () => r()));
   for (const p of packets) await new Promise<void>((r, j) => s.send(p, port, '127.0.0.1', (e) => (e ? j(e) : r())));
   s.close();
-}
-
-async function until<T>(fn: () => Promise<T | null>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const FIELDS: [number, number][] = [[8, 4], [12, 4], [1, 4], [2, 4], [22, 4], [21, 4]];

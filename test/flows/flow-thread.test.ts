@@ -13,6 +13,7 @@ import { createFlowThread } from '../../src/cli/flow-thread.js';
 import type { GroupInfo } from '../../src/policy/index.js';
 import { tempStore } from '../store/temp-store.js';
 import { v5Packet } from './flow-packets.js';
+import { until } from '../kit/until.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -21,16 +22,6 @@ function aResponse(name: string, address: string): Buffer {
     id: 1, flags: FLAG.QR | FLAG.RA, questions: [{ name, type: RR_TYPE.A, class: RR_CLASS.IN }],
     answers: [{ name, type: RR_TYPE.A, class: RR_CLASS.IN, ttl: 300, data: address }], authorities: [], additionals: [],
   });
-}
-
-async function until<T>(fn: () => Promise<T | null>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 test('the flow thread attributes through answers given before and after it started', { timeout: 60_000 }, async () => {
@@ -61,10 +52,10 @@ test('the flow thread attributes through answers given before and after it start
     const s = createSocket('udp4');
     await new Promise<void>((r, j) => s.send(packet, port, '127.0.0.1', (e) => (e ? j(e) : r())));
     s.close();
-    const rows = await until(async () => { const r = await store.flows.traffic('service'); return r.length === 2 ? r : null; }, 10_000);
+    const rows = await until(async () => { const r = await store.flows.traffic('service'); return r.length === 2 ? r : null; }, 10_000, 100);
     assert.deepEqual(rows, [{ key: 'youtube', bytes: 10_000, packets: 10, flows: 1 }, { key: 'vidio', bytes: 2000, packets: 2, flows: 1 }]);
     assert.deepEqual(await store.flows.traffic('group'), [{ key: 'bappeda', bytes: 12_000, packets: 12, flows: 2 }]);
-    await until(async () => (thread.stats().exporters[0]?.[1].records === 2 ? true : null), 5000);
+    await until(async () => (thread.stats().exporters[0]?.[1].records === 2 ? true : null), 5000, 100);
     assert.equal(thread.stats().rowsWritten, 2);
   } finally {
     await thread.stop();
