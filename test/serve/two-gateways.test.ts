@@ -80,7 +80,7 @@ after(async () => {
   if (secrets !== undefined) rmSync(secrets, { recursive: true, force: true });
 });
 
-test('two gateways, one database: users, sessions and exemptions are shared; B answers after A dies', async (t) => {
+test('two gateways, one database: users, sessions, exemptions and a disabled user are shared; B answers after A dies', async (t) => {
   await pg.createDatabase('kantor');
   // A carries the password in the URL, B reads it from a file: both ways work.
   const passwordFile = join(secrets, 'pg-password');
@@ -148,6 +148,14 @@ test('two gateways, one database: users, sessions and exemptions are shared; B a
   const broken = await api(b, onB, 'PUT', '/api/policy/yaml', { text: edited.replace('vimeo]', 'vimeoo]') });
   assert.equal((broken.body as { error: { code: string } }).error.code, 'POLICY_INVALID');
   assert.deepEqual(await digShort(a.dnsPort, 'vimeo.com'), [], 'a rejected edit changes nothing');
+
+  // A user disabled on A's console is logged out of B at once: B reads users and sessions from the
+  // shared store on every request, so there is nothing to wait for.
+  assert.equal((await api(b, sariOnB, 'GET', '/api/session')).status, 200);
+  const disabled = await api(a, onA, 'PATCH', '/api/users/sari', { disabled: true });
+  assert.equal(disabled.status, 200, JSON.stringify(disabled.body));
+  assert.equal((await api(b, sariOnB, 'GET', '/api/session')).status, 401, 'a disabled user is refused on the other console');
+  assert.equal(await logIn(b, 'sari', 'sari-kata-sandi-1'), 401, 'and cannot log in there again');
 
   const gateways = await pg.sql('kantor', 'SELECT name, version FROM gateways ORDER BY name');
   assert.deepEqual(gateways.rows.map((r: { name: string }) => r.name), ['gw-a', 'gw-b']);
