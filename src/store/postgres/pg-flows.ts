@@ -77,12 +77,22 @@ export class SharedFlowStore implements FlowStore {
     void this.flush();
   }
 
-  /** Write what waits to the shared tables; one write at a time. Resolves when it is written or failed. */
-  flush(): Promise<void> {
-    if (this.#writing !== null) return this.#writing;
-    if (this.#rows.length === 0 && this.#remotes.length === 0) return Promise.resolve();
-    this.#writing = this.#write().finally(() => { this.#writing = null; });
-    return this.#writing;
+  /**
+   * Write what waits to the shared tables, one write at a time; rows added during a write go in the
+   * next. Resolves once nothing waits, or a write failed (they wait for the retry).
+   */
+  async flush(): Promise<void> {
+    for (;;) {
+      if (this.#writing !== null) {
+        await this.#writing;
+        if (!this.#reachable) return;
+        continue;
+      }
+      if (this.#rows.length === 0 && this.#remotes.length === 0) return;
+      this.#writing = this.#write().finally(() => { this.#writing = null; });
+      await this.#writing;
+      if (!this.#reachable) return;
+    }
   }
 
   async #write(): Promise<void> {
