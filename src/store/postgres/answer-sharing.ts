@@ -132,11 +132,18 @@ export function startAnswerSharing(options: AnswerSharingOptions): AnswerSharing
 
   const round = async (client: pg.Client): Promise<void> => {
     hold();
-    while (held.length > 0 && !closing) {
-      const batch = held.slice(0, SHARE_BATCH);
-      await shipAnswers(client, options.gateway, batch, now());
-      held = held.slice(batch.length);
-      stats.shipped += batch.length;
+    // A backlog goes out SHARE_BATCH rows a statement; what is written leaves `held` once, at the end
+    // or when a statement fails.
+    let sent = 0;
+    try {
+      while (sent < held.length && !closing) {
+        const batch = held.slice(sent, sent + SHARE_BATCH);
+        await shipAnswers(client, options.gateway, batch, now());
+        sent += batch.length;
+        stats.shipped += batch.length;
+      }
+    } finally {
+      if (sent > 0) held = held.slice(sent);
     }
     for (;;) {
       const got = await readAnswers(client, options.gateway, mark, now());
