@@ -25,6 +25,8 @@ export interface SharedAnswer {
 export interface AnswerSource {
   takeShared(max: number): SharedAnswer[];
   applyShared(entries: readonly SharedAnswer[]): number;
+  /** Changed answers the keeper could not keep for sharing (too many waiting there). */
+  notShared?(): number;
 }
 
 export interface AnswerSharingOptions {
@@ -215,7 +217,7 @@ export function startAnswerSharing(options: AnswerSharingOptions): AnswerSharing
       collect() {
         this.set({ state: 'shipped' }, stats.shipped);
         this.set({ state: 'received' }, stats.received);
-        this.set({ state: 'dropped' }, stats.dropped);
+        this.set({ state: 'dropped' }, stats.dropped + (options.keeper.notShared?.() ?? 0));
       },
     });
     new Gauge({
