@@ -118,7 +118,7 @@ export function createFlowThread(options: FlowThreadOptions): FlowThread {
       const w = new Worker(WORKER_URL, { workerData: data, stdout: false, stderr: false });
       worker = w;
       // Every answer recorded from here on goes to the thread too; those recorded before follow below.
-      unsubscribe = options.keeper.subscribe((batch) => post({ type: 'answers', batch }));
+      unsubscribe = options.keeper.subscribe((batch) => post({ type: 'answers', batch }), (list) => post({ type: 'entries', list, replace: true }));
       const bound = await new Promise<AddressInfo>((resolve, reject) => {
         const started = { resolve, reject };
         w.on('message', (message: FromFlowThread) => onMessage(message, started));
