@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { Locator } from 'playwright-core';
 import { collectErrors, launchBrowser } from '../e2e/kit/browser.js';
 import { digShort } from '../e2e/kit/dig.js';
 import { UPSTREAM_ANSWER } from '../e2e/kit/fake-upstream.js';
@@ -44,6 +45,15 @@ async function get(product: Product, session: Session, path: string): Promise<{ 
 
 /** Rows of A's /api/queries (500 newest) once every name of `names` is among them; the last page after `timeoutMs` otherwise. */
 let lastAnswer = '';
+/**
+ * Each row of a console table as its cells' texts joined by one space. Read cell by cell rather than
+ * through the row's innerText, whose separators depend on the layout at that instant.
+ */
+function rowTexts(table: Locator): Promise<string[]> {
+  return table.locator('tbody tr').evaluateAll((rows) => rows.map((r) =>
+    Array.from((r as unknown as { cells: ArrayLike<{ textContent: string | null }> }).cells).map((c) => (c.textContent ?? '').replace(/\s+/g, ' ').trim()).join(' ')));
+}
+
 async function rowsWith(product: Product, session: Session, names: readonly string[], query = '', timeoutMs = 30_000): Promise<Row[]> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -158,7 +168,7 @@ test('two gateways log into one shared query log; rows logged while PostgreSQL i
     await page.goto(new URL('#/queries', a.url).href);
     const queries = page.getByTestId('query-table');
     await queries.locator('tbody tr').first().waitFor();
-    const rowsText = (await queries.locator('tbody tr').allInnerTexts()).map((l) => l.replace(/\s+/g, ' '));
+    const rowsText = await rowTexts(queries);
     assert.ok(rowsText.some((l) => l.startsWith('gw-b ') && l.includes('padam-b.example.com')), rowsText.join('\n'));
     assert.ok(rowsText.some((l) => l.startsWith('gw-a ') && l.includes('padam-a.example.com')), rowsText.join('\n'));
 
@@ -170,7 +180,7 @@ test('two gateways log into one shared query log; rows logged while PostgreSQL i
     const shownEnd = Date.now() + 15_000;
     let shown: string[] = [];
     while (Date.now() < shownEnd) {
-      shown = (await queries.locator('tbody tr').allInnerTexts()).map((l) => l.replace(/\s+/g, ' '));
+      shown = await rowTexts(queries);
       if (shown.length > 0 && !shown.some((l) => l.startsWith('gw-a '))) break;
       await new Promise((r) => setTimeout(r, 250));
     }
