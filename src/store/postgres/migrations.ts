@@ -142,7 +142,14 @@ const MIGRATIONS: readonly string[] = [
   );
   `,
 
-  // 4: what the enforcement and bandwidth features keep, shared: the answers each gateway gave (one
+  // 4: a client's rows of one rare action (block, ratelimited, ...: not allow) newest first, for the
+  // console's client + action page, which otherwise reads every row of the client and checks its
+  // action. Made on the parent, so every partition has it, and the partitions made later too.
+  `
+  CREATE INDEX querylog_client_action_time ON querylog (client, action, time, seq) WHERE action <> 0;
+  `,
+
+  // 5: what the enforcement and bandwidth features keep, shared: the answers each gateway gave (one
   // row per gateway, client and address; a change takes a new id from answers_seq, so the other
   // gateways read what is new by id), and the per-minute flow aggregates of every gateway.
   `
