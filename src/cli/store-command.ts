@@ -39,7 +39,8 @@ export async function runStore(sub: string | undefined, values: Record<string, s
     const report = await migrateFromSqlite(local.db, client, { gateway: storage.gatewayName, where, force: values['force'] === true });
     const line = (what: string, c: { copied: number; skipped: number }): string => `  ${what}: ${c.copied} copied, ${c.skipped} already there`;
     write(io.stdout, [
-      line('users', report.users), line('exemptions', report.exemptions), line('audit entries', report.audit),
+      line('users', report.users), line('login sessions', report.sessions), line('exemptions', report.exemptions),
+      line('audit entries', report.audit),
       `  query log: ${report.queryLog.copied} rows copied, ${report.queryLog.alreadyThere} already there`,
       'done: start rambu serve with this config; it goes on shipping the query log from here',
     ].join('\n'));

@@ -66,6 +66,7 @@ test('a SQLite gateway moves into the shared store once, and its serve goes on f
   const first = migrate(config);
   assert.equal(first.status, 0, first.out);
   assert.match(first.out, /users: 2 copied/);
+  assert.match(first.out, /login sessions: 2 copied, 0 already there/);
   assert.match(first.out, /query log: 1200 rows copied/);
   assert.doesNotMatch(first.out, /rambu-test-secret/, 'the password is never printed');
   const counts = async (db: string) => (await pg.sql(db, `SELECT (SELECT count(*) FROM users)::int AS users,
@@ -78,6 +79,7 @@ test('a SQLite gateway moves into the shared store once, and its serve goes on f
   const second = migrate(config);
   assert.equal(second.status, 0, second.out);
   assert.match(second.out, /users: 0 copied, 2 already there/);
+  assert.match(second.out, /login sessions: 0 copied, 2 already there/);
   assert.match(second.out, /query log: 0 rows copied, 1200 already there/);
   assert.deepEqual(await counts('pindah'), { users: 2, sessions: 2, exemptions: 1, audit: 1, rows: 1200, blocked: 120 });
 
