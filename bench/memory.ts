@@ -163,7 +163,11 @@ async function main(): Promise<void> {
         process.kill(proc.pid, 'SIGHUP');
         await runDnsperf(tools.dnsperf, endpoint, data.queryFile, { ...load, seconds: 3, maxQps: 5000 }, join(dir, `dnsperf-reload-${i}.log`));
       }
-      report(`after ${reloads} reloads under 5,000 q/s`, proc.pid, probeDir);
+      // The last reload may still be compiling: wait until every load thread has ended.
+      const loading = (): boolean => Object.values(readProbes(probeDir).find((p) => p.threadId === 0)?.workers ?? {}).some((w) => w.file.startsWith('load-thread') && !w.ended);
+      for (let waited = 0; loading() && waited < 60_000; waited += 500) await sleep(500);
+      await sleep(2000);
+      report(`after ${reloads} reloads under 5,000 q/s, 2 s after the last ended`, proc.pid, probeDir);
     }
     log(`\nRSS peak (VmHWM) ${mb(treeMemory(proc.pid).peakRssBytes)} MB`);
   } finally {
