@@ -165,7 +165,7 @@ export function verdicts(rows: readonly SpreadRow[], subjects: readonly string[]
 /** `met` or `missed by 16 % (...)`, with the sittings in which it held. */
 export function formatVerdict(v: Verdict): string {
   const f = (x: number): string => x.toLocaleString('en', { minimumFractionDigits: v.digits, maximumFractionDigits: v.digits });
-  const sittings = v.sittingsMeasured > 1 ? `; met in ${v.sittingsMet} of ${v.sittingsMeasured} sittings` : '';
+  const sittings = v.sittingsMeasured > 1 ? ` (met in ${v.sittingsMet} of ${v.sittingsMeasured} sittings)` : '';
   if (v.missedBy === null) return `met${sittings}`;
   const percent = v.missedBy.percent === null ? '' : ` = ${v.missedBy.percent.toFixed(1)} %`;
   return `**missed** by ${f(v.missedBy.amount)} ${v.unit}${percent}${sittings}`;

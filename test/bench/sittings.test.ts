@@ -54,7 +54,7 @@ test('queries/s against unbound: missed by how much, and in how many sittings it
   assert.deepEqual(v.missedBy, { amount: 16, percent: 16 });
   assert.equal(v.sittingsMet, 1);
   assert.equal(v.sittingsMeasured, 3);
-  assert.match(formatVerdict(v), /missed\*\* by 16 q\/s = 16\.0 %; met in 1 of 3 sittings/);
+  assert.match(formatVerdict(v), /missed\*\* by 16 q\/s = 16\.0 % \(met in 1 of 3 sittings\)/);
 });
 
 test('fixed bounds: RSS over 150 MB misses by the excess, a first answer within 2 s is met', () => {
