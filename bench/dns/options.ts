@@ -24,6 +24,8 @@ export interface BenchOptions {
   final: boolean;
   /** Whole sittings (every shape over every target), one report with medians and ranges. */
   sittings: number;
+  /** Minutes: no sitting is begun that would, at the pace so far, end after this; null for no limit. */
+  timeLimitMinutes: number | null;
   targets: TargetName[];
   runs: number;
   seed: number;
@@ -70,6 +72,8 @@ dnsperf load on loopback, and writes bench/results/dns-<date>.md and .json.
                         over 10 s, 200 queries a client in many-clients; other options still apply
   --sittings N          repeat the whole sitting N times; one report with the median and the
                         range (lowest-highest) of each cell and a verdict per target (default 1)
+  --time-limit MIN      begin no further sitting that would, at the pace of those before, end
+                        more than MIN minutes after the start; the report says how many ran
   --targets LIST        comma-separated, from: ${TARGET_NAMES.join(', ')} (default: all)
   --runs N              runs per target; the table shows medians (default 1)
   --domains N           blocklist size (default 1000000)
@@ -130,6 +134,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       'quick': { type: 'boolean', default: false },
       'final': { type: 'boolean', default: false },
       'sittings': { type: 'string' },
+      'time-limit': { type: 'string' },
       'other-shapes-setups': { type: 'string' },
       'deep-clients': { type: 'string' },
       'deep-outstanding': { type: 'string' },
@@ -197,6 +202,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     quick,
     final,
     sittings: positiveInt('sittings', values.sittings, final ? 3 : 1),
+    timeLimitMinutes: values['time-limit'] === undefined ? null : positiveInt('time-limit', values['time-limit'], 1),
     targets: targets as TargetName[],
     runs: positiveInt('runs', values.runs, 1),
     seed: positiveInt('seed', values.seed, 5),

@@ -335,6 +335,8 @@ export function formatMarkdown(report: Report): string {
     '',
     sittings > 1 ? formatSittingTables(report.sittingRows, Number(s['latencyRate']), shapeArgs) : formatTable(report.rows, Number(s['latencyRate'])),
     '',
+    ...(s['cutShort'] ? [`Cut short: ${String(s['cutShort'])}.`, ''] : []),
+    ...(Array.isArray(s['sittingStarts']) && sittings > 1 ? [`Sittings began ${(s['sittingStarts'] as string[]).join('; ')}; the whole took ${String(s['minutes'])} minutes.`, ''] : []),
     'Latency is dnsperf\'s average over the saturating run, where it is mostly queueing (about outstanding / queries/s);',
     'the fixed-rate column is the average at a rate every target sustains, the time to answer itself. Lost are queries',
     'unanswered within dnsperf\'s timeout; RSS is the resident memory of the target\'s whole process tree after the load;',

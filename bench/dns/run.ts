@@ -93,9 +93,19 @@ async function bench(options: BenchOptions): Promise<number> {
   const runs: TargetRun[] = [];
   const failures: TargetFailure[] = [];
   const sittingStarts: string[] = [];
+  const benchStart = performance.now();
+  let sittingsRun = 0;
+  let cutShort: string | null = null;
   try {
     // A sitting is every shape over every target; --sittings repeats it whole.
     for (let sitting = 1; sitting <= options.sittings; sitting++) {
+      const elapsedMinutes = (performance.now() - benchStart) / 60_000;
+      if (options.timeLimitMinutes !== null && sitting > 1 && elapsedMinutes * sitting / (sitting - 1) > options.timeLimitMinutes) {
+        cutShort = `${sittingsRun} of ${options.sittings} sittings run: another would end after about ${(elapsedMinutes * sitting / (sitting - 1)).toFixed(0)} minutes, past the limit of ${options.timeLimitMinutes}`;
+        log(cutShort);
+        break;
+      }
+      sittingsRun = sitting;
       sittingStarts.push(`${new Date().toISOString()} (load average ${loadavg().map((l) => l.toFixed(2)).join(', ')})`);
       if (options.sittings > 1) log(`sitting ${sitting} of ${options.sittings}`);
       // Each shape over every target in turn, so that a shape's rows come from the same stretch of time.
@@ -142,7 +152,8 @@ async function bench(options: BenchOptions): Promise<number> {
     machine,
     settings: {
       domains: options.domains, allowed: options.allowed, queries: options.queries, blockedShare: options.blockedShare,
-      seed: options.seed, runs: options.runs, quick: options.quick, final: options.final, sittings: options.sittings, sittingStarts,
+      seed: options.seed, runs: options.runs, quick: options.quick, final: options.final, sittings: sittingsRun, sittingsAsked: options.sittings, sittingStarts,
+      cutShort, minutes: Number(((performance.now() - benchStart) / 60_000).toFixed(1)),
       latencyRate: options.latencyRate,
       latencyArgs: options.latencyRate > 0 ? `-Q ${options.latencyRate} -l ${options.latencySeconds}` : null,
       rambuSetups: options.rambuSetups.join(', '),
@@ -155,12 +166,12 @@ async function bench(options: BenchOptions): Promise<number> {
       dnsperfArgs: `-c ${load.clients} -T ${load.threads} -q ${load.outstanding} -l ${load.seconds} -t ${load.timeout}`,
     },
     rows: summarize(runs),
-    ...summarizeAll(runs, options.sittings),
+    ...summarizeAll(runs, Math.max(1, sittingsRun)),
     runs,
     failures,
   };
   log('');
-  if (options.sittings > 1) {
+  if (sittingsRun > 1) {
     const shapeArgs: Record<string, string> = { 'default': String(report.settings['dnsperfArgs']), ...(report.settings['deepArgs'] ? { 'deep-queue': String(report.settings['deepArgs']) } : {}) };
     log(formatSittingTables(report.sittingRows, options.latencyRate, shapeArgs));
   } else {

@@ -166,7 +166,7 @@ export function verdicts(rows: readonly SpreadRow[], subjects: readonly string[]
 export function formatVerdict(v: Verdict): string {
   const f = (x: number): string => x.toLocaleString('en', { minimumFractionDigits: v.digits, maximumFractionDigits: v.digits });
   const sittings = v.sittingsMeasured > 1 ? ` (met in ${v.sittingsMet} of ${v.sittingsMeasured} sittings)` : '';
-  if (v.missedBy === null) return `met${sittings}`;
+  if (v.missedBy === null) return v.sittingsMeasured > 1 ? `met (in ${v.sittingsMet} of ${v.sittingsMeasured} sittings)` : 'met';
   const percent = v.missedBy.percent === null ? '' : ` = ${v.missedBy.percent.toFixed(1)} %`;
   return `**missed** by ${f(v.missedBy.amount)} ${v.unit}${percent}${sittings}`;
 }
