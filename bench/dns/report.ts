@@ -216,6 +216,7 @@ export const PEERS = ['unbound', 'dnsmasq'];
 /** A run's figures for the sittings arithmetic. */
 export function sampleOf(run: TargetRun): Sample {
   const flows = run.flows?.timed ?? null;
+  const fixedFlows = run.flows?.fixedRate ?? null;
   return {
     sitting: run.sitting, shape: run.shape, target: run.target,
     values: {
@@ -231,6 +232,7 @@ export function sampleOf(run: TargetRun): Sample {
       flowsPerSecond: flows === null ? null : flows.received / Math.max(0.001, flows.seconds),
       flowsLost: flows === null || flows.sent === 0 ? null : (Math.max(0, flows.sent - flows.received) / flows.sent) * 100,
       flowDrops: flows?.socketDrops ?? null,
+      fixedRateFlowsPerSecond: fixedFlows === null ? null : fixedFlows.received / Math.max(0.001, fixedFlows.seconds),
     },
   };
 }
@@ -273,9 +275,10 @@ export function formatSittingTables(rows: SpreadRow[], fixedRate: number, dnsper
     const fixed = mine.filter((r) => r.cells.fixedRateLatencyMs !== undefined);
     if (fixed.length > 0) {
       const fixedBase = fixed.find((r) => r.target === 'unbound');
+      const fixedFlows = fixed.some((r) => r.cells.fixedRateFlowsPerSecond !== undefined);
       out.push(`Shape latency (a fixed ${fixedRate.toLocaleString('en')} queries/s, \`-Q ${fixedRate}\`, after the ${shape} shape's timed run on the same start):`, '',
-        '| target | avg latency ms | vs unbound |', '|---|---:|---:|');
-      for (const r of fixed) out.push(`| ${r.target} | ${formatSpread(r.cells.fixedRateLatencyMs, 3)} | ${spreadRatio(r, fixedBase, 'fixedRateLatencyMs')} |`);
+        `| target | avg latency ms | vs unbound |${fixedFlows ? ' flow records/s received |' : ''}`, `|---|---:|---:|${fixedFlows ? '---:|' : ''}`);
+      for (const r of fixed) out.push(`| ${r.target} | ${formatSpread(r.cells.fixedRateLatencyMs, 3)} | ${spreadRatio(r, fixedBase, 'fixedRateLatencyMs')} |${fixedFlows ? ` ${formatSpread(r.cells.fixedRateFlowsPerSecond)} |` : ''}`);
       out.push('');
     }
   }
@@ -325,7 +328,7 @@ export function formatMarkdown(report: Report): string {
     `Load: ${Number(s['domains']).toLocaleString('en')} blocked domains, ${Number(s['queries']).toLocaleString('en')} queries in the file ` +
       `(${Number(s['blockedShare']) * 100} % blocked, the rest from ${Number(s['allowed']).toLocaleString('en')} allowed names), ` +
       `dnsperf \`${String(s['dnsperfArgs'])}\`${s['latencyArgs'] ? ` then \`${String(s['latencyArgs'])}\`` : ''}` +
-      `${s['manyClientsArgs'] ? `; many-clients shape: ${String(s['manyClientsArgs'])} (rambu's per-client rate limiter on in that shape, at 1,000,000 q/s a client so that none is limited)` : ''}, ` +
+      `${s['manyClientsArgs'] ? `; many-clients shape: ${String(s['manyClientsArgs'])} (rambu's per-client rate limiter on in that shape, at 1,000,000 q/s a client so that none is limited)` : ''}` +
       `${s['deepArgs'] ? `; deep-queue shape: dnsperf \`${String(s['deepArgs'])}\`` : ''}` +
       `, ${String(s['runs'])} run(s) per target${sittings > 1 ? ` in each of ${sittings} sittings (every shape over every target, started afresh, then again), each cell the median over the sittings with the lowest and highest in brackets` : ', medians shown'}. rambu as set up: ${String(s['rambuSetups'] ?? 'lean')}` +
       `${s['otherShapeSetups'] && s['otherShapeSetups'] !== s['rambuSetups'] ? ` (in the other shapes: ${String(s['otherShapeSetups'])})` : ''} ` +
@@ -361,11 +364,19 @@ export function formatMarkdown(report: Report): string {
     }
     out.push('');
   }
-  const configs = new Map(report.runs.map((r) => [r.target, `- ${r.target} ${r.version}: ${r.config}`]));
+  // Each target's config as the default shape (the first measured) ran it.
+  const configs = new Map<string, string>();
+  for (const r of report.runs) if (!configs.has(r.target)) configs.set(r.target, `- ${r.target} ${r.version}: ${r.config}`);
   out.push(...configs.values());
-  for (const r of report.runs) {
-    if (r.logged === null) continue;
-    out.push(`- ${r.target}'s query log${sittings > 1 || r.shape !== 'default' ? ` (sitting ${r.sitting}, ${r.shape})` : ''}: ${r.logged.rows.toLocaleString('en')} rows for ${r.logged.answered.toLocaleString('en')} queries answered to dnsperf (${(100 * r.logged.rows / Math.max(1, r.logged.answered)).toFixed(1)} %)`);
+  const logged = report.runs.filter((r) => r.logged !== null);
+  const share = (r: TargetRun): number => (100 * r.logged!.rows) / Math.max(1, r.logged!.answered);
+  if (logged.length > 6) {
+    const shares = logged.map(share);
+    out.push(`- rambu's query log, in each of its ${logged.length} runs: ${Math.min(...shares).toFixed(1)} to ${Math.max(...shares).toFixed(1)} % as many rows as queries answered to the load generators (the probes' queries are logged too; every run in the JSON)`);
+  }
+  for (const r of logged.length > 6 ? [] : logged) {
+    const l = r.logged!;
+    out.push(`- ${r.target}'s query log${sittings > 1 || r.shape !== 'default' ? ` (sitting ${r.sitting}, ${r.shape})` : ''}: ${l.rows.toLocaleString('en')} rows for ${l.answered.toLocaleString('en')} queries answered to dnsperf (${share(r).toFixed(1)} %)`);
   }
   const reloadRuns = report.runs.filter((r) => r.reloads !== null);
   if (reloadRuns.length > 0) {

@@ -8,7 +8,7 @@
 /** The figures a run gives; null where the run did not measure it. */
 export const METRICS = [
   'qps', 'avgLatencyMs', 'fixedRateLatencyMs', 'p99LatencyMs', 'lost', 'rssMB', 'firstAnswerSeconds', 'otherDuring',
-  'reloadSlowestMs', 'flowsPerSecond', 'flowsLost', 'flowDrops',
+  'reloadSlowestMs', 'flowsPerSecond', 'flowsLost', 'flowDrops', 'fixedRateFlowsPerSecond',
 ] as const;
 export type Metric = (typeof METRICS)[number];
 
