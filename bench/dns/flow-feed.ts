@@ -29,7 +29,7 @@ export interface FlowFeedResult {
   received: number;
   /** Datagrams the kernel dropped at the collector's socket (rambu_flow_socket_drops). */
   socketDrops: number;
-  /** CPU seconds the sender used. */
+  /** CPU seconds the sender used while sending. */
   senderCpuSeconds: number;
 }
 
@@ -78,9 +78,11 @@ export async function startFlowFeed(o: FlowFeedOptions): Promise<FlowFeed> {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  // The sender's CPU from its first datagram on, not the building of its packets before.
+  const cpuAtStart = treeCpuSeconds(proc.pid);
   let cpu = 0;
   const cpuSeconds = (): number => {
-    if (!proc.hasExited()) cpu = Math.max(cpu, treeCpuSeconds(proc.pid));
+    if (!proc.hasExited()) cpu = Math.max(cpu, treeCpuSeconds(proc.pid) - cpuAtStart);
     return cpu;
   };
   return {
