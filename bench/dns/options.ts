@@ -68,7 +68,7 @@ dnsperf load on loopback, and writes bench/results/dns-<date>.md and .json.
 
   --quick               smoke run: 50,000 domains, 5 s of load
   --final               every shape, every rambu setup, three sittings, the 1M list, in about
-                        25 minutes on 2 cores: 8 s of load per run, 5 s at the fixed rate, 200
+                        25 minutes on 2 cores: 6 s of load per run, 5 s at the fixed rate, 200
                         queries a client in many-clients; other options still apply
   --sittings N          repeat the whole sitting N times; one report with the median and the
                         range (lowest-highest) of each cell and a verdict per target (default 1)
@@ -210,7 +210,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     allowed: positiveInt('allowed', values.allowed, quick ? 5_000 : 50_000),
     queries: positiveInt('queries', values.queries, quick ? 30_000 : 300_000),
     blockedShare,
-    seconds: positiveInt('seconds', values.seconds, quick ? 5 : final ? 8 : 20),
+    seconds: positiveInt('seconds', values.seconds, quick ? 5 : final ? 6 : 20),
     latencyRate: values['latency-rate'] === '0' ? 0 : positiveInt('latency-rate', values['latency-rate'], 10_000),
     latencySeconds: positiveInt('latency-seconds', values['latency-seconds'], quick ? 3 : final ? 5 : 10),
     reloads: values.reloads === '0' ? 0 : positiveInt('reloads', values.reloads, quick ? 3 : 8),

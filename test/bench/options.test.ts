@@ -22,7 +22,7 @@ test('--final: every shape, every setup in the default shape, shipped and flows 
   assert.deepEqual(o.shapes, ['default', 'deep-queue', 'many-clients']);
   assert.deepEqual(o.rambuSetups, ['shipped', 'flows', 'no-answers', 'no-collector', 'lean']);
   assert.deepEqual(o.otherShapeSetups, ['shipped', 'flows']);
-  assert.equal(o.seconds, 8);
+  assert.equal(o.seconds, 6);
   assert.equal(o.flowRate, 20_000);
   assert.equal(o.deepClients, 8);
   assert.equal(o.deepOutstanding, 500);
