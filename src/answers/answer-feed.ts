@@ -76,16 +76,19 @@ export class AnswerFeed {
     return this.#size;
   }
 
-  /** Append one answer: `response` is the message sent to `client` for `name` at `time`. */
-  push(client: string, name: string, service: string | null, response: Uint8Array, time: number): void {
+  /**
+   * Append one answer: `response` is the message sent to `client` for `name` at `time`. True when it
+   * was appended; false when it had no records, repeated one appended moments before, or the feed was full.
+   */
+  push(client: string, name: string, service: string | null, response: Uint8Array, time: number): boolean {
     // No answer records (NODATA): nothing to index.
-    if (response[6] === 0 && response[7] === 0) return;
-    if (this.#repeats.isRepeat(client, name, service, response, time)) return;
+    if (response[6] === 0 && response[7] === 0) return false;
+    if (this.#repeats.isRepeat(client, name, service, response, time)) return false;
     const end = this.#used + response.length;
     const i = this.#size;
     if (end > this.#bytes.length || i === this.#ends.length) {
       this.dropped++;
-      return;
+      return false;
     }
     this.#bytes.set(response, this.#used);
     this.#used = end;
@@ -95,6 +98,7 @@ export class AnswerFeed {
     this.#names[i] = name;
     this.#services[i] = service;
     this.#size = i + 1;
+    return true;
   }
 
   /**

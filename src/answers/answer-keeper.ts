@@ -33,7 +33,8 @@ export interface AnswerKeeperOptions {
 
 export interface AnswerKeeper {
   /** The main thread's DNS server's answer sink: one append. */
-  readonly onAnswer: (client: string, name: string, service: string | null, response: Uint8Array, time: number) => void;
+  /** True when the answer was kept for the index (see AnswerSink). */
+  readonly onAnswer: (client: string, name: string, service: string | null, response: Uint8Array, time: number) => boolean;
   /** Record a batch from a DNS thread. */
   apply(batch: AnswerBatchData): void;
   /**
@@ -194,11 +195,12 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
 
   return {
     onAnswer: (client, name, service, response, time) => {
-      feed.push(client, name, service, response, time);
+      const kept = feed.push(client, name, service, response, time);
       if (feed.size >= FEED_BATCH && !feedQueued) {
         feedQueued = true;
         setImmediate(readFeed);
       }
+      return kept;
     },
     apply,
     subscribe(listener) {

@@ -48,11 +48,13 @@ test('readAddresses yields nothing for NXDOMAIN, NODATA or a chain with no addre
 test('a feed hands over its answers as one batch, copies the bytes and skips answers without records', () => {
   const feed = new AnswerFeed({ maxBytes: CHAIN.length * 2 + 10 });
   const scratch = Buffer.from(CHAIN);
-  feed.push('10.0.0.5', 'www.youtube.com', 'youtube', scratch, 1000);
+  // push says whether it kept the answer (the query handler marks its cache entry then).
+  assert.equal(feed.push('10.0.0.5', 'www.youtube.com', 'youtube', scratch, 1000), true);
   scratch.fill(0); // the DNS server reuses its response buffers
-  feed.push('10.0.0.6', 'v6only.example', null, response('v6only.example', []), 1001);
-  feed.push('10.0.0.7', 'www.youtube.com', 'youtube', CHAIN, 1002);
-  feed.push('10.0.0.8', 'www.youtube.com', 'youtube', CHAIN, 1003);
+  assert.equal(feed.push('10.0.0.6', 'v6only.example', null, response('v6only.example', []), 1001), false, 'no records');
+  assert.equal(feed.push('10.0.0.7', 'www.youtube.com', 'youtube', CHAIN, 1002), true);
+  assert.equal(feed.push('10.0.0.7', 'www.youtube.com', 'youtube', CHAIN, 1002), false, 'a repeat');
+  assert.equal(feed.push('10.0.0.8', 'www.youtube.com', 'youtube', CHAIN, 1003), false, 'full');
   assert.equal(feed.size, 2);
   assert.equal(feed.dropped, 1, 'the third response did not fit');
   const batch = feed.take();

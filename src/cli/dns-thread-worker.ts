@@ -76,10 +76,11 @@ function runThread(port: NonNullable<typeof parentPort>, data: DnsThreadData): v
     const batch = answers.take();
     if (batch !== null) port.postMessage({ type: 'answers', batch } satisfies FromDnsThread, batchTransferList(batch));
   };
-  const onAnswer = (client: string, name: string, service: string | null, response: Uint8Array, time: number): void => {
-    answers.push(client, name, service, response, time);
+  const onAnswer = (client: string, name: string, service: string | null, response: Uint8Array, time: number): boolean => {
+    const kept = answers.push(client, name, service, response, time);
     if (answers.size >= ANSWER_BATCH) flushAnswers();
     else if (answerTimer === null) answerTimer = setTimeout(flushAnswers, ANSWER_FLUSH_MS);
+    return kept;
   };
   const sendStats = (): void => {
     if (dns === null) return;

@@ -487,3 +487,60 @@ test('the no-list mark: held by the entry the last lookup returned, per policy g
   assert.equal(get(cache, 'e.example', 10_000), undefined);
   assert.equal(cache.unmatchedUnder(3), false);
 });
+
+test('the "last given" mark: a repeat to the same client is known; another client, service, a later expiry or an old mark is not', () => {
+  const T = Date.parse('2026-12-08T01:00:00Z');
+  const S = T / 1000;
+  const cache = new AnswerCache(4);
+  cache.set(entry({ name: 'a.example', ttl: 300, at: T }), false);
+  cache.set(entry({ name: 'b.example', ttl: 300, at: T }), false);
+  assert.ok(get(cache, 'a.example', T) !== undefined);
+  assert.equal(cache.givenAgain('10.0.0.1', null, S + 300, T, 5000), false, 'nothing marked yet');
+  cache.markGiven('10.0.0.1', null, S + 300, T);
+  assert.ok(get(cache, 'a.example', T + 2_000) !== undefined);
+  assert.equal(cache.givenAgain('10.0.0.1', null, S + 300, T + 2_000, 5000), true, 'a repeat to the same client');
+  assert.equal(cache.givenAgain(['10.0.0', '1'].join('.'), null, S + 300, T + 2_000, 5000), true, 'the same client in another string');
+  assert.equal(cache.givenAgain('10.0.0.1', null, S + 299, T + 2_000, 5000), true, 'an earlier expiry');
+  assert.equal(cache.givenAgain('10.0.0.1', null, S + 301, T + 2_000, 5000), true, 'a second of TTL rounding');
+  assert.equal(cache.givenAgain('10.0.0.2', null, S + 300, T + 2_000, 5000), false, 'another client');
+  assert.equal(cache.givenAgain('10.0.0.1', 'video', S + 300, T + 2_000, 5000), false, 'another service');
+  assert.equal(cache.givenAgain('10.0.0.1', null, S + 302, T + 2_000, 5000), false, 'a later expiry');
+  assert.equal(cache.givenAgain('10.0.0.1', null, S + 300, T + 4_999, 5000), true, 'within the window');
+  assert.equal(cache.givenAgain('10.0.0.1', null, S + 300, T + 5_000, 5000), false, 'the window has passed');
+  assert.equal(cache.givenAgain('10.0.0.1', null, S + 300, T - 1_000, 5000), false, 'a clock gone back');
+  assert.equal(cache.givenAgain('10.0.0.1', null, S + 300, T + 2_000, 0), false, 'window 0');
+  // The mark belongs to its entry: another entry, a miss and a refreshed entry know nothing of it.
+  assert.ok(get(cache, 'b.example', T + 2_000) !== undefined);
+  assert.equal(cache.givenAgain('10.0.0.1', null, S + 300, T + 2_000, 5000), false, 'another entry');
+  assert.equal(get(cache, 'c.example', T + 2_000), undefined);
+  assert.equal(cache.givenAgain('10.0.0.1', null, S + 300, T + 2_000, 5000), false, 'a miss');
+  cache.markGiven('10.0.0.1', null, S + 300, T + 2_000);
+  assert.ok(get(cache, 'a.example', T + 2_000) !== undefined);
+  assert.equal(cache.givenAgain('10.0.0.1', null, S + 300, T + 2_000, 5000), true, 'a miss marks nothing');
+  cache.set(entry({ name: 'a.example', ttl: 300, at: T + 3_000 }), false);
+  assert.ok(get(cache, 'a.example', T + 3_000) !== undefined);
+  assert.equal(cache.givenAgain('10.0.0.1', null, S + 300, T + 3_000, 5000), false, 'a refreshed entry');
+  // A mark moves to the last client kept.
+  cache.markGiven('10.0.0.2', 'video', S + 303, T + 3_000);
+  assert.ok(get(cache, 'a.example', T + 4_000) !== undefined);
+  assert.equal(cache.givenAgain('10.0.0.2', 'video', S + 303, T + 4_000, 5000), true);
+  assert.equal(cache.givenAgain('10.0.0.1', null, S + 300, T + 4_000, 5000), false);
+  cache.clear();
+  cache.set(entry({ name: 'a.example', ttl: 300, at: T }), false);
+  assert.ok(get(cache, 'a.example', T) !== undefined);
+  assert.equal(cache.givenAgain('10.0.0.2', 'video', S + 303, T, 5000), false, 'cleared');
+});
+
+test('renderAnswer reports the smallest TTL it wrote, -1 for a truncated answer', () => {
+  const e = entry({ name: 'a.example', ttl: 300, at: 0, records: 3 });
+  const query = encodeMessage({ id: 7, flags: FLAG.RD, questions: [{ name: 'a.example', type: RR_TYPE.A, class: RR_CLASS.IN }], answers: [], authorities: [], additionals: [] });
+  const req: RenderRequest = { query, queryQuestionEnd: -1, ednsSize: null, dnssecOk: false, maxSize: 1232, ourUdpSize: 1232, now: 10_500, ttlCap: Infinity, minTtl: 99 };
+  renderAnswer(e, req);
+  assert.equal(req.minTtl, 290);
+  req.ttlCap = 20;
+  renderAnswer(e, req);
+  assert.equal(req.minTtl, 20, 'capped');
+  req.maxSize = 20;
+  renderAnswer(e, req);
+  assert.equal(req.minTtl, -1, 'truncated');
+});

@@ -20,6 +20,11 @@
  *   policy on every hit; about one entry in four) are kept as latin1 text after the TTL offsets and
  *   become strings only when a hit asks for them. Upstream labels are in a table of at most 255.
  *
+ * - Per id, beside the policy generation under which the entry's names match no list, the "last
+ *   given" mark for the answer index: which client was last given the entry (its answer recorded),
+ *   with which service, when and with which expiry (see {@link AnswerCache.givenAgain}). It sits in
+ *   the lines a hit reads anyway, so a repeat costs a few compares and no lookup of its own.
+ *
  * A hit sets the entry's referenced bit and fills one reused view of the entry: on an entry without
  * extra names it allocates nothing. Eviction is second chance over the arena's ring; see there, and
  * for how the arena grows (up to `size` × 512 bytes, at least 1 MiB). Metadata and the index start
@@ -75,6 +80,17 @@ const F_DO = 0x20;
 const F_REFERENCED = 0x40;
 const F_NAMES = 0x80;
 
+// Words of an entry's marks.
+const MARK_STRIDE = 4;
+/** The policy generation under which the entry's names match no list; 0: not known. */
+const K_UNMATCHED = 0;
+/** When the entry was last given to the marked client (seconds from {@link MARK_EPOCH}). */
+const K_GIVEN_AT = 1;
+/** The expiry that answer had (seconds from {@link MARK_EPOCH}). */
+const K_EXPIRES = 2;
+/** Seconds of the marks count from here (2025-01-01), so that they fit 32 bits for decades. */
+const MARK_EPOCH = 1_735_689_600;
+
 /** A hit: the entry's fields, over the arena. Valid until the next call on the cache. */
 class CachedAnswer implements AnswerEntry {
   bytes: Uint8Array = new Uint8Array(0);
@@ -115,8 +131,10 @@ export class AnswerCache {
   #nextId = 0;
   #freeId = -1;
   #meta = new Int32Array(0);
-  /** Per id, the policy generation under which the entry's names match no list; 0: not known. */
-  #unmatched = new Int32Array(0);
+  /** Per id, {@link MARK_STRIDE} words: see K_UNMATCHED, K_GIVEN_AT and K_EXPIRES. */
+  #marks = new Int32Array(0);
+  /** Per id, two slots: the client the entry was last given to (null: nobody yet), and the service. */
+  #givenTo: (string | null)[] = [];
   /** The id {@link get} last returned, -1 after a miss. */
   #lastHit = -1;
   #table = new Int32Array(1).fill(-1);
@@ -212,12 +230,43 @@ export class AnswerCache {
    * is on any list of that policy, and `decide()` would allow them all without a rule or a limit.
    */
   unmatchedUnder(generation: number): boolean {
-    return this.#lastHit >= 0 && this.#unmatched[this.#lastHit] === generation;
+    return this.#lastHit >= 0 && this.#marks[this.#lastHit * MARK_STRIDE + K_UNMATCHED] === generation;
   }
 
   /** Mark the entry the last {@link get} returned as matching no list under policy `generation`. */
   markUnmatched(generation: number): void {
-    if (this.#lastHit >= 0) this.#unmatched[this.#lastHit] = generation;
+    if (this.#lastHit >= 0) this.#marks[this.#lastHit * MARK_STRIDE + K_UNMATCHED] = generation;
+  }
+
+  /**
+   * Whether the answer just rendered from the entry the last {@link get} returned, given to `client`
+   * for `service` at `now` (epoch ms) with records expiring from `expires` (epoch seconds: the
+   * time's second plus the smallest TTL rendered), repeats the one marked by {@link markGiven}: the
+   * same client and service, an expiry no later (within a second of TTL rounding), and marked at most
+   * `windowMs` before. The entry's records are the marked answer's, as an entry stored again (a
+   * refresh) starts without a mark.
+   */
+  givenAgain(client: string, service: string | null, expires: number, now: number, windowMs: number): boolean {
+    const id = this.#lastHit;
+    if (id < 0) return false;
+    const g = id * 2;
+    const givenTo = this.#givenTo;
+    if (givenTo[g] !== client || givenTo[g + 1] !== service) return false;
+    const k = id * MARK_STRIDE;
+    const marks = this.#marks;
+    const age = Math.floor(now / 1000) - MARK_EPOCH - marks[k + K_GIVEN_AT]!;
+    return age >= 0 && age * 1000 < windowMs && expires - MARK_EPOCH <= marks[k + K_EXPIRES]! + 1;
+  }
+
+  /** Mark the entry the last {@link get} returned as given to `client` for `service` (see {@link givenAgain}). */
+  markGiven(client: string, service: string | null, expires: number, now: number): void {
+    const id = this.#lastHit;
+    if (id < 0) return;
+    const k = id * MARK_STRIDE;
+    this.#marks[k + K_GIVEN_AT] = Math.floor(now / 1000) - MARK_EPOCH;
+    this.#marks[k + K_EXPIRES] = expires - MARK_EPOCH;
+    this.#givenTo[id * 2] = client;
+    this.#givenTo[id * 2 + 1] = service;
   }
 
   /**
@@ -264,7 +313,9 @@ export class AnswerCache {
     if (dnssecOk) flags |= F_DO;
     if (names !== 0) flags |= F_NAMES;
     const m = id * STRIDE;
-    this.#unmatched[id] = 0;
+    this.#marks[id * MARK_STRIDE + K_UNMATCHED] = 0;
+    this.#givenTo[id * 2] = null;
+    this.#givenTo[id * 2 + 1] = null;
     this.#meta[m + M_AT] = at;
     this.#meta[m + M_HASH] = hash;
     this.#meta[m + M_LENGTHS] = entry.wireLength | (entry.ttlCount << 16);
@@ -367,9 +418,13 @@ export class AnswerCache {
     const meta = new Int32Array(capacity * STRIDE);
     meta.set(this.#meta.subarray(0, used));
     this.#meta = meta;
-    const unmatched = new Int32Array(capacity);
-    unmatched.set(this.#unmatched.subarray(0, this.#nextId));
-    this.#unmatched = unmatched;
+    const marks = new Int32Array(capacity * MARK_STRIDE);
+    marks.set(this.#marks.subarray(0, this.#nextId * MARK_STRIDE));
+    this.#marks = marks;
+    // Filled, so the array stays packed and of one element kind.
+    const givenTo = new Array<string | null>(capacity * 2).fill(null);
+    for (let i = 0; i < this.#nextId * 2; i++) givenTo[i] = this.#givenTo[i] ?? null;
+    this.#givenTo = givenTo;
     let slots = 1;
     while (slots < capacity * 2) slots *= 2;
     this.#table = new Int32Array(slots).fill(-1);

@@ -157,6 +157,9 @@ export interface RenderRequest {
   now: number;
   /** Upper bound of every TTL, seconds (from the policy's `until`); Infinity for none. */
   ttlCap: number;
+  /** Set by {@link renderAnswer}: the smallest TTL it wrote, -1 when it wrote none (no records, or
+   *  truncated). With `now` it gives the answer's expiry, for the answer cache's "last given" mark. */
+  minTtl?: number;
 }
 
 const OPT_SIZE = 11;
@@ -194,6 +197,7 @@ export function renderAnswer(entry: AnswerEntry, req: RenderRequest): Buffer {
     out.writeUInt32BE(0, 6);
     out.writeUInt16BE(optLen === 0 ? 0 : 1, 10);
     if (optLen !== 0) writeOpt(out, qEnd, req.ourUdpSize, req.dnssecOk);
+    req.minTtl = -1;
     return out;
   }
   const out = RESPONSES.copy(entry.words, base, wireLength, wireLength + optLen);
@@ -203,12 +207,14 @@ export function renderAnswer(entry: AnswerEntry, req: RenderRequest): Buffer {
   if (sameQuestion) copyQuestion(query, out, qEnd);
   const elapsed = Math.max(0, Math.floor((req.now - entry.storedAt) / 1000));
   const cap = req.ttlCap;
+  let minTtl = -1;
   for (let p = base + wireLength, end = p + 2 * entry.ttlCount; p < end; p += 2) {
     const at = (bytes[p]! << 8) | bytes[p + 1]!;
     let ttl = ((out[at]! << 24) | (out[at + 1]! << 16) | (out[at + 2]! << 8) | out[at + 3]!) >>> 0;
     ttl -= elapsed;
     if (ttl < 0) ttl = 0;
     if (ttl > cap) ttl = cap;
+    if (minTtl < 0 || ttl < minTtl) minTtl = ttl;
     out[at] = ttl >>> 24;
     out[at + 1] = (ttl >>> 16) & 0xff;
     out[at + 2] = (ttl >>> 8) & 0xff;
@@ -218,6 +224,7 @@ export function renderAnswer(entry: AnswerEntry, req: RenderRequest): Buffer {
     writeOpt(out, wireLength, req.ourUdpSize, req.dnssecOk);
     out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
   }
+  req.minTtl = minTtl;
   return out;
 }
 

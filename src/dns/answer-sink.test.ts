@@ -78,3 +78,71 @@ for (const fastPath of [true, false]) {
     ]);
   });
 }
+
+test('a cache hit that repeats an answer the sink kept for the same client skips the sink, within the window', async () => {
+  let now = T0;
+  let keep = true;
+  const seen: string[] = [];
+  let service: string | null = null;
+  const changing = {
+    generation: undefined,
+    decide: (): Decision => ({ action: 'allow', service, rule: null, exemption: null, until: null }),
+  } as unknown as Policy;
+  const cache = new AnswerCache(100, {});
+  const handler = new QueryHandler({
+    settings, getPolicy: () => changing, now: () => now, onQuery: undefined, logger: pino({ level: 'silent' }), stats: createDnsStats(), forwarder,
+    cache, clients: new ClientFilter(settings.allowFrom), rateLimiter: new RateLimiter({ qps: 0, burst: 1 }), maxUdpSize: 1232,
+    onAnswer: (client, name, s, _response, time) => {
+      seen.push(`${client} ${name} ${s} ${(time - T0) / 1000}`);
+      return keep;
+    },
+  });
+  const ask = async (name: string, client = '127.0.0.9'): Promise<void> => {
+    const q = encodeMessage({ id: 1, flags: FLAG.RD, questions: [{ name, type: RR_TYPE.A, class: RR_CLASS.IN }], answers: [], authorities: [], additionals: [] });
+    await handler.handle(q, client, 'udp');
+  };
+  const expect = async (name: string, client: string, sent: boolean, why: string): Promise<void> => {
+    const before = seen.length;
+    await ask(name, client);
+    assert.equal(seen.length - before, sent ? 1 : 0, `${why}: ${seen.join(' | ')}`);
+  };
+  await expect('www.example', '127.0.0.9', true, 'from the upstream');
+  await expect('www.example', '127.0.0.9', true, 'the first cache hit: no mark yet');
+  now += 1_000;
+  await expect('www.example', '127.0.0.9', false, 'a repeat to the same client');
+  await expect('www.example', '127.0.0.10', true, 'another client');
+  await expect('www.example', '127.0.0.10', false, 'its repeat');
+  await expect('www.example', '127.0.0.9', true, 'the mark moved to the other client');
+  service = 'work';
+  await expect('www.example', '127.0.0.9', true, 'another service');
+  service = null;
+  await expect('www.example', '127.0.0.9', true, 'the service back');
+  now += 5_000;
+  await expect('www.example', '127.0.0.9', true, 'the window has passed');
+  await expect('www.example', '127.0.0.9', false, 'marked again');
+  keep = false;
+  now += 5_000;
+  await expect('www.example', '127.0.0.9', true, 'not kept by the sink');
+  await expect('www.example', '127.0.0.9', true, 'so not marked');
+  keep = true;
+  // An answer that expires later (the entry stored again from the upstream) goes to the sink.
+  await expect('www.example', '127.0.0.9', true, 'kept');
+  await expect('www.example', '127.0.0.9', false, 'and marked');
+  now += 301_000;
+  await expect('www.example', '127.0.0.9', true, 'expired: a new answer from the upstream');
+  await expect('www.example', '127.0.0.9', true, 'its first cache hit');
+  await expect('www.example', '127.0.0.9', false, 'then a repeat');
+  assert.ok(seen.every((line) => line.includes(' www.example ')));
+});
+
+test('a sink that returns nothing gets every answer, repeats included', async () => {
+  const seen: string[] = [];
+  const handler = new QueryHandler({
+    settings, getPolicy: () => policy, now: () => T0, onQuery: undefined, logger: pino({ level: 'silent' }), stats: createDnsStats(), forwarder,
+    cache: new AnswerCache(100, {}), clients: new ClientFilter(settings.allowFrom), rateLimiter: new RateLimiter({ qps: 0, burst: 1 }), maxUdpSize: 1232,
+    onAnswer: (client) => { seen.push(client); },
+  });
+  const q = encodeMessage({ id: 1, flags: FLAG.RD, questions: [{ name: 'work.example', type: RR_TYPE.A, class: RR_CLASS.IN }], answers: [], authorities: [], additionals: [] });
+  for (let i = 0; i < 4; i++) await handler.handle(q, '127.0.0.9', 'udp');
+  assert.equal(seen.length, 4);
+});

@@ -34,8 +34,17 @@ import { MAX_MESSAGE_SIZE } from './wire-writer.js';
 
 export type { Transport } from './query-context.js';
 
-/** Where answers go for the answer index: one append per answer, nothing more on the DNS path. */
-export type AnswerSink = (client: string, name: string, service: string | null, response: Uint8Array, time: number) => void;
+/**
+ * Where answers go for the answer index: one append per answer, nothing more on the DNS path. A sink
+ * that returns true says the answer was kept for the index (not dropped as a repeat or for want of
+ * room): then a cache hit marks its entry as given to the client, and repeats of that answer to the
+ * same client within {@link QueryHandlerOptions.answerRepeatWindowMs} do not reach the sink at all.
+ */
+export type AnswerSink = (client: string, name: string, service: string | null, response: Uint8Array, time: number) => boolean | void;
+
+/** How long a cache hit that repeats an answer kept for the index skips the sink (the answer feed's
+ *  own filter of repeats uses the same window). */
+export const DEFAULT_ANSWER_REPEAT_WINDOW_MS = 5_000;
 
 /** Whether an answer to a question of `type` with `rcode` can carry addresses for the answer index. */
 function carriesAddresses(type: number, rcode: number): boolean {
@@ -54,6 +63,8 @@ export interface QueryHandlerOptions {
   /** Called after each NOERROR answer to an A or AAAA question with the response as sent (read it
    *  during the call only) and the service of the question name or, failing that, of its CNAME chain. */
   onAnswer?: AnswerSink | undefined;
+  /** See {@link AnswerSink}; 0 sends every answer to the sink. @default DEFAULT_ANSWER_REPEAT_WINDOW_MS */
+  answerRepeatWindowMs?: number;
   logger: Logger;
   stats: DnsStats;
   forwarder: Forwarder;
@@ -93,13 +104,14 @@ export class QueryHandler {
   readonly #upstream: UpstreamFetch;
   readonly #fastPath: boolean;
   readonly #blockWriter: BlockWriter;
+  readonly #repeatWindowMs: number;
   // Reused by the synchronous fast path: one query at a time goes through them.
   readonly #view = new QueryView();
   // The full path's cache key.
   readonly #key = Buffer.allocUnsafeSlow(MAX_QUESTION_KEY);
   readonly #subject: LogSubject = { t0: 0, time: 0, client: '', name: '', type: -1 };
   readonly #render: RenderRequest = {
-    query: Buffer.alloc(0), queryQuestionEnd: 0, ednsSize: null, dnssecOk: false, maxSize: 0, ourUdpSize: 0, now: 0, ttlCap: 0,
+    query: Buffer.alloc(0), queryQuestionEnd: 0, ednsSize: null, dnssecOk: false, maxSize: 0, ourUdpSize: 0, now: 0, ttlCap: 0, minTtl: -1,
   };
 
   constructor(options: QueryHandlerOptions) {
@@ -111,6 +123,7 @@ export class QueryHandler {
     this.#fastPath = options.fastPath ?? true;
     this.#blockWriter = new BlockWriter(options.settings.blockResponse, this.#blockTtl, options.maxUdpSize);
     this.#render.ourUdpSize = options.maxUdpSize;
+    this.#repeatWindowMs = options.answerRepeatWindowMs ?? DEFAULT_ANSWER_REPEAT_WINDOW_MS;
   }
 
   /**
@@ -205,7 +218,18 @@ export class QueryHandler {
     req.ttlCap = cap;
     const wire = renderAnswer(entry, req);
     req.query = EMPTY;
-    if (o.onAnswer !== undefined && carriesAddresses(view.type, entry.rcode)) o.onAnswer(client, view.name, service, wire, time);
+    const onAnswer = o.onAnswer;
+    if (onAnswer !== undefined && carriesAddresses(view.type, entry.rcode)) {
+      // The "last given" mark on the entry just read: a repeat costs a few compares, no lookup.
+      const minTtl = req.minTtl!;
+      if (minTtl < 0) onAnswer(client, view.name, service, wire, time);
+      else {
+        const expires = Math.floor(time / 1000) + minTtl;
+        if (!cache.givenAgain(client, service, expires, time, this.#repeatWindowMs) && onAnswer(client, view.name, service, wire, time) === true) {
+          cache.markGiven(client, service, expires, time);
+        }
+      }
+    }
     this.#log(subject, 'allow', decision, rcodeName(entry.rcode), entry.upstream, true);
     return wire;
   }
@@ -356,6 +380,7 @@ export class QueryHandler {
       ourUdpSize: this.#o.maxUdpSize,
       now: ctx.time,
       ttlCap: cap,
+      minTtl: -1,
     };
     if (stale) {
       this.#o.stats.staleAnswers++;
