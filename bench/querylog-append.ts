@@ -6,6 +6,7 @@
  *   ENTRIES=500000 RATE=30000 node dist/bench/querylog-append.js
  *   MIX=office node dist/bench/querylog-append.js                         # the office mix (see below)
  *   MIX=replay node dist/bench/querylog-append.js                         # the DNS mix, replayed (see below)
+ *   MIX=many node dist/bench/querylog-append.js                           # the DNS mix from 1,000 clients
  *   MODE=writer node dist/bench/querylog-append.js                        # the writer alone, flat out
  *
  * MIX=dns (the default) is the DNS benchmark's traffic (bench:dns): one client; 75 % of names from
@@ -14,7 +15,8 @@
  * server decodes them. MIX=office: 4,000 clients, 20,000 allowed names, one query in seven blocked
  * among 780 streaming names. MIX=replay: the DNS mix's first 300,000 entries over and over (times
  * still advancing), as dnsperf replays its query file in bench:dns: about 123,000 names that each
- * recur every 300,000 queries.
+ * recur every 300,000 queries. MIX=many: the DNS mix from 1,000 clients taken in turn (127.1.0.1
+ * onwards), as bench:dns's many-clients shape sends it.
  *
  * MODE=paced (the default) makes two passes over the same entries at RATE per second: one into a
  * no-op sink (what generating entries costs by itself), then one into the store. "Main thread per
@@ -48,8 +50,8 @@ const MIX = process.env['MIX'] ?? 'dns';
 const MODE = process.env['MODE'] ?? 'paced';
 const START = Date.parse('2026-05-04T08:00:00+07:00');
 const SERVICES = ['youtube', 'tiktok', 'netflix', 'vidio'] as const;
-/** Production's batch size (SqliteQueryLogOptions.batchSize). */
-const BATCH = 5000;
+/** Production's batch size (SqliteQueryLogOptions.batchSize); BATCH=n for the rows 250 ms bring at a lower rate. */
+const BATCH = Number(process.env['BATCH'] ?? 5000);
 
 /** The office mix's i-th entry, built from fresh strings as a decoded query would be. */
 function officeEntry(i: number): QueryLogEntry {
@@ -109,7 +111,15 @@ function replayEntry(i: number): QueryLogEntry {
   return { ...dnsEntry(i % REPLAY_FILE), time: START + Math.floor(i / 50) };
 }
 
-const makeEntry = MIX === 'office' ? officeEntry : MIX === 'replay' ? replayEntry : dnsEntry;
+/** Clients of MIX=many, as text. */
+const MANY: readonly string[] = Array.from({ length: 1000 }, (_, k) => `127.1.${Math.floor(k / 254)}.${(k % 254) + 1}`);
+
+/** The DNS mix's i-th entry from the many-clients shape's client i % 1,000. */
+function manyEntry(i: number): QueryLogEntry {
+  return { ...dnsEntry(i), client: decoded(MANY[i % MANY.length] ?? '') };
+}
+
+const makeEntry = MIX === 'office' ? officeEntry : MIX === 'replay' ? replayEntry : MIX === 'many' ? manyEntry : dnsEntry;
 
 interface PassResult {
   appendNs: number; busyMs: number; cpuMs: number; processCpuMs: number; wallMs: number;
@@ -300,13 +310,15 @@ function flatOut(dir: string): void {
   write();
   db.close();
   const rows = store.db.prepare('SELECT count(*) FROM querylog').pluck().get() as number;
+  const pages = store.db.pragma('page_count', { simple: true }) as number;
+  const pageSize = store.db.pragma('page_size', { simple: true }) as number;
   void store.close();
   const per = (x: number): string => (x / ENTRIES).toFixed(0);
   process.stdout.write(`rows written ${rows.toLocaleString('en')}\n` +
     `writer: ${per(cpuMs * 1e6)} ns CPU per row (${Math.round(ENTRIES / (cpuMs / 1000)).toLocaleString('en')} rows per CPU second); ` +
     `${per(wallMs * 1e6)} ns wall per row (${Math.round(ENTRIES / (wallMs / 1000)).toLocaleString('en')} rows/s)\n` +
     `file I/O per row: ${per(read)} bytes read, ${per(written)} bytes written (page reads, WAL, checkpoints; the OS page cache mostly)\n` +
-    `encoder: ${per(encodeMs * 1e6)} ns per entry\n`);
+    `encoder: ${per(encodeMs * 1e6)} ns per entry; database ${per(pages * pageSize)} bytes per row\n`);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'rambu-bench-append-'));

@@ -92,6 +92,34 @@ describe('query log writer', () => {
     }
   });
 
+  it('writes a batch from many clients taken in turn with every row, id and aggregate as they came', async () => {
+    const { store, cleanup } = tempStore();
+    try {
+      // 300 clients in turn, 4 rows each, as many source addresses ask at once; some rows blocked.
+      const entries = Array.from({ length: 1200 }, (_, i) => ({
+        ...varied(i), time: T0 + i * 100, client: `127.1.${Math.floor((i % 300) / 254)}.${((i % 300) % 254) + 1}`,
+      }));
+      new Feed(store.db, { capacity: 1200 }).batch(entries);
+      const rows = storedRows(store.db);
+      assert.deepEqual(rows.map(({ id: _, ...e }) => e), entries);
+      const ids = rows.map((r) => r.id);
+      assert.ok(ids.every((id, k) => k === 0 || id === (ids[k - 1] ?? 0) + 1), 'ids are consecutive in the order the rows came');
+      // The client index finds each client's rows, newest first, as the console's client view asks.
+      const client = entries[7]?.client ?? '';
+      const viaIndex = store.db.prepare(`SELECT q.id FROM querylog AS q INDEXED BY querylog_client_time
+        WHERE q.client = (SELECT id FROM querylog_text WHERE text = ?) ORDER BY q.time DESC`).pluck().all(client) as number[];
+      assert.deepEqual(viaIndex, rows.filter((r) => r.client === client).map((r) => r.id).reverse());
+      const often = entries[1]?.client ?? '';
+      const blocked = store.db.prepare('SELECT sum(count) FROM querylog_blocked_minute WHERE client = ?').pluck().get(often);
+      assert.equal(blocked, entries.filter((e) => e.client === often && e.action === 'block').length);
+      assert.equal(blocked, 4);
+      const total = store.db.prepare('SELECT sum(total) FROM querylog_minute').pluck().get();
+      assert.equal(total, 1200);
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('lowercases the names of a batch that mixes cases, one by one, and leaves clients as they are', async () => {
     const { store, cleanup } = tempStore();
     try {
