@@ -44,4 +44,6 @@ export interface ProcessAddon {
   shortSlice(nanoseconds: number): number;
   fixMmapThreshold(bytes: number): boolean;
   releaseFreeMemory(): boolean;
+  /** glibc's malloc over every arena; null where it cannot tell. */
+  mallocStats(): { heapBytes: number; usedBytes: number; freeBytes: number; mappedBytes: number } | null;
 }

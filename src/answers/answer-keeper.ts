@@ -40,7 +40,8 @@ export interface AnswerKeeper {
   /**
    * Also hand every answer recorded from now on to `listener`, a batch at a time (the main thread's
    * own answers copied out of its feed): for a reader that keeps its own copy of the index in another
-   * thread (the flow collector). Returns the call that stops it.
+   * thread (the flow collector). Returns the call that stops it. Nothing reads the batch after its
+   * listeners, so a single listener may transfer its buffers to another thread.
    */
   subscribe(listener: (batch: AnswerBatchData) => void): () => void;
   /** Record what the main thread's feed holds and write what changed (tests, stop). */

@@ -99,8 +99,10 @@ export function openStore(options: OpenStoreOptions): SqliteStore {
     // NORMAL is durable across process crashes in WAL mode; only a power cut may lose the last commits.
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    // 32 MiB of page cache keeps the query log's index pages hot while batches are inserted.
-    db.pragma('cache_size = -32768');
+    // The query log's writer thread has its own connection; this one reads pages for the console and
+    // writes users, sessions and saved answers. 8 MiB of page cache: what it fills stays resident, and
+    // the file's pages are in the system's cache anyway.
+    db.pragma('cache_size = -8192');
     // Short: a CLI reader never holds the write lock, and a long wait would stall the event loop.
     db.pragma('busy_timeout = 1000');
     const { from, pending } = options.logMigration === 'background' ? migrateForeground(db) : { from: migrate(db), pending: false };
