@@ -96,11 +96,15 @@ export async function runPostgresBench(options: PostgresBenchOptions, out: NodeJ
       for (let i = 0; i < options.rows; i += CHUNK) {
         await client.query(GENERATE, [i, Math.min(options.rows, i + CHUNK), START, step]);
       }
+      // The aggregates in minute order, as the gateways write them while they ship: a day of them
+      // lies together on disk, as it would in a real database.
       await client.query(`INSERT INTO querylog_minute (minute, gateway, total, blocked)
-        SELECT time - time % 60000, gateway, count(*), count(*) FILTER (WHERE action = 1) FROM querylog GROUP BY 1, 2`);
+        SELECT time - time % 60000, gateway, count(*), count(*) FILTER (WHERE action = 1) FROM querylog GROUP BY 1, 2 ORDER BY 1, 2`);
       await client.query(`INSERT INTO querylog_blocked_minute (minute, gateway, client, service, count)
-        SELECT time - time % 60000, gateway, client, coalesce(service, ''), count(*) FROM querylog WHERE action = 1 GROUP BY 1, 2, 3, 4`);
+        SELECT time - time % 60000, gateway, client, coalesce(service, ''), count(*) FROM querylog WHERE action = 1 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`);
       await client.query('VACUUM ANALYZE querylog');
+      await client.query('VACUUM ANALYZE querylog_minute');
+      await client.query('VACUUM ANALYZE querylog_blocked_minute');
       const s = (performance.now() - t) / 1000;
       out.write(`generated ${options.rows.toLocaleString('en')} rows in the server in ${s.toFixed(1)} s\n`);
     }
@@ -170,6 +174,17 @@ export async function runPostgresBench(options: PostgresBenchOptions, out: NodeJ
     }
     const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT * FROM querylog WHERE client = '10.20.3.21' ORDER BY time DESC, seq DESC LIMIT 101`);
     out.write(`\nplan of a client page:\n${plan.rows.slice(0, 6).map((r) => `  ${r['QUERY PLAN']}`).join('\n')}\n`);
+    // The statements the reader issues for the first client + action page and for blocked by client, as run.
+    const issued: [string, unknown[]][] = [];
+    const recording = new PgQueryLogReader({
+      query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => { issued.push([text, values ?? []]); return client.query<R>(text, values); },
+    });
+    await recording.query({ client: '10.20.3.21', action: 'block' }, { limit: 100 });
+    await recording.blockedByClient(day, end);
+    for (const [text, values] of issued) {
+      const analyzed = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values);
+      out.write(`\n${text.replace(/\s+/g, ' ').trim()}\n  ${JSON.stringify(values)}\n${analyzed.rows.map((r) => `  ${r['QUERY PLAN']}`).join('\n')}\n`);
+    }
     return slow > 0 ? 1 : 0;
   } finally {
     await client.end();

@@ -9,9 +9,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { RambuError } from '../../src/errors.js';
 import { openPostgresStore, SHARED_SCHEMA_VERSION, StoreError } from '../../src/store/index.js';
 import type { ExemptionDraft, PostgresStore, PostgresStoreOptions, SharedChange } from '../../src/store/index.js';
+import { PgQueryLogReader } from '../../src/store/postgres/index.js';
+import { DAY_MS, ensurePartitions } from '../../src/store/postgres/query-log-partitions.js';
 import { ensureAdmin } from '../../src/web/index.js';
 import { PG_PASSWORD, startPostgres, type TestPostgres } from '../kit/postgres.js';
 import { T0 } from './temp-store.js';
@@ -135,6 +138,45 @@ describe('postgres: repositories', () => {
     await assert.rejects(store.audit.list({ cursor: 'bogus' }), (err: unknown) => err instanceof StoreError && err.code === 'INVALID_CURSOR');
     const gateways = await server.sql(db, 'SELECT DISTINCT gateway FROM audit');
     assert.deepEqual(gateways.rows, [{ gateway: 'gw-a' }]);
+  });
+  it('query log: a client with a rare action pages through its own index, in full pages, on every partition', async () => {
+    const { url } = await freshStore();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await ensurePartitions(c, T0, T0 + 2 * DAY_MS);
+      // 3,000 rows a minute apart over three clients: every tenth blocked, every seventh else rate-limited.
+      await c.query(`INSERT INTO querylog (time, gateway, client, name, type, action, rcode, latency_us, cached)
+        SELECT $1::bigint + i * 60000, 'gw-a', '10.0.0.' || (i % 3), 'host' || i || '.example.id', 'A',
+          CASE WHEN i % 10 = 0 THEN 1 WHEN i % 7 = 0 THEN 3 ELSE 0 END, 'NOERROR', 1000, false
+        FROM generate_series(0, 2999) AS i`, [T0]);
+      // A scan budget far below the client's 1,000 rows: were the action checked row by row, the pages would be partial.
+      const reader = new PgQueryLogReader(c, { scanBudget: 50 });
+      const seen: number[] = [];
+      let cursor: string | undefined;
+      for (let p = 0; p < 5; p++) {
+        const page = await reader.query({ client: '10.0.0.1', action: 'block' }, { limit: 40, ...(cursor === undefined ? {} : { cursor }) });
+        assert.equal(page.partial, false);
+        assert.ok(page.rows.every((r) => r.client === '10.0.0.1' && r.action === 'block'));
+        seen.push(...page.rows.map((r) => r.time));
+        if (page.nextCursor === null) break;
+        cursor = page.nextCursor;
+      }
+      // i = 10, 40, 70, ... (i % 3 = 1 and i % 10 = 0): 100 rows, newest first.
+      assert.deepEqual(seen, Array.from({ length: 100 }, (_, k) => T0 + (2980 - 30 * k) * 60000));
+      const allowed = await reader.query({ client: '10.0.0.2', action: 'allow' }, { limit: 10 });
+      assert.ok(allowed.rows.length === 10 && allowed.rows.every((r) => r.client === '10.0.0.2' && r.action === 'allow'));
+      // The index is the parent's: every partition has it, one made later too.
+      await ensurePartitions(c, T0 + 3 * DAY_MS, T0 + 3 * DAY_MS);
+      const indexed = await c.query<{ partitions: number; with: number }>(`SELECT count(*)::int AS partitions,
+        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM pg_indexes x WHERE x.tablename = c.relname
+          AND x.indexdef LIKE '%(client, action, "time", seq) WHERE (action <> 0)'))::int AS with
+        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'querylog'::regclass`);
+      assert.ok(indexed.rows[0]!.partitions >= 4);
+      assert.equal(indexed.rows[0]!.with, indexed.rows[0]!.partitions);
+    } finally {
+      await c.end();
+    }
   });
 });
 

@@ -1,15 +1,18 @@
 /**
  * `rambu store migrate --from sqlite --to postgres`: a gateway that ran on its own SQLite database
- * brings its users, exemptions, audit log and query log into the shared store.
+ * brings its users, login sessions, exemptions, audit log and query log into the shared store.
  *
  * Into an empty database, or one an earlier run of this migration for the same gateway filled (the
  * run leaves a mark in `rambu_meta`), so running it again after an interruption, or once more after
- * the gateway logged more queries, copies only what is missing: users by name, exemptions and audit
- * entries by their content, the query log from the gateway's shipping mark, which `rambu serve` then
- * goes on from. A database holding data of its own (another gateway's users, say) is refused unless
+ * the gateway logged more queries, copies only what is missing: users by name, sessions by id,
+ * exemptions and audit entries by their content, the query log from the gateway's shipping mark,
+ * which `rambu serve` then goes on from. A database holding data of its own (another gateway's users, say) is refused unless
  * `force`, which merges: a user who exists in both keeps the shared store's account.
  *
- * Sessions are not copied (users log in again); flows, probes and the answer index stay local.
+ * Sessions that have not expired are copied (both stores keep the same SHA-256 of the id, so a browser
+ * stays logged in), but only those of a user whose shared account is the one copied from here (same
+ * password hash): with `force`, a session never opens a shared account it was not made for. Flows,
+ * probes and the answer index stay local.
  */
 import type { Database } from 'better-sqlite3';
 import type pg from 'pg';
@@ -21,6 +24,8 @@ export interface MigrateCounts { copied: number; skipped: number }
 
 export interface MigrateReport {
   users: MigrateCounts;
+  /** Unexpired login sessions; `skipped` also counts those of a user whose shared account is not this one. */
+  sessions: MigrateCounts;
   exemptions: MigrateCounts;
   audit: MigrateCounts;
   /** Query-log rows copied, and rows of the local log already in the shared one before this run. */
@@ -44,6 +49,7 @@ export interface MigrateOptions {
 const markKey = (gateway: string): string => `migrated_from_sqlite:${gateway}`;
 
 interface LocalUser { username: string; role: string; password_hash: string; disabled: number; created_at: number; updated_at: number }
+interface LocalSession { id_hash: string; username: string; csrf_token: string; created_at: number; expires_at: number; password_hash: string }
 interface LocalExemption {
   name: string; groups_json: string; clients_json: string; allow_json: string; from_time: number | null; until_time: number;
   reason: string; created_by: string; created_at: number; revoked_at: number | null; revoked_by: string | null;
@@ -68,10 +74,12 @@ export async function migrateFromSqlite(local: Database, client: pg.ClientBase, 
   }
 
   const users = local.prepare('SELECT username, role, password_hash, disabled, created_at, updated_at FROM users ORDER BY username').all() as LocalUser[];
+  const sessions = local.prepare(`SELECT s.id_hash, s.username, s.csrf_token, s.created_at, s.expires_at, u.password_hash
+    FROM sessions s JOIN users u ON u.username = s.username WHERE s.expires_at > ? ORDER BY s.created_at, s.id_hash`).all(now()) as LocalSession[];
   const exemptions = local.prepare('SELECT * FROM exemptions ORDER BY id').all() as LocalExemption[];
   const audit = local.prepare('SELECT time, user, action, target, before_json, after_json FROM audit ORDER BY id').all() as LocalAudit[];
   const report: MigrateReport = {
-    users: { copied: 0, skipped: 0 }, exemptions: { copied: 0, skipped: 0 }, audit: { copied: 0, skipped: 0 },
+    users: { copied: 0, skipped: 0 }, sessions: { copied: 0, skipped: 0 }, exemptions: { copied: 0, skipped: 0 }, audit: { copied: 0, skipped: 0 },
     queryLog: { copied: 0, alreadyThere: 0 }, again,
   };
   const count = (c: MigrateCounts, inserted: number | null): void => { if (inserted === 1) c.copied++; else c.skipped++; };
@@ -84,6 +92,13 @@ export async function migrateFromSqlite(local: Database, client: pg.ClientBase, 
         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING`,
       [u.username, u.role, u.password_hash, u.disabled === 1, u.created_at, u.updated_at]);
       count(report.users, r.rowCount);
+    }
+    for (const x of sessions) {
+      const r = await client.query(`INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at)
+        SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM users WHERE username = $2 AND password_hash = $6)
+        ON CONFLICT (id_hash) DO NOTHING`,
+      [x.id_hash, x.username, x.csrf_token, x.created_at, x.expires_at, x.password_hash]);
+      count(report.sessions, r.rowCount);
     }
     for (const e of exemptions) {
       const r = await client.query(`INSERT INTO exemptions (name, groups, clients, allow, from_time, until_time, reason, created_by, created_at, revoked_at, revoked_by)

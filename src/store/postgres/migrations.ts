@@ -141,6 +141,13 @@ const MIGRATIONS: readonly string[] = [
     updated_at bigint NOT NULL
   );
   `,
+
+  // 4: a client's rows of one rare action (block, ratelimited, ...: not allow) newest first, for the
+  // console's client + action page, which otherwise reads every row of the client and checks its
+  // action. Made on the parent, so every partition has it, and the partitions made later too.
+  `
+  CREATE INDEX querylog_client_action_time ON querylog (client, action, time, seq) WHERE action <> 0;
+  `,
 ];
 
 /** The shared schema version this build writes. */

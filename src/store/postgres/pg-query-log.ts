@@ -2,7 +2,8 @@
  * The shared query log's reads: every gateway's rows and aggregates, as the console and `rambu log`
  * page through them. Pages are keyset-paginated on (time, seq), newest first; the daily partitions
  * are scanned newest first and a page stops as soon as it is full. A name substring, and every
- * equality filter but the first, is checked row by row, so, as on SQLite, such a page examines at
+ * equality filter but the first (a client with a rare action counts as one: it has its own index),
+ * is checked row by row, so, as on SQLite, such a page examines at
  * most `scanBudget` candidate rows (found through the first filter's index) and says `partial` when
  * it stopped there: its time does not grow with the table.
  */
@@ -50,13 +51,14 @@ export class PgQueryLogReader {
     const where: Condition[] = [];
     // Equality filters, most selective first: the first picks the index, the others are checked row by row.
     const equal: Condition[] = [];
-    if (filter.client !== undefined) equal.push(['client = ?', filter.client]);
+    // A literal, so that the planner may use the partial indexes (action <> 0) for the rare actions.
+    const code = filter.action === undefined ? undefined : ACTION_CODES[filter.action];
+    const action = filter.action === undefined ? undefined : code === 0 ? 'action = 0' : `action = ${code} AND action <> 0`;
+    // A client and a rare action together have an index of their own: one filter, not two.
+    const clientAction = filter.client !== undefined && action !== undefined && code !== 0;
+    if (filter.client !== undefined) equal.push([clientAction ? `client = ? AND ${action}` : 'client = ?', filter.client]);
     if (filter.service !== undefined) equal.push(['service = ?', filter.service]);
-    if (filter.action !== undefined) {
-      // A literal, so that the planner may use the partial index (action <> 0) for the rare actions.
-      const code = ACTION_CODES[filter.action];
-      equal.push([code === 0 ? 'action = 0' : `action = ${code} AND action <> 0`]);
-    }
+    if (action !== undefined && !clientAction) equal.push([action]);
     if (filter.gateway !== undefined) equal.push(['gateway = ?', filter.gateway]);
     if (filter.since !== undefined) where.push(['time >= ?', filter.since]);
     if (filter.until !== undefined) where.push(['time < ?', filter.until]);
