@@ -118,3 +118,43 @@ test('the keeper tells enforcement of every recorded answer of a service, from e
   keeper.close();
   assert.deepEqual(told.sort(), ['10.0.0.5 youtube', '10.0.0.6 vidio']);
 });
+
+test('with share, the keeper hands out each changed answer given here once, and takes in other gateways\' answers without handing them back', () => {
+  const clock = { now: T0 };
+  const logger = pino({ level: 'silent' });
+  const index = new AnswerIndex({ graceMs: 60_000 });
+  const recorded: string[] = [];
+  const keeper = createAnswerKeeper({ index, db: null, logger, now: () => clock.now, share: true, onRecorded: (client, service) => recorded.push(`${client} ${service}`) });
+  const entries: string[] = [];
+  const off = keeper.subscribe(() => undefined, (list) => entries.push(...list.map((e) => `${e.client} ${e.address} ${e.name}`)));
+  try {
+    keeper.onAnswer('10.0.0.5', 'rr1.googlevideo.com', 'youtube', aResponse('rr1.googlevideo.com', '142.250.1.1', 300), T0);
+    keeper.flush();
+    assert.deepEqual(keeper.takeShared(10), [{ client: '10.0.0.5', address: '142.250.1.1', name: 'rr1.googlevideo.com', service: 'youtube', expires: T0 + 360_000 }]);
+    assert.deepEqual(keeper.takeShared(10), [], 'each change once');
+    // The same answer moments later (no news) is not shared again; a life longer by a minute or more is.
+    clock.now = T0 + 5_000;
+    keeper.onAnswer('10.0.0.5', 'rr1.googlevideo.com', 'youtube', aResponse('rr1.googlevideo.com', '142.250.1.1', 300), clock.now);
+    keeper.flush();
+    assert.deepEqual(keeper.takeShared(10), []);
+    clock.now = T0 + 120_000;
+    keeper.onAnswer('10.0.0.5', 'rr1.googlevideo.com', 'youtube', aResponse('rr1.googlevideo.com', '142.250.1.1', 300), clock.now);
+    keeper.flush();
+    assert.deepEqual(keeper.takeShared(10).map((e) => e.expires), [T0 + 480_000]);
+
+    // Another gateway's answers: recorded, told to enforcement and subscribers, never shared back.
+    const theirs = { client: '10.0.0.9', address: '203.0.113.4', name: 'www.netflix.com', service: 'netflix', expires: T0 + 600_000 };
+    assert.equal(keeper.applyShared([theirs]), 1);
+    assert.deepEqual(index.lookup('10.0.0.9', '203.0.113.4', clock.now), { name: 'www.netflix.com', service: 'netflix', expires: T0 + 600_000 });
+    assert.deepEqual(recorded.slice(-1), ['10.0.0.9 netflix']);
+    assert.deepEqual(entries, ['10.0.0.9 203.0.113.4 www.netflix.com']);
+    assert.deepEqual(keeper.takeShared(10), []);
+    // An older copy of what the index knows better changes nothing.
+    assert.equal(keeper.applyShared([{ ...theirs, expires: T0 + 300_000 }]), 0);
+    assert.equal(index.lookup('10.0.0.9', '203.0.113.4', clock.now)?.expires, T0 + 600_000);
+    assert.equal(keeper.notShared(), 0);
+  } finally {
+    off();
+    keeper.close();
+  }
+});

@@ -29,6 +29,11 @@ export interface AnswerKeeperOptions {
   maxPending?: number;
   /** Told of every recorded answer of a service (enforcement adds new addresses of a blocked one). */
   onRecorded?: (client: string, service: string) => void;
+  /**
+   * Keep the answers this gateway gave that changed (new, another name, a longer life) for
+   * {@link AnswerKeeper.takeShared}: the shared store hands them to the other gateways. @default false
+   */
+  share?: boolean;
 }
 
 export interface AnswerKeeper {
@@ -43,7 +48,16 @@ export interface AnswerKeeper {
    * thread (the flow collector). Returns the call that stops it. Nothing reads the batch after its
    * listeners, so a single listener may transfer its buffers to another thread.
    */
-  subscribe(listener: (batch: AnswerBatchData) => void): () => void;
+  subscribe(listener: (batch: AnswerBatchData) => void, onEntries?: (list: AnswerEntry[]) => void): () => void;
+  /**
+   * Up to `max` answers given here that changed and are not yet shared (with `share`), each once,
+   * oldest change first. Answers taken in through {@link applyShared} are never among them.
+   */
+  takeShared(max: number): AnswerEntry[];
+  /** Answers other gateways gave, as if given here (saved, told to enforcement and subscribers), but not shared back. */
+  applyShared(entries: readonly AnswerEntry[]): number;
+  /** Answers not kept for sharing because too many were waiting. */
+  notShared(): number;
   /** Record what the main thread's feed holds and write what changed (tests, stop). */
   flush(): void;
   /** Answers that could not be saved or recorded for lack of room. */
@@ -72,6 +86,10 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
   // (client, address) keys whose entry changed since the last save; the values are read at save time.
   const pending = new Set<string>();
   let notSaved = 0;
+  // The same for sharing: keys of answers given here that changed since the last take.
+  const share = options.share === true;
+  const sharePending = new Set<string>();
+  let notShared = 0;
 
   // The saved answers come back a page at a time, a turn of the event loop between pages, so that
   // DNS answers from the first moment; an answer given meanwhile is newer and stays.
@@ -105,18 +123,26 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
   const onRecorded = options.onRecorded;
   const record: AnswerVisitor = (client, name, service, bytes, start, end, time) => {
     if (onRecorded !== undefined && service !== null) onRecorded(client, service);
-    if (store === null) {
+    if (store === null && !share) {
       index.recordResponse(client, name, service, bytes, start, end, time);
       return;
     }
     changed.length = 0;
     index.recordResponse(client, name, service, bytes, start, end, time, changed);
     for (const address of changed) {
-      if (pending.size < maxPending) pending.add(client + KEY_SEP + address);
-      else notSaved++;
+      const key = client + KEY_SEP + address;
+      if (store !== null) {
+        if (pending.size < maxPending) pending.add(key);
+        else notSaved++;
+      }
+      if (share) {
+        if (sharePending.size < maxPending) sharePending.add(key);
+        else notShared++;
+      }
     }
   };
   const listeners = new Set<(batch: AnswerBatchData) => void>();
+  const entryListeners = new Set<(list: AnswerEntry[]) => void>();
   const apply = (batch: AnswerBatchData): void => {
     forEachAnswer(batch, record);
     for (const l of listeners) l(batch);
@@ -204,10 +230,47 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
       return kept;
     },
     apply,
-    subscribe(listener) {
+    subscribe(listener, onEntries) {
       listeners.add(listener);
-      return () => { listeners.delete(listener); };
+      if (onEntries !== undefined) entryListeners.add(onEntries);
+      return () => {
+        listeners.delete(listener);
+        if (onEntries !== undefined) entryListeners.delete(onEntries);
+      };
     },
+    takeShared(max) {
+      const t = now();
+      const out: AnswerEntry[] = [];
+      for (const key of sharePending) {
+        if (out.length >= max) break;
+        sharePending.delete(key);
+        const at = key.indexOf(KEY_SEP);
+        const client = key.slice(0, at);
+        const address = key.slice(at + 1);
+        const hit = index.lookup(client, address, t);
+        if (hit !== null) out.push({ client, address, ...hit });
+      }
+      return out;
+    },
+    applyShared(entries) {
+      const t = now();
+      const learnt: AnswerEntry[] = [];
+      for (const e of entries) {
+        // An older copy of what this gateway knows better (a longer life for the same name) changes nothing.
+        const hit = index.lookup(e.client, e.address, t);
+        if (hit !== null && hit.expires >= e.expires && hit.name === e.name && hit.service === e.service) continue;
+        if (!index.add(e.client, e.address, e, t)) continue;
+        learnt.push(e);
+        if (store !== null) {
+          if (pending.size < maxPending) pending.add(e.client + KEY_SEP + e.address);
+          else notSaved++;
+        }
+        if (onRecorded !== undefined && e.service !== null) onRecorded(e.client, e.service);
+      }
+      if (learnt.length > 0) for (const l of entryListeners) l(learnt);
+      return learnt.length;
+    },
+    notShared: () => notShared,
     flush() {
       readFeed();
       save(true);
@@ -217,6 +280,7 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
     close() {
       closed = true;
       listeners.clear();
+      entryListeners.clear();
       clearInterval(feedTimer);
       clearInterval(saveTimer);
       clearInterval(sweepTimer);

@@ -9,7 +9,7 @@ import type { AnswerIndex, AnswerKeeper } from '../answers/index.js';
 import type { Settings } from '../config/index.js';
 import { registerFlowMetrics } from '../flows/index.js';
 import type { GroupInfo } from '../policy/index.js';
-import type { SqliteStore } from '../store/index.js';
+import type { FlowStore } from '../store/index.js';
 import { type CliIo, write } from './cli-io.js';
 import { createFlowThread, type FlowThread } from './flow-thread.js';
 
@@ -18,7 +18,8 @@ export interface FlowServiceOptions {
   answers: AnswerIndex;
   keeper: AnswerKeeper;
   groups: () => readonly GroupInfo[];
-  store: SqliteStore;
+  /** Where the sums go: the local tables, and the shared ones on the shared store. */
+  store: { flows: FlowStore };
   registry: Registry;
   logger: Logger;
 }

@@ -26,8 +26,12 @@ export interface FlowThreadData {
 export type ToFlowThread =
   /** Answers as the DNS threads gave them out (the main thread records the same batch). */
   | { type: 'answers'; batch: AnswerBatchData }
-  /** Answers the main thread's index held before the thread started (reloaded at start, or given meanwhile). */
-  | { type: 'entries'; list: AnswerEntry[] }
+  /**
+   * Answers the main thread's index held before the thread started (reloaded at start, or given
+   * meanwhile); with `replace`, answers other gateways gave (the shared store), which override what
+   * the copy holds.
+   */
+  | { type: 'entries'; list: AnswerEntry[]; replace?: boolean }
   /** The policy's groups changed (reload). */
   | { type: 'groups'; groups: GroupInfo[] }
   /** Write what is summed so far now (tests, reports that cannot wait a second). */

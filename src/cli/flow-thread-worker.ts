@@ -48,7 +48,8 @@ function runThread(port: NonNullable<typeof parentPort>, data: FlowThreadData): 
         break;
       case 'entries': {
         const now = Date.now();
-        for (const e of message.list) index.addIfAbsent(e.client, e.address, e, now);
+        if (message.replace === true) for (const e of message.list) index.add(e.client, e.address, e, now);
+        else for (const e of message.list) index.addIfAbsent(e.client, e.address, e, now);
         break;
       }
       case 'groups':

@@ -120,7 +120,10 @@ export function createFlowThread(options: FlowThreadOptions): FlowThread {
       // Every answer recorded from here on goes to the thread too; those recorded before follow below.
       // The batch's buffers are moved, not copied: a copy left 20 to 30 MB of them to the main
       // thread's collector after a few seconds of full-speed load.
-      unsubscribe = options.keeper.subscribe((batch) => worker?.postMessage({ type: 'answers', batch } satisfies ToFlowThread, batchTransferList(batch)));
+      unsubscribe = options.keeper.subscribe(
+        (batch) => worker?.postMessage({ type: 'answers', batch } satisfies ToFlowThread, batchTransferList(batch)),
+        (list) => post({ type: 'entries', list, replace: true }),
+      );
       const bound = await new Promise<AddressInfo>((resolve, reject) => {
         const started = { resolve, reject };
         w.on('message', (message: FromFlowThread) => onMessage(message, started));

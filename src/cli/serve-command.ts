@@ -22,7 +22,7 @@ import { ConfigError, formatIssue } from '../errors.js';
 import { DEFAULT_CONFIG_YAML, FILE_LIMITS, type LoadedConfig, loadConfigFileAsync, loadConfigInThread, readNamedFile } from '../config/index.js';
 import { createDnsServer, createDnsStats, registerDnsMetrics, snapshotDnsStats, sumDnsStatsInto } from '../dns/index.js';
 import type { ExemptionInput, Policy } from '../policy/index.js';
-import { openGatewayStore, StoreError } from '../store/index.js';
+import { openGatewayStore, startAnswerSharing, StoreError } from '../store/index.js';
 import { buildApp, createPolicyFileEditor, ensureAdmin, LOG_REDACT_PATHS, type PolicyEditor, toPolicyExemptions } from '../web/index.js';
 import { type CliIo, EXIT, write } from './cli-io.js';
 import { collectGarbage, releaseFreeMemory, RELEASE_INTERVAL_MS, tuneAllocator } from './collect-garbage.js';
@@ -120,7 +120,11 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   const answerKeeper = createAnswerKeeper({
     index: answers, db: store.local.db, logger, registry,
     ...(settings.enforce === null ? {} : { onRecorded: (client: string, service: string) => enforce?.noteAnswer(client, service) }),
+    share: store.shared !== null,
   });
+  // Shared store: the answers given here go to the other gateways, and theirs come into this index.
+  const answerSharing = store.shared === null ? null
+    : startAnswerSharing({ config: store.shared.clientConfig, gateway: settings.storage.gatewayName, keeper: answerKeeper, logger, registry });
   const queryLogGauge = new Gauge({
     name: 'rambu_query_log_rows', help: 'Query-log rows by state: buffered (not yet written), written, dropped (buffer full), failed (write errors)',
     labelNames: ['state'], registers: [registry],
@@ -317,6 +321,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     write(io.stderr, `rambu: cannot start DNS: ${(err as Error).message}`);
     await stopDns();
     answerKeeper.close();
+    await answerSharing?.close();
     await store.close();
     return (err as { code?: string | null }).code === 'RAMBU_NO_UPSTREAM' ? EXIT.INVALID : EXIT.FAILURE;
   }
@@ -329,7 +334,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
     });
     app = buildApp({
       store, getPolicy: () => current, onExemptionsChanged: () => { refreshExemptions().catch((err: unknown) => logger.error({ err }, 'exemption refresh failed')); },
-      policyEditor, metrics: registry, answers, traffic: { flows: store.local.flows, probes: store.local.probes }, ...(existsSync(join(UI_DIR, 'index.html')) ? { staticDir: UI_DIR } : {}),
+      policyEditor, metrics: registry, answers, traffic: { flows: store.flows, probes: store.local.probes }, ...(existsSync(join(UI_DIR, 'index.html')) ? { staticDir: UI_DIR } : {}),
       secureCookies: settings.web.secureCookies, trustProxy: settings.web.trustProxy, sessionHours: settings.web.sessionHours, logger,
       maxExemptionDays: settings.web.maxExemptionDays,
       gateways: gatewaySource(store, { name: settings.storage.gatewayName, address: `${settings.web.listen.host}:${settings.web.listen.port}`, version: rambuVersion() }),
@@ -342,6 +347,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       write(io.stderr, `rambu: cannot start the web console on ${settings.web.listen.host}:${settings.web.listen.port}: ${(err as Error).message}`);
       await stopDns();
       answerKeeper.close();
+      await answerSharing?.close();
       await enforce?.stop();
       await store.close();
       return EXIT.FAILURE;
@@ -356,11 +362,12 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
   // The flow collector, when flows.listen is set: attributes traffic through the answer index.
   let flows: Awaited<ReturnType<typeof startFlowService>> = null;
   try {
-    flows = await startFlowService({ settings, answers, keeper: answerKeeper, groups: () => current.groups, store: store.local, registry, logger }, io);
+    flows = await startFlowService({ settings, answers, keeper: answerKeeper, groups: () => current.groups, store, registry, logger }, io);
   } catch (err) {
     write(io.stderr, `rambu: cannot start the flow collector: ${(err as Error).message}`);
     await Promise.allSettled([stopDns(), app?.close(), enforce?.stop()]);
     answerKeeper.close();
+    await answerSharing?.close();
     await store.close();
     return EXIT.FAILURE;
   }
@@ -394,7 +401,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       if (policyTimer !== null) clearInterval(policyTimer);
       watcher?.close();
       Promise.allSettled([stopDns(), app?.close(), flows?.stop(), probes?.stop(), enforce?.stop()])
-        .then(() => { answerKeeper.close(); return store.close(); })
+        .then(() => { answerKeeper.close(); return answerSharing?.close(); }).then(() => store.close())
         .then(() => done(EXIT.OK), (err: unknown) => { logger.error({ err }, 'shutdown failed'); done(EXIT.FAILURE); });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -406,7 +413,7 @@ export async function runServe(args: { config: string | null }, io: CliIo): Prom
       clearInterval(refreshTimer);
       clearInterval(releaseTimer);
       watcher?.close();
-      Promise.allSettled([app?.close(), flows?.stop(), probes?.stop(), enforce?.stop()]).then(() => { answerKeeper.close(); return store.close(); }).finally(() => done(EXIT.FAILURE));
+      Promise.allSettled([app?.close(), flows?.stop(), probes?.stop(), enforce?.stop()]).then(() => { answerKeeper.close(); return answerSharing?.close(); }).then(() => store.close()).finally(() => done(EXIT.FAILURE));
     };
   });
 }

@@ -194,8 +194,9 @@ export function resolveSettings(config: Config, baseDir: string, issues: ConfigI
       ...shared,
     },
     answers: {
-      // Kept only where something reads it: each answer costs the DNS thread about a microsecond.
-      enabled: config.answers?.enabled ?? (config.flows?.listen !== undefined || config.enforce !== undefined),
+      // Kept only where something reads it: each answer costs the DNS thread about a microsecond. On
+      // the shared store another gateway's collector or enforcer may read the answers given here.
+      enabled: config.answers?.enabled ?? (config.flows?.listen !== undefined || config.enforce !== undefined || shared.backend === 'postgres'),
       graceSeconds: config.answers?.graceSeconds ?? 3600,
       maxPerClient: config.answers?.maxPerClient ?? 2000,
       maxEntries: config.answers?.maxEntries ?? 1_000_000,

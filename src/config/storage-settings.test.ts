@@ -33,3 +33,10 @@ test('postgres without a URL, a URL of another scheme and a bad gateway name are
   assert.doesNotMatch(bad[0]!.message, /hunter2/);
   assert.deepEqual(issues(withStorage(['backend: oracle'])).map((i) => i.key), ['storage.backend']);
 });
+
+test('on the shared store the answer index is on by default (another gateway reads it), and can be turned off', () => {
+  const shared = ['backend: postgres', 'url: postgres://rambu@db.kantor:5432/rambu', 'gatewayName: gw-a'];
+  assert.equal(parseConfigText(DEFAULT_CONFIG_YAML, FILE).settings.answers.enabled, false);
+  assert.equal(parseConfigText(withStorage(shared), FILE).settings.answers.enabled, true);
+  assert.equal(parseConfigText(`${withStorage(shared)}answers:\n  enabled: false\n`, FILE).settings.answers.enabled, false);
+});

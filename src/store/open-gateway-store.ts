@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import { openStore, type SqliteStore } from './open-store.js';
 import {
-  deferredPostgresStore, openFailedUnreachable, openPostgresStore, startLogShipper, type LogShipper, type PostgresStore,
+  deferredPostgresStore, openFailedUnreachable, openPostgresStore, SharedFlowStore, startLogShipper, type LogShipper, type PostgresStore,
   type PostgresStoreOptions, type SharedChange, type ShipperStats,
 } from './postgres/index.js';
 import { SharedQueryLog, type GatewayQueryLog } from './shared-query-log.js';
+import type { FlowStore } from './sqlite-flows.js';
 import type { QueryLogStats, Store } from './types.js';
 
 /** The `storage` settings that choose and reach a back-end. */
@@ -29,6 +30,11 @@ export interface GatewayStore extends Store {
   readonly queryLog: GatewayQueryLog;
   /** How the shipping into the shared log stands; null on the SQLite back-end or when not live. */
   shipping(): ShipperStats | null;
+  /**
+   * The flow aggregates: the local ones on SQLite; on the shared store written locally and to
+   * PostgreSQL with this gateway's name, and read as every gateway's.
+   */
+  readonly flows: FlowStore;
   /** The local SQLite database (the query log always lives there). */
   readonly local: SqliteStore;
   /** The shared store, or null on the SQLite back-end. */
@@ -86,7 +92,7 @@ export async function openGatewayStore(storage: StorageChoice, options: OpenGate
   });
   if (storage.backend === 'sqlite' || storage.url === null) {
     return { backend: 'sqlite', local, shared: null, queryLog: local.queryLog, users: local.users, sessions: local.sessions,
-      exemptions: local.exemptions, audit: local.audit, onChange: () => () => undefined, shipping: () => null, close: () => local.close() };
+      exemptions: local.exemptions, audit: local.audit, flows: local.flows, onChange: () => () => undefined, shipping: () => null, close: () => local.close() };
   }
   const sharedOptions: PostgresStoreOptions = {
     url: storage.url, passwordFile: storage.passwordFile, gatewayName: storage.gatewayName, live: options.live ?? true,
@@ -117,12 +123,17 @@ export async function openGatewayStore(storage: StorageChoice, options: OpenGate
     const rate = queryRate(() => local.queryLog.stats());
     shared.reportWith(() => ({ queriesPerSecond: rate(), storeLagMs: s.stats().lagMs }));
   }
+  const flows = new SharedFlowStore({
+    local: local.flows, db: shared.db, gateway: storage.gatewayName,
+    ...(options.logger === undefined ? {} : { logger: options.logger.child({ subsystem: 'flows' }) }),
+  });
   return {
-    backend: 'postgres', local, shared, queryLog: new SharedQueryLog(local.queryLog, shared.queryLog), users: shared.users,
+    backend: 'postgres', local, shared, flows, queryLog: new SharedQueryLog(local.queryLog, shared.queryLog), users: shared.users,
     sessions: shared.sessions, exemptions: shared.exemptions, audit: shared.audit, onChange: (listener) => shared.onChange(listener),
     shipping: () => shipper?.stats() ?? null,
     async close() {
       try {
+        await flows.close();
         await local.close();
         // After the local log's last batch is written: the shipping thread may still send it.
         await shipper?.close();

@@ -42,6 +42,8 @@ export interface TrafficRange {
   from?: number;
   /** Epoch ms, exclusive: minutes starting before it. */
   to?: number;
+  /** Only the sums this gateway collected (`storage.gatewayName`); on the SQLite back-end every row is this gateway's. */
+  gateway?: string;
 }
 
 /** The flow repository: what a columnar back-end would implement instead. */

@@ -59,6 +59,7 @@ export function deferredPostgresStore(options: PostgresStoreOptions & { retryMs?
     gateways: forward((s) => s.gateways),
     policy: forward((s) => s.policy),
     queryLog: forward((s) => s.queryLog),
+    db: forward((s) => s.db),
     clientConfig: clientConfig(options, where),
     reportWith(fn) { report = fn; real?.reportWith(fn); },
     where,

@@ -148,6 +148,46 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX querylog_client_action_time ON querylog (client, action, time, seq) WHERE action <> 0;
   `,
+
+  // 5: what the enforcement and bandwidth features keep, shared: the answers each gateway gave (one
+  // row per gateway, client and address; a change takes a new id from answers_seq, so the other
+  // gateways read what is new by id), and the per-minute flow aggregates of every gateway.
+  `
+  CREATE SEQUENCE answers_seq;
+  CREATE TABLE answers (
+    id bigint NOT NULL DEFAULT nextval('answers_seq') PRIMARY KEY,
+    gateway text NOT NULL,
+    client text NOT NULL,
+    address text NOT NULL,
+    name text NOT NULL,
+    service text,
+    expires bigint NOT NULL,
+    updated_at bigint NOT NULL,
+    UNIQUE (gateway, client, address)
+  );
+  CREATE INDEX answers_expires ON answers (expires);
+
+  CREATE TABLE flow_minute (
+    minute bigint NOT NULL,
+    gateway text NOT NULL,
+    client text NOT NULL,
+    grp text NOT NULL,
+    service text NOT NULL,
+    bytes bigint NOT NULL,
+    packets bigint NOT NULL,
+    flows bigint NOT NULL,
+    PRIMARY KEY (minute, gateway, client, grp, service)
+  );
+  CREATE TABLE flow_remote_minute (
+    minute bigint NOT NULL,
+    gateway text NOT NULL,
+    prefix text NOT NULL,
+    bytes bigint NOT NULL,
+    packets bigint NOT NULL,
+    flows bigint NOT NULL,
+    PRIMARY KEY (minute, gateway, prefix)
+  );
+  `,
 ];
 
 /** The shared schema version this build writes. */

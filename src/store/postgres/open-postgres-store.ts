@@ -5,7 +5,7 @@ import { ERROR_CODES, RambuError } from '../../errors.js';
 import type { AuditStore, ExemptionStore, SessionStore, UserStore } from '../types.js';
 import { createChangeFeed, type ChangeFeed, type SharedChange } from './change-feed.js';
 import { GatewayRegistry, type GatewayBeat } from './gateway-registry.js';
-import { guardPool } from './guarded-pool.js';
+import { guardPool, type Db } from './guarded-pool.js';
 import { migrateShared, SHARED_SCHEMA_VERSION } from './migrations.js';
 import { PgAuditStore } from './pg-audit.js';
 import { PgExemptionStore } from './pg-exemptions.js';
@@ -47,6 +47,8 @@ export interface PostgresStore {
   readonly policy: PgPolicyDocument;
   /** Every gateway's query log. */
   readonly queryLog: PgQueryLogReader;
+  /** Queries on the pool as the repositories make them (the shared flow aggregates). */
+  readonly db: Db;
   /** How to connect (password included), for the query log's shipping thread. */
   readonly clientConfig: pg.ClientConfig;
   /** What this gateway reports with each heartbeat from now on. */
@@ -166,6 +168,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     gateways,
     policy: new PgPolicyDocument(db, now, options.gatewayName),
     queryLog: new PgQueryLogReader(guardPool(pool, where)),
+    db,
     clientConfig: config,
     reportWith: (fn) => { report = fn; },
     where,

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { FlowStore, ProbeStore } from '../../store/index.js';
+import type { FlowStore, ProbeStore, TrafficRange } from '../../store/index.js';
 import { ApiError } from '../api-error.js';
 import { ERROR_RESPONSES, IsoString, Nullable, iso } from '../schemas.js';
 import { STREAMING_SERVICES } from '../streaming.js';
@@ -12,14 +12,18 @@ const Range = {
   from: Type.Optional(IsoString),
   to: Type.Optional(IsoString),
 };
+/** One gateway's sums (`storage.gatewayName`), on the shared store; absent: every gateway's. */
+const Gateway = Type.Optional(Type.String({ minLength: 1, maxLength: 128 }));
 const TrafficQuery = Type.Object({
   by: Type.Union([Type.Literal('service'), Type.Literal('group'), Type.Literal('client')]),
   ...Range,
+  gateway: Gateway,
 }, { additionalProperties: false });
 const SeriesQuery = Type.Object({
   by: Type.Union([Type.Literal('service'), Type.Literal('group'), Type.Literal('client')]),
   bucket: Type.Optional(Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')], { default: 'hour' })),
   ...Range,
+  gateway: Gateway,
 }, { additionalProperties: false });
 const RangeQuery = Type.Object(Range, { additionalProperties: false });
 const CompareQuery = Type.Object({
@@ -60,8 +64,9 @@ const CompareBody = Type.Object({
 
 const BUCKET_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 
-function range(q: { from?: string | undefined; to?: string | undefined }): { from?: number; to?: number } {
-  const out: { from?: number; to?: number } = {};
+function range(q: { from?: string | undefined; to?: string | undefined; gateway?: string | undefined }): TrafficRange {
+  const out: TrafficRange = {};
+  if (q.gateway !== undefined && q.gateway.trim() !== '') out.gateway = q.gateway.trim();
   for (const key of ['from', 'to'] as const) {
     const text = q[key];
     if (text === undefined) continue;
