@@ -3,16 +3,17 @@
  * names get NXDOMAIN and allowed names resolve, warm its cache with a pass over the query file,
  * put it under timed load, read its memory, check it again, and stop it whatever happens.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLOCK_TICKS, cpuTimes, reapedChildrenCpuSeconds, waitForIdle } from './machine-load.js';
 import type { DataSet } from './data-set.js';
+import { startFlowFeed, type FlowFeed, type FlowFeedResult } from './flow-feed.js';
 import { runDnsperf, type DnsperfLoad, type DnsperfResult } from './dnsperf.js';
-import { checkAll, waitForFirstAnswer, type Endpoint } from './probe.js';
+import { checkAllPatiently, waitForFirstAnswer, type Endpoint } from './probe.js';
 import { startProcess, stopProcess, treeCpuSeconds, treeMemory, type ManagedProcess } from './process-group.js';
 import type { TargetRun } from './report.js';
 import { runManyClients, type ManyClientsLoad } from './many-clients.js';
-import type { Shape } from './options.js';
+import type { FlowFormat, Shape } from './options.js';
 import { measureReloads, type ReloadRun } from './reload-run.js';
 import { prepareTarget, targetLabel, type LaunchPlan, type TargetContext, type TargetName } from './targets.js';
 
@@ -21,8 +22,12 @@ export interface MeasureOptions {
   ctx: TargetContext;
   dnsperf: string;
   load: DnsperfLoad;
-  /** The shape timed: `default` times `load`, `many-clients` times `manyClients`. */
+  /** The shape timed: `default` and `deep-queue` time `load`, `many-clients` times `manyClients`. */
   shape: Shape;
+  /** The sitting this run belongs to, from 1. */
+  sitting: number;
+  /** A replayed export into rambu's flow collector during the timed and fixed-rate runs; null for none. */
+  flowFeed: { rate: number; format: FlowFormat } | null;
   manyClients: ManyClientsLoad;
   version: string;
   upstreamPid: number;
@@ -73,6 +78,21 @@ export async function measureTarget(name: TargetName, o: MeasureOptions): Promis
   return run;
 }
 
+/** Starts the flow feed when the run asks for one, into the target's flow collector. */
+async function feedFlows(plan: LaunchPlan, o: MeasureOptions, part: string, feeds: FlowFeed[]): Promise<FlowFeed | null> {
+  if (o.flowFeed === null) return null;
+  if (plan.metricsUrl === undefined) throw new Error('a flow feed needs rambu\'s console for /metrics');
+  const logPath = join(o.ctx.dir, `flow-sender-${part}.log`);
+  writeFileSync(logPath, '');
+  const feed = await startFlowFeed({ port: o.ctx.flowsPort, metricsUrl: plan.metricsUrl, format: o.flowFeed.format, rate: o.flowFeed.rate, repoRoot: o.ctx.repoRoot, logPath });
+  feeds.push(feed);
+  return feed;
+}
+
+function flowLine(f: FlowFeedResult): string {
+  return `flows: ${f.sent.toLocaleString('en')} records sent in ${f.seconds.toFixed(1)} s, ${f.received.toLocaleString('en')} received (${Math.round(f.received / Math.max(0.001, f.seconds)).toLocaleString('en')}/s), ${f.socketDrops} datagrams dropped by the kernel, sender CPU ${f.senderCpuSeconds.toFixed(1)} s`;
+}
+
 async function measureStarted(name: TargetName, plan: LaunchPlan, o: MeasureOptions): Promise<TargetRun> {
   const endpoint: Endpoint = { host: o.ctx.host, port: o.ctx.port };
   const logPath = join(o.ctx.dir, `${name}.log`);
@@ -80,6 +100,7 @@ async function measureStarted(name: TargetName, plan: LaunchPlan, o: MeasureOpti
   appendFileSync(logPath, `# bench:dns ${new Date().toISOString()}: ${[plan.command, ...plan.args].join(' ')}\n`);
   const startedAt = performance.now();
   const proc = startProcess(name, plan.command, plan.args, { logPath, cwd: plan.cwd, ...(plan.env === undefined ? {} : { env: { ...process.env, ...plan.env } }) });
+  const feeds: FlowFeed[] = [];
   try {
     const firstMs = await waitForFirstAnswer(endpoint, o.data.firstAnswer, startedAt, {
       timeoutMs: o.startTimeoutMs,
@@ -87,7 +108,7 @@ async function measureStarted(name: TargetName, plan: LaunchPlan, o: MeasureOpti
     });
     o.log(`  ${name}: first correct answer after ${(firstMs / 1000).toFixed(2)} s`);
 
-    const failures = await checkAll(endpoint, o.data.correctness);
+    const failures = await checkAllPatiently(endpoint, o.data.correctness);
     if (failures.length > 0) {
       throw new Error(`wrong answers, not timed: ${failures.slice(0, 5).join('; ')}${failures.length > 5 ? ` (and ${failures.length - 5} more)` : ''}`);
     }
@@ -96,6 +117,7 @@ async function measureStarted(name: TargetName, plan: LaunchPlan, o: MeasureOpti
     const warmMemory = treeMemory(proc.pid);
     const idle = await waitForIdle(o.idleBusyMax, o.idleWaitSeconds);
     if (idle.busy > o.idleBusyMax) o.log(`  ${name}: the machine is still ${(idle.busy * 100).toFixed(0)} % busy after ${idle.waitedSeconds.toFixed(0)} s; timing anyway`);
+    const feed = await feedFlows(plan, o, 'timed', feeds);
     const cpuBefore = treeCpuSeconds(proc.pid);
     const upstreamBefore = treeCpuSeconds(o.upstreamPid);
     const dnsperfBefore = reapedChildrenCpuSeconds();
@@ -115,21 +137,28 @@ async function measureStarted(name: TargetName, plan: LaunchPlan, o: MeasureOpti
     const upstreamCpuSeconds = treeCpuSeconds(o.upstreamPid) - upstreamBefore;
     const dnsperfCpuSeconds = reapedChildrenCpuSeconds() - dnsperfBefore;
     const machineAfter = cpuTimes();
+    const feedCpuSeconds = feed?.cpuSeconds() ?? 0;
     const timedTo = (performance.now() - startedAt) / 1000;
     o.log(`  ${name}: timed run from ${timedFrom.toFixed(1)} s to ${timedTo.toFixed(1)} s after start (for profile-summary --from/--to)`);
     const self = process.cpuUsage(selfBefore);
-    const ours = cpuSeconds + upstreamCpuSeconds + dnsperfCpuSeconds + (self.user + self.system) / 1e6;
+    const ours = cpuSeconds + upstreamCpuSeconds + dnsperfCpuSeconds + feedCpuSeconds + (self.user + self.system) / 1e6;
     const machineBusySeconds = (machineAfter.busy - machineBefore.busy) / CLOCK_TICKS;
     const machineTotalSeconds = (machineAfter.total - machineBefore.total) / CLOCK_TICKS;
     const otherShare = machineTotalSeconds > 0 ? Math.max(0, machineBusySeconds - ours) / machineTotalSeconds : 0;
     const memory = treeMemory(proc.pid);
+    const timedFlows = feed === null ? null : await feed.stop();
+    if (timedFlows !== null) o.log(`  ${targetLabel(name, o.ctx.rambuSetup)}: ${flowLine(timedFlows)}`);
     const completed = Math.max(1, timed.completed);
     const nxdomainShare = (timed.rcodes['NXDOMAIN'] ?? 0) / completed;
     o.log(`  ${name}: ${o.shape}: ${Math.round(timed.qps).toLocaleString('en')} q/s, avg ${timed.avgLatencyMs.toFixed(3)} ms${percentiles}, ${timed.lost} lost, RSS ${(memory.rssBytes / 2 ** 20).toFixed(0)} MB (${(warmMemory.rssBytes / 2 ** 20).toFixed(0)} MB after warm-up), CPU ${cpuSeconds.toFixed(1)} s (${o.shape === 'many-clients' ? `generator ${((self.user + self.system) / 1e6).toFixed(1)} s` : `dnsperf ${dnsperfCpuSeconds.toFixed(1)} s`}, upstream ${upstreamCpuSeconds.toFixed(1)} s), other load ${(idle.busy * 100).toFixed(0)} % before, ${(otherShare * 100).toFixed(0)} % during`);
 
     let fixedRate: DnsperfResult | null = null;
+    let fixedRateFlows: FlowFeedResult | null = null;
     if (o.latencyLoad !== null) {
+      const latencyFeed = await feedFlows(plan, o, 'latency', feeds);
       fixedRate = await runDnsperf(o.dnsperf, endpoint, o.data.queryFile, o.latencyLoad, join(o.ctx.dir, 'dnsperf-latency.log'));
+      fixedRateFlows = latencyFeed === null ? null : await latencyFeed.stop();
+      if (fixedRateFlows !== null) o.log(`  ${targetLabel(name, o.ctx.rambuSetup)}: at ${o.latencyLoad.maxQps} q/s, ${flowLine(fixedRateFlows)}`);
       o.log(`  ${name}: at ${o.latencyLoad.maxQps} q/s: avg ${fixedRate.avgLatencyMs.toFixed(3)} ms (stddev ${fixedRate.stddevLatencyMs.toFixed(3)}, max ${fixedRate.maxLatencyMs.toFixed(1)}), ${fixedRate.lost} lost`);
     }
 
@@ -147,20 +176,22 @@ async function measureStarted(name: TargetName, plan: LaunchPlan, o: MeasureOpti
       o.log(`  ${name}: ${took.length} of ${reloads.asked} reloads in force (each ${took.length === 0 ? '-' : `${Math.min(...took).toFixed(2)} to ${Math.max(...took).toFixed(2)} s`}) under ${o.reloads.load.maxQps} q/s: slowest answer ${r.maxLatencyMs.toFixed(1)} ms, avg ${r.avgLatencyMs.toFixed(3)} ms (stddev ${r.stddevLatencyMs.toFixed(3)}), ${r.lost} lost, RSS ${(reloads.rssAfterBytes / 2 ** 20).toFixed(0)} MB after`);
     }
 
-    const after = await checkAll(endpoint, o.data.correctness);
+    const after = await checkAllPatiently(endpoint, o.data.correctness);
     if (after.length > 0) throw new Error(`wrong answers after the load: ${after.slice(0, 5).join('; ')}`);
     const expectedShare = o.data.blockedQueries / o.data.spec.queries;
     if (Math.abs(nxdomainShare - expectedShare) > 0.02) {
       throw new Error(`NXDOMAIN share under load was ${(nxdomainShare * 100).toFixed(1)} %, expected ${(expectedShare * 100).toFixed(1)} % (response codes ${JSON.stringify(timed.rcodes)})`);
     }
     return {
-      target: targetLabel(name, o.ctx.rambuSetup), shape: o.shape, version: o.version, config: plan.config,
+      target: targetLabel(name, o.ctx.rambuSetup), shape: o.shape, sitting: o.sitting, version: o.version, config: plan.config,
+      flows: timedFlows === null ? null : { timed: timedFlows, fixedRate: fixedRateFlows },
       firstAnswerSeconds: firstMs / 1000, warmup, timed, fixedRate, reloads,
       rssBytes: memory.rssBytes, peakRssBytes: memory.peakRssBytes, rssAfterWarmupBytes: warmMemory.rssBytes,
       timedWindow: { from: timedFrom, to: timedTo },
       cpuSeconds, upstreamCpuSeconds, dnsperfCpuSeconds, nxdomainShare, busyBefore: idle.busy, otherDuring: otherShare, logged: null,
     };
   } finally {
+    await Promise.all(feeds.map((f) => f.cancel()));
     await stopProcess(proc);
   }
 }

@@ -7,9 +7,11 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { DnsperfResult } from './dnsperf.js';
+import type { FlowFeedResult } from './flow-feed.js';
 import type { ManyClientsResult } from './many-clients.js';
 import type { Shape } from './options.js';
 import type { ReloadRun } from './reload-run.js';
+import { costOf, formatSpread, formatVerdict, summarizeSittings, verdicts, type Sample, type SpreadRow, type Verdict } from './sittings.js';
 
 export interface MachineInfo {
   date: string;
@@ -30,6 +32,10 @@ export interface TargetRun {
   target: string;
   /** The load shape timed (`timed` is dnsperf's run, or the many-clients generator's). */
   shape: Shape;
+  /** The sitting it belongs to, from 1. */
+  sitting: number;
+  /** What rambu's flow collector received from the replayed export meanwhile (the flows setup). */
+  flows: { timed: FlowFeedResult; fixedRate: FlowFeedResult | null } | null;
   version: string;
   config: string;
   firstAnswerSeconds: number;
@@ -64,7 +70,7 @@ export interface TargetRun {
   nxdomainShare: number;
 }
 
-export interface TargetFailure { target: string; run: number; error: string }
+export interface TargetFailure { target: string; run: number; sitting?: number; error: string }
 
 /** The row of the table: medians over the runs of one target. */
 export interface Row {
@@ -196,23 +202,123 @@ export interface Report {
   machine: MachineInfo;
   settings: Record<string, unknown>;
   rows: Row[];
+  /** Medians and ranges over the sittings, and the verdicts on them. */
+  sittingRows: SpreadRow[];
+  verdicts: Verdict[];
   runs: TargetRun[];
   failures: TargetFailure[];
 }
 
-/** What the answer index costs in queries/s, when rambu ran with it on and off in the sitting. */
-function answerIndexCost(allRows: Row[]): string[] {
-  const rows = allRows.filter((r) => r.shape === 'default');
-  const on = rows.find((r) => r.target === 'rambu');
-  const off = rows.find((r) => r.target === 'rambu, answer index off');
-  if (on === undefined || off === undefined || off.qps === 0) return [];
-  return [`The answer index costs ${((1 - on.qps / off.qps) * 100).toFixed(1)} % of rambu's queries/s in this sitting (${Math.round(on.qps).toLocaleString('en')} with it, ${Math.round(off.qps).toLocaleString('en')} without; target: at most 5 %).`, ''];
+/** rambu's rows the issue's targets apply to: as shipped, and as shipped receiving flows. */
+export const VERDICT_SUBJECTS = ['rambu', 'rambu, receiving flows'];
+export const PEERS = ['unbound', 'dnsmasq'];
+
+/** A run's figures for the sittings arithmetic. */
+export function sampleOf(run: TargetRun): Sample {
+  const flows = run.flows?.timed ?? null;
+  const fixedFlows = run.flows?.fixedRate ?? null;
+  return {
+    sitting: run.sitting, shape: run.shape, target: run.target,
+    values: {
+      qps: run.timed.qps,
+      avgLatencyMs: run.timed.avgLatencyMs,
+      fixedRateLatencyMs: run.fixedRate?.avgLatencyMs ?? null,
+      p99LatencyMs: percentileOf(run, 'p99LatencyMs'),
+      lost: run.timed.lost,
+      rssMB: run.rssBytes / 2 ** 20,
+      firstAnswerSeconds: run.firstAnswerSeconds,
+      otherDuring: run.otherDuring * 100,
+      reloadSlowestMs: run.reloads?.load.maxLatencyMs ?? null,
+      flowsPerSecond: flows === null ? null : flows.received / Math.max(0.001, flows.seconds),
+      flowsLost: flows === null || flows.sent === 0 ? null : (Math.max(0, flows.sent - flows.received) / flows.sent) * 100,
+      flowDrops: flows?.socketDrops ?? null,
+      fixedRateFlowsPerSecond: fixedFlows === null ? null : fixedFlows.received / Math.max(0.001, fixedFlows.seconds),
+    },
+  };
+}
+
+/** The sittings' rows and the verdicts on them. */
+export function summarizeAll(runs: TargetRun[], sittings: number): { sittingRows: SpreadRow[]; verdicts: Verdict[] } {
+  const sittingRows = summarizeSittings(runs.map(sampleOf), sittings);
+  return { sittingRows, verdicts: verdicts(sittingRows, VERDICT_SUBJECTS, PEERS) };
+}
+
+const SHAPE_TITLES: Record<string, string> = {
+  'default': 'default (dnsperf at full speed)',
+  'deep-queue': 'deep queue (dnsperf at full speed, deep queue)',
+  'many-clients': 'many clients (1,000 source addresses)',
+};
+
+function spreadRatio(row: SpreadRow, base: SpreadRow | undefined, metric: 'qps' | 'avgLatencyMs' | 'fixedRateLatencyMs' | 'rssMB'): string {
+  const a = row.cells[metric]?.median;
+  const b = base?.cells[metric]?.median;
+  return a === undefined || b === undefined || b === 0 ? '' : `${(a / b).toFixed(2)}x`;
+}
+
+/** One table per shape, each cell the median over the sittings with the range beside it. */
+export function formatSittingTables(rows: SpreadRow[], fixedRate: number, dnsperfArgs: Record<string, string>): string {
+  const out: string[] = [];
+  const shapes = [...new Set(rows.map((r) => r.shape))];
+  for (const shape of shapes) {
+    const mine = rows.filter((r) => r.shape === shape);
+    const base = mine.find((r) => r.target === 'unbound');
+    const p99 = mine.some((r) => r.cells.p99LatencyMs !== undefined);
+    const flows = mine.some((r) => r.cells.flowsPerSecond !== undefined);
+    out.push(`Shape ${SHAPE_TITLES[shape] ?? shape}${dnsperfArgs[shape] ? `, \`${dnsperfArgs[shape]}\`` : ''}:`, '',
+      `| target | queries/s | vs unbound | avg latency ms | vs unbound |${p99 ? ' p99 ms |' : ''} lost | RSS MB | vs unbound | start to first answer s |${flows ? ' flow records/s received | flow records lost % | kernel drops |' : ''} other load % |`,
+      `|---|---:|---:|---:|---:|${p99 ? '---:|' : ''}---:|---:|---:|---:|${flows ? '---:|---:|---:|' : ''}---:|`);
+    for (const r of mine) {
+      const c = r.cells;
+      out.push(`| ${r.target} | ${formatSpread(c.qps)} | ${spreadRatio(r, base, 'qps')} | ${formatSpread(c.avgLatencyMs, 3)} | ${spreadRatio(r, base, 'avgLatencyMs')} |${p99 ? ` ${formatSpread(c.p99LatencyMs, 3)} |` : ''} ${formatSpread(c.lost)} | ${formatSpread(c.rssMB)} | ${spreadRatio(r, base, 'rssMB')} | ${formatSpread(c.firstAnswerSeconds, 2)} |${flows ? ` ${formatSpread(c.flowsPerSecond)} | ${formatSpread(c.flowsLost, 2)} | ${formatSpread(c.flowDrops)} |` : ''} ${formatSpread(c.otherDuring)} |`);
+    }
+    out.push('');
+    const fixed = mine.filter((r) => r.cells.fixedRateLatencyMs !== undefined);
+    if (fixed.length > 0) {
+      const fixedBase = fixed.find((r) => r.target === 'unbound');
+      const fixedFlows = fixed.some((r) => r.cells.fixedRateFlowsPerSecond !== undefined);
+      out.push(`Shape latency (a fixed ${fixedRate.toLocaleString('en')} queries/s, \`-Q ${fixedRate}\`, after the ${shape} shape's timed run on the same start):`, '',
+        `| target | avg latency ms | vs unbound |${fixedFlows ? ' flow records/s received |' : ''}`, `|---|---:|---:|${fixedFlows ? '---:|' : ''}`);
+      for (const r of fixed) out.push(`| ${r.target} | ${formatSpread(r.cells.fixedRateLatencyMs, 3)} | ${spreadRatio(r, fixedBase, 'fixedRateLatencyMs')} |${fixedFlows ? ` ${formatSpread(r.cells.fixedRateFlowsPerSecond)} |` : ''}`);
+      out.push('');
+    }
+  }
+  return out.join('\n');
+}
+
+/** The verdicts as a Markdown table. */
+export function formatVerdicts(list: Verdict[]): string {
+  if (list.length === 0) return '';
+  const f = (v: Verdict, x: number): string => `${x.toLocaleString('en', { minimumFractionDigits: v.digits, maximumFractionDigits: v.digits })}`;
+  const lines = ['| shape | rambu row | target | measured (median) | against | verdict |', '|---|---|---|---:|---:|---|'];
+  for (const v of list) lines.push(`| ${v.shape} | ${v.target} | ${v.goal} | ${f(v, v.value)} ${v.unit} | ${f(v, v.bound)} ${v.unit} | ${formatVerdict(v)} |`);
+  return lines.join('\n');
+}
+
+/** What the answer index, the collector and receiving flows cost in queries/s, where both rows ran. */
+export function featureCosts(rows: SpreadRow[]): string[] {
+  const out: string[] = [];
+  const pairs: [string, string, string, string][] = [
+    ['the answer index', 'rambu', 'rambu, answer index off', ' (target: at most 5 %)'],
+    ['the flow collector, listening', 'rambu', 'rambu, collector off', ''],
+    ['receiving flows', 'rambu, receiving flows', 'rambu', ''],
+  ];
+  for (const shape of [...new Set(rows.map((r) => r.shape))]) {
+    for (const [what, on, off, target] of pairs) {
+      const cost = costOf(rows, shape, on, off);
+      if (cost === null) continue;
+      const per = cost.perSitting.length > 1 ? ` (by sitting: ${cost.perSitting.map((c) => `${(c * 100).toFixed(1)} %`).join(', ')})` : '';
+      out.push(`- ${shape}: ${what} costs ${(cost.median * 100).toFixed(1)} % of rambu's queries/s over the medians${per}${target}.`);
+    }
+  }
+  return out;
 }
 
 /** The whole report as Markdown. */
 export function formatMarkdown(report: Report): string {
   const m = report.machine;
   const s = report.settings;
+  const sittings = Number(s['sittings'] ?? 1);
+  const shapeArgs: Record<string, string> = { 'default': String(s['dnsperfArgs']), ...(s['deepArgs'] ? { 'deep-queue': String(s['deepArgs']) } : {}) };
   const out = [
     `# DNS benchmark, ${m.date}`,
     '',
@@ -222,13 +328,18 @@ export function formatMarkdown(report: Report): string {
     `Load: ${Number(s['domains']).toLocaleString('en')} blocked domains, ${Number(s['queries']).toLocaleString('en')} queries in the file ` +
       `(${Number(s['blockedShare']) * 100} % blocked, the rest from ${Number(s['allowed']).toLocaleString('en')} allowed names), ` +
       `dnsperf \`${String(s['dnsperfArgs'])}\`${s['latencyArgs'] ? ` then \`${String(s['latencyArgs'])}\`` : ''}` +
-      `${s['manyClientsArgs'] ? `; many-clients shape: ${String(s['manyClientsArgs'])} (rambu's per-client rate limiter on in that shape, at 1,000,000 q/s a client so that none is limited)` : ''}, ` +
-      `${String(s['runs'])} run(s) per target, medians shown. rambu as set up: ${String(s['rambuSetups'] ?? 'lean')} ` +
-      '(shipped: console, query log and answer index on, flow collector listening; answer index off: the same without it; lean: query log alone).',
+      `${s['manyClientsArgs'] ? `; many-clients shape: ${String(s['manyClientsArgs'])} (rambu's per-client rate limiter on in that shape, at 1,000,000 q/s a client so that none is limited)` : ''}` +
+      `${s['deepArgs'] ? `; deep-queue shape: dnsperf \`${String(s['deepArgs'])}\`` : ''}` +
+      `, ${String(s['runs'])} run(s) per target${sittings > 1 ? ` in each of ${sittings} sittings (every shape over every target, started afresh, then again), each cell the median over the sittings with the lowest and highest in brackets` : ', medians shown'}. rambu as set up: ${String(s['rambuSetups'] ?? 'lean')}` +
+      `${s['otherShapeSetups'] && s['otherShapeSetups'] !== s['rambuSetups'] ? ` (in the other shapes: ${String(s['otherShapeSetups'])})` : ''} ` +
+      '(shipped, the row "rambu": console, query log and answer index on, flow collector listening; receiving flows: the same while ' +
+      `${s['flowArgs'] ? String(s['flowArgs']) : 'a replayed export sends its collector flow records'} during the timed and fixed-rate runs; ` +
+      'answer index off, collector off: shipped without it; lean: query log alone).',
     '',
-    formatTable(report.rows, Number(s['latencyRate'])),
+    sittings > 1 ? formatSittingTables(report.sittingRows, Number(s['latencyRate']), shapeArgs) : formatTable(report.rows, Number(s['latencyRate'])),
     '',
-    ...answerIndexCost(report.rows),
+    ...(s['cutShort'] ? [`Cut short: ${String(s['cutShort'])}.`, ''] : []),
+    ...(Array.isArray(s['sittingStarts']) && sittings > 1 ? [`Sittings began ${(s['sittingStarts'] as string[]).join('; ')}; the whole took ${String(s['minutes'])} minutes.`, ''] : []),
     'Latency is dnsperf\'s average over the saturating run, where it is mostly queueing (about outstanding / queries/s);',
     'the fixed-rate column is the average at a rate every target sustains, the time to answer itself. Lost are queries',
     'unanswered within dnsperf\'s timeout; RSS is the resident memory of the target\'s whole process tree after the load;',
@@ -236,26 +347,51 @@ export function formatMarkdown(report: Report): string {
     'other load % is the share of the machine\'s CPUs that processes outside the benchmark used during the timed run.',
     '',
   ];
-  const configs = new Map(report.runs.map((r) => [r.target, `- ${r.target} ${r.version}: ${r.config}`]));
+  if (report.verdicts.length > 0) {
+    out.push(`Verdicts on the issue's targets, over the medians${sittings > 1 ? `, with the sittings in which each held` : ''}:`, '', formatVerdicts(report.verdicts), '');
+  }
+  const costs = featureCosts(report.sittingRows);
+  if (costs.length > 0) out.push('What each part costs in queries/s, the same sitting(s):', '', ...costs, '');
+  const flowRuns = report.runs.filter((r) => r.flows !== null);
+  if (flowRuns.length > 0) {
+    out.push('The replayed export into rambu\'s collector, per run (records from rambu\'s /metrics: rambu_flow_records, rambu_flow_socket_drops):', '',
+      '| sitting | shape | part | records sent | s | received | received/s | lost % | kernel drops (datagrams) | sender CPU s |', '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const r of flowRuns) {
+      for (const [part, f] of [['timed', r.flows!.timed], ['fixed rate', r.flows!.fixedRate]] as const) {
+        if (f === null) continue;
+        out.push(`| ${r.sitting} | ${r.shape} | ${part} | ${f.sent.toLocaleString('en')} | ${f.seconds.toFixed(1)} | ${f.received.toLocaleString('en')} | ${Math.round(f.received / Math.max(0.001, f.seconds)).toLocaleString('en')} | ${f.sent === 0 ? '-' : ((Math.max(0, f.sent - f.received) / f.sent) * 100).toFixed(2)} | ${f.socketDrops} | ${f.senderCpuSeconds.toFixed(1)} |`);
+      }
+    }
+    out.push('');
+  }
+  // Each target's config as the default shape (the first measured) ran it.
+  const configs = new Map<string, string>();
+  for (const r of report.runs) if (!configs.has(r.target)) configs.set(r.target, `- ${r.target} ${r.version}: ${r.config}`);
   out.push(...configs.values());
-  for (const r of report.runs) {
-    if (r.logged === null) continue;
-    out.push(`- ${r.target}'s query log: ${r.logged.rows.toLocaleString('en')} rows for ${r.logged.answered.toLocaleString('en')} queries answered to dnsperf (${(100 * r.logged.rows / Math.max(1, r.logged.answered)).toFixed(1)} %)`);
+  const logged = report.runs.filter((r) => r.logged !== null);
+  const share = (r: TargetRun): number => (100 * r.logged!.rows) / Math.max(1, r.logged!.answered);
+  if (logged.length > 6) {
+    const shares = logged.map(share);
+    out.push(`- rambu's query log, in each of its ${logged.length} runs: ${Math.min(...shares).toFixed(1)} to ${Math.max(...shares).toFixed(1)} % as many rows as queries answered to the load generators (the probes' queries are logged too; every run in the JSON)`);
+  }
+  for (const r of logged.length > 6 ? [] : logged) {
+    const l = r.logged!;
+    out.push(`- ${r.target}'s query log${sittings > 1 || r.shape !== 'default' ? ` (sitting ${r.sitting}, ${r.shape})` : ''}: ${l.rows.toLocaleString('en')} rows for ${l.answered.toLocaleString('en')} queries answered to dnsperf (${share(r).toFixed(1)} %)`);
   }
   const reloadRuns = report.runs.filter((r) => r.reloads !== null);
   if (reloadRuns.length > 0) {
     out.push('', `Reloads under a steady load (\`${String(s['reloadArgs'])}\`; each reload a config change and SIGHUP, the whole list compiled again; target: slowest answer under 50 ms):`, '',
-      '| target | run | reloads in force | reload s (min to max) | slowest answer ms | avg latency ms | stddev ms | lost | RSS MB after | without reloads: slowest ms | avg ms | lost |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+      '| target | sitting | run | reloads in force | reload s (min to max) | slowest answer ms | avg latency ms | stddev ms | lost | RSS MB after | without reloads: slowest ms | avg ms | lost |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of reloadRuns) {
       const x = r.reloads!;
       const took = x.reloadSeconds;
-      out.push(`| ${r.target} | ${reloadRuns.filter((q) => q.target === r.target).indexOf(r) + 1} | ${took.length} of ${x.asked} | ${took.length === 0 ? '-' : `${Math.min(...took).toFixed(2)} to ${Math.max(...took).toFixed(2)}`} | ${x.load.maxLatencyMs.toFixed(1)} | ${x.load.avgLatencyMs.toFixed(3)} | ${x.load.stddevLatencyMs.toFixed(3)} | ${x.load.lost} | ${(x.rssAfterBytes / 2 ** 20).toFixed(0)} | ${x.baseline.maxLatencyMs.toFixed(1)} | ${x.baseline.avgLatencyMs.toFixed(3)} | ${x.baseline.lost} |`);
+      out.push(`| ${r.target} | ${r.sitting} | ${reloadRuns.filter((q) => q.target === r.target && q.sitting === r.sitting).indexOf(r) + 1} | ${took.length} of ${x.asked} | ${took.length === 0 ? '-' : `${Math.min(...took).toFixed(2)} to ${Math.max(...took).toFixed(2)}`} | ${x.load.maxLatencyMs.toFixed(1)} | ${x.load.avgLatencyMs.toFixed(3)} | ${x.load.stddevLatencyMs.toFixed(3)} | ${x.load.lost} | ${(x.rssAfterBytes / 2 ** 20).toFixed(0)} | ${x.baseline.maxLatencyMs.toFixed(1)} | ${x.baseline.avgLatencyMs.toFixed(3)} | ${x.baseline.lost} |`);
     }
   }
   if (report.failures.length > 0) {
     out.push('', 'Not measured:');
-    for (const f of report.failures) out.push(`- ${f.target} (run ${f.run}): ${f.error}`);
+    for (const f of report.failures) out.push(`- ${f.target} (${f.sitting === undefined ? '' : `sitting ${f.sitting}, `}run ${f.run}): ${f.error}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -14,16 +14,25 @@ export type TargetName = (typeof TARGET_NAMES)[number];
 
 /**
  * How rambu is set up: `shipped` as the default config runs it with a flow collector (console,
- * query log, answer index on, collector listening); `no-answers` the same without the answer index;
- * `lean` with the query log alone (console, answer index and collector off).
+ * query log, answer index on, collector listening); `flows` the same while a replayed export sends
+ * its collector flow records during the load; `no-answers` the same as shipped without the answer
+ * index; `no-collector` without the flow collector; `lean` with the query log alone (console,
+ * answer index and collector off).
  */
-export const RAMBU_SETUPS = ['shipped', 'no-answers', 'lean'] as const;
+export const RAMBU_SETUPS = ['shipped', 'flows', 'no-answers', 'no-collector', 'lean'] as const;
 export type RambuSetup = (typeof RAMBU_SETUPS)[number];
+
+const SETUP_LABELS: Record<RambuSetup, string> = {
+  'shipped': 'rambu',
+  'flows': 'rambu, receiving flows',
+  'no-answers': 'rambu, answer index off',
+  'no-collector': 'rambu, collector off',
+  'lean': 'rambu, lean',
+};
 
 /** The name a run of `target` carries in the report. */
 export function targetLabel(target: TargetName, setup: RambuSetup): string {
-  if (target !== 'rambu' || setup === 'shipped') return target;
-  return setup === 'no-answers' ? 'rambu, answer index off' : 'rambu, lean';
+  return target === 'rambu' ? SETUP_LABELS[setup] : target;
 }
 
 export interface TargetContext {
@@ -67,6 +76,8 @@ export interface LaunchPlan {
   loggedQueries?: () => number;
   /** Rewrites the config so that `marker` is blocked too, for a reload to pick up (rambu only). */
   markReload?: (marker: string) => void;
+  /** Where rambu's console serves /metrics, when the console is on. */
+  metricsUrl?: string;
 }
 
 function nextPowerOfTwo(n: number): number {
@@ -74,6 +85,14 @@ function nextPowerOfTwo(n: number): number {
   while (p < n) p *= 2;
   return p;
 }
+
+const SETUP_NOTES: Record<RambuSetup, string> = {
+  'shipped': 'console on, flow collector listening, answer index on',
+  'flows': 'console on, flow collector receiving a replayed export, answer index on',
+  'no-answers': 'console on, flow collector listening, answer index off',
+  'no-collector': 'console on, no flow collector, answer index on',
+  'lean': 'console off, answer index off, no flow collector',
+};
 
 function prepareRambu(ctx: TargetContext): LaunchPlan {
   const configPath = join(ctx.dir, 'rambu.yaml');
@@ -92,7 +111,7 @@ function prepareRambu(ctx: TargetContext): LaunchPlan {
     ctx.rambuSetup === 'lean' ? 'web: { enabled: false }' : `web: { listen: "${ctx.host}:${ctx.webPort}" }`,
     `storage: { path: "${join(ctx.dir, 'rambu-data')}" }`,
     'log: { level: warn }',
-    ...(ctx.rambuSetup === 'lean' ? [] : [`flows: { listen: "${ctx.host}:${ctx.flowsPort}" }`]),
+    ...(ctx.rambuSetup === 'lean' || ctx.rambuSetup === 'no-collector' ? [] : [`flows: { listen: "${ctx.host}:${ctx.flowsPort}" }`]),
     ...(ctx.rambuSetup === 'no-answers' ? ['answers: { enabled: false }'] : []),
     'blocklists:',
     `  big: "${relative(ctx.dir, ctx.data.plainList)}"`,
@@ -112,8 +131,9 @@ function prepareRambu(ctx: TargetContext): LaunchPlan {
     args: [...nodeArgs, join(ctx.repoRoot, 'bin', 'rambu.js'), 'serve', '--config', configPath],
     cwd: ctx.repoRoot,
     env: { MALLOC_ARENA_MAX: '2' },
-    config: `cache.size ${ctx.cacheEntries}, rateLimit ${ctx.rateLimit ? 'on (1,000,000 q/s a client)' : 'off'}, workers ${ctx.rambuWorkers ?? 'default'}, log warn, ${ctx.rambuSetup === 'lean' ? 'console off, answer index off, no flow collector' : `console on, flow collector listening, answer index ${ctx.rambuSetup === 'shipped' ? 'on' : 'off'}`}`,
+    config: `cache.size ${ctx.cacheEntries}, rateLimit ${ctx.rateLimit ? 'on (1,000,000 q/s a client)' : 'off'}, workers ${ctx.rambuWorkers ?? 'default'}, log warn, ${SETUP_NOTES[ctx.rambuSetup]}`,
     markReload: (marker) => writeFileSync(configPath, config(marker).join('\n')),
+    ...(ctx.rambuSetup === 'lean' ? {} : { metricsUrl: `http://${ctx.host}:${ctx.webPort}/metrics` }),
     loggedQueries: () => {
       const db = new BetterSqlite3(join(ctx.dir, 'rambu-data', DATABASE_FILE), { readonly: true });
       try {

@@ -1,7 +1,7 @@
 /**
  * The benchmark's exporter, a process of its own: sends `seconds` of export packets to 127.0.0.1:PORT
  * at `rate` records a second (0: as fast as it can), templates first and again every second, then
- * prints how many records it sent as JSON.
+ * prints how many records it sent as JSON (also when stopped early by SIGTERM).
  * Usage: node sender.js PORT FORMAT RATE SECONDS
  */
 import { createSocket } from 'node:dgram';
@@ -16,9 +16,18 @@ const w = makeWorkload();
 const packets = dataPackets(w, format, 2000, PER_PACKET[format], secs);
 const perPacket = PER_PACKET[format];
 const socket = createSocket({ type: 'udp4', sendBufferSize: 4 * 1024 * 1024 });
+let sent = 0;
+let started = process.hrtime.bigint();
+// Stopped early (bench:dns runs it until its DNS load ends): say what it sent so far.
+process.once('SIGTERM', () => {
+  process.stdout.write(`${JSON.stringify({ sent, seconds: Number(process.hrtime.bigint() - started) / 1e9 })}\n`);
+  process.exit(0);
+});
 socket.connect(port, '127.0.0.1', () => {
   const start = process.hrtime.bigint();
-  let sent = 0;
+  started = start;
+  // bench:dns waits for this line before it starts its DNS load.
+  process.stdout.write(`sending to 127.0.0.1:${port}\n`);
   let packet = 0;
   let nextTemplate = 0;
   const tick = (): void => {
