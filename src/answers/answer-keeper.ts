@@ -156,23 +156,28 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
     const batch = feed.take();
     if (batch !== null) apply(batch);
   };
+  // Takes keys (client KEY_SEP address) out of `keys`, oldest first, until `max` of them are still
+  // live in the index; their entries as of `t`. Keys of answers that expired meanwhile just go.
+  const takeLive = (keys: Set<string>, max: number, t: number): AnswerEntry[] => {
+    const out: AnswerEntry[] = [];
+    for (const key of keys) {
+      if (out.length >= max) break;
+      keys.delete(key);
+      const at = key.indexOf(KEY_SEP);
+      const client = key.slice(0, at);
+      const address = key.slice(at + 1);
+      const hit = index.lookup(client, address, t);
+      if (hit !== null) out.push({ client, address, ...hit });
+    }
+    return out;
+  };
   // Rows go in transactions of SAVE_CHUNK with a turn of the event loop between them, so that the
   // main thread, which answers DNS too, never stops for long. `all` (stop) writes everything at once.
   let saveQueued = false;
   const save = (all = false): void => {
     saveQueued = false;
     if (store === null || pending.size === 0) return;
-    const t = now();
-    const rows: AnswerEntry[] = [];
-    for (const key of pending) {
-      pending.delete(key);
-      const at = key.indexOf(KEY_SEP);
-      const client = key.slice(0, at);
-      const address = key.slice(at + 1);
-      const hit = index.lookup(client, address, t);
-      if (hit !== null) rows.push({ client, address, ...hit });
-      if (!all && rows.length >= SAVE_CHUNK) break;
-    }
+    const rows = takeLive(pending, all ? Infinity : SAVE_CHUNK, now());
     try {
       store.save(rows);
     } catch (err) {
@@ -238,20 +243,7 @@ export function createAnswerKeeper(options: AnswerKeeperOptions): AnswerKeeper {
         if (onEntries !== undefined) entryListeners.delete(onEntries);
       };
     },
-    takeShared(max) {
-      const t = now();
-      const out: AnswerEntry[] = [];
-      for (const key of sharePending) {
-        if (out.length >= max) break;
-        sharePending.delete(key);
-        const at = key.indexOf(KEY_SEP);
-        const client = key.slice(0, at);
-        const address = key.slice(at + 1);
-        const hit = index.lookup(client, address, t);
-        if (hit !== null) out.push({ client, address, ...hit });
-      }
-      return out;
-    },
+    takeShared: (max) => takeLive(sharePending, max, now()),
     applyShared(entries) {
       const t = now();
       const learnt: AnswerEntry[] = [];
