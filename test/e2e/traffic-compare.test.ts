@@ -21,7 +21,7 @@ import { v5Packet } from '../flows/flow-packets.js';
 import { collectErrors, launchBrowser, screenshot } from './kit/browser.js';
 import { digShort } from './kit/dig.js';
 import { UPSTREAM_ANSWER } from './kit/fake-upstream.js';
-import { ROOT, startProduct, type Product } from './kit/product.js';
+import { ROOT, flowPort, startProduct, type Product } from './kit/product.js';
 
 const run = promisify(execFile);
 const PASSWORD = 'sandi-uji-sebelum-sesudah';
@@ -46,9 +46,7 @@ async function report(product: Product, kind: 'traffic' | 'probes', from: string
 /** One day: resolve, export the day's flows (youtube and other bytes), wait for them and for a probe. */
 async function day(product: Product, fakeNow: number, youtube: number, other: number): Promise<void> {
   // The collector starts after the console.
-  await waitFor('the flow collector', async () => /flows: listening on/.test(product.output()), 20_000);
-  const port = Number(/flows: listening on 127\.0\.0\.1:(\d+)/.exec(product.output())?.[1]);
-  assert.ok(port > 0, product.output());
+  const port = await flowPort(product);
   assert.deepEqual(await digShort(product.dnsPort, 'www.youtube.com'), [UPSTREAM_ANSWER]);
   await waitFor('the answer index', async () => /^rambu_answer_index_entries [1-9]/m.test(await (await fetch(new URL('metrics', product.url))).text()), 10_000);
   // The collector's thread hears of answers through the main thread: give it a moment as a router would.

@@ -12,7 +12,7 @@ import { v5Packet } from '../flows/flow-packets.js';
 import { collectErrors, launchBrowser, screenshot } from './kit/browser.js';
 import { digShort } from './kit/dig.js';
 import { UPSTREAM_ANSWER } from './kit/fake-upstream.js';
-import { startProduct } from './kit/product.js';
+import { flowPort, startProduct } from './kit/product.js';
 
 const PASSWORD = 'sandi-uji-lalu-lintas';
 
@@ -21,10 +21,7 @@ test('the traffic page shows where the bandwidth went', { timeout: 180_000 }, as
   const browser = await launchBrowser();
   try {
     // The collector starts after the console, in a thread of its own.
-    const started = Date.now() + 20_000;
-    while (!/flows: listening on/.test(product.output()) && Date.now() < started) await new Promise((r) => setTimeout(r, 100));
-    const port = Number(/flows: listening on 127\.0\.0\.1:(\d+)/.exec(product.output())?.[1]);
-    assert.ok(port > 0, product.output());
+    const port = await flowPort(product);
     assert.deepEqual(await digShort(product.dnsPort, 'www.youtube.com'), [UPSTREAM_ANSWER]);
     // DNS threads hand answers to the index every 100 ms; a router exports a flow seconds after it
     // starts, so wait for the index as the router would.
@@ -59,11 +56,15 @@ test('the traffic page shows where the bandwidth went', { timeout: 180_000 }, as
     assert.equal(await page.getByTestId('stat-streaming-share').innerText(), '99.9%');
     await page.getByTestId('nav-traffic').click();
     const services = page.getByTestId('traffic-service');
-    // The collector writes every second: reload until the flow shows.
+    // The collector writes every second: reload until the flow shows, reading the card only once it
+    // has loaded (a reload that comes before it finishes would start it over, on a busy machine forever).
+    const loaded = services.filter({ hasNotText: 'Memuat' });
     const deadline = Date.now() + 15_000;
-    while (!/youtube/.test(await services.innerText()) && Date.now() < deadline) {
+    await loaded.waitFor();
+    while (!/youtube/.test(await loaded.innerText()) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
       await page.reload();
+      await loaded.waitFor();
     }
     const text = await services.innerText();
     assert.match(text, /youtube · 4\.0 MiB · 99\.9%/);

@@ -12,8 +12,9 @@ import { after, before, test } from 'node:test';
 import { v5Packet } from '../flows/flow-packets.js';
 import { digShort } from '../e2e/kit/dig.js';
 import { UPSTREAM_ANSWER } from '../e2e/kit/fake-upstream.js';
-import { startProduct, type Product } from '../e2e/kit/product.js';
+import { flowPort, startProduct, type Product } from '../e2e/kit/product.js';
 import { startPostgres, type TestPostgres } from '../kit/postgres.js';
+import { until } from '../kit/until.js';
 
 const ADMIN_PASSWORD = 'satu-jawaban-dua-gerbang';
 const POLICY = 'groups:\n  semua: ["127.0.0.0/8"]\n';
@@ -33,17 +34,6 @@ async function traffic(product: Product, session: Session, query = ''): Promise<
   const res = await fetch(new URL(`api/traffic?by=service${query}`, product.url), { headers: { cookie: session.cookie } });
   assert.equal(res.status, 200, await res.clone().text());
   return (await res.json() as { rows: TrafficRow[] }).rows;
-}
-
-/** Poll `probe` until it returns a value, or fail after `ms` with the last thing it saw. */
-async function until<T>(what: string, ms: number, probe: () => Promise<T | null>, seen: () => string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const got = await probe();
-    if (got !== null) return got;
-    if (Date.now() > end) assert.fail(`${what} within ${ms} ms: ${seen()}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 async function metric(product: Product, pattern: RegExp): Promise<number | null> {
@@ -76,18 +66,16 @@ test('an answer gateway B gave attributes the flows gateway A collects, on both 
   products.push(a);
   const b = await startProduct({ adminPassword: ADMIN_PASSWORD, policy: POLICY, addAdmin: false, storage: storage('gw-b') });
   products.push(b);
-  const started = Date.now() + 20_000;
-  while (!/flows: listening on/.test(a.output()) && Date.now() < started) await new Promise((r) => setTimeout(r, 100));
-  const port = Number(/flows: listening on 127\.0\.0\.1:(\d+)/.exec(a.output())?.[1]);
-  assert.ok(port > 0, a.output());
+  const port = await flowPort(a);
   const onA = await logIn(a);
   const onB = await logIn(b);
 
   // The client asks B only.
   assert.deepEqual(await digShort(b.dnsPort, 'www.youtube.com'), [UPSTREAM_ANSWER]);
-  const received = await until('A takes in the answer B gave', 15_000,
-    async () => { const n = await metric(a, /^rambu_answer_index_shared_rows\{state="received"\} (\d+)$/m); return n !== null && n >= 1 ? n : null; },
-    () => `${a.output()}\n${b.output()}`);
+  const outputs = (): string => `${a.output()}\n${b.output()}`;
+  const receivedBy = async (p: Product): Promise<number> => (await metric(p, /^rambu_answer_index_shared_rows\{state="received"\} (\d+)$/m)) ?? 0;
+  const received = await until(async () => { const n = await receivedBy(a); return n >= 1 ? n : null; }, 15_000, 250,
+    () => `A takes in the answer B gave: ${outputs()}`);
   assert.ok(received >= 1);
   assert.ok(((await metric(b, /^rambu_answer_index_shared_rows\{state="shipped"\} (\d+)$/m)) ?? 0) >= 1, 'B counts what it shipped');
   assert.ok(((await metric(a, /^rambu_answer_index_entries (\d+)$/m)) ?? 0) >= 1, 'the answer is in A\'s index');
@@ -95,18 +83,20 @@ test('an answer gateway B gave attributes the flows gateway A collects, on both 
   // The router's flows go to A's collector: attributed to youtube through B's answer.
   await sendFlow(port, 4_200_000);
   let lastA: TrafficRow[] = [];
-  const onAService = await until('the flow is youtube on A', 20_000, async () => {
+  const onAService = await until(async () => {
     lastA = await traffic(a, onA);
     return lastA.find((r) => r.key === 'youtube') ?? null;
-  }, () => JSON.stringify(lastA));
+  }, 20_000, 250,
+    () => `the flow is youtube on A: ${JSON.stringify(lastA)}`);
   assert.equal(onAService.bytes, 4_200_000);
   assert.equal(lastA.find((r) => r.key === 'other'), undefined, JSON.stringify(lastA));
   // B's console sums every gateway's flows; the gateway filter picks the collecting one.
   let lastB: TrafficRow[] = [];
-  const onBService = await until('A\'s flow is on B\'s console', 15_000, async () => {
+  const onBService = await until(async () => {
     lastB = await traffic(b, onB);
     return lastB.find((r) => r.key === 'youtube') ?? null;
-  }, () => JSON.stringify(lastB));
+  }, 15_000, 250,
+    () => `A's flow is on B's console: ${JSON.stringify(lastB)}`);
   assert.equal(onBService.bytes, 4_200_000);
   assert.equal((await traffic(b, onB, '&gateway=gw-a')).find((r) => r.key === 'youtube')?.bytes, 4_200_000);
   assert.deepEqual(await traffic(b, onB, '&gateway=gw-b'), []);
@@ -118,14 +108,14 @@ test('an answer gateway B gave attributes the flows gateway A collects, on both 
   assert.deepEqual(await digShort(b.dnsPort, 'www.netflix.com'), [UPSTREAM_ANSWER]);
   await new Promise((r) => setTimeout(r, 2_000));
   await pg.start();
-  await until('A takes in the answer B gave during the outage', 30_000,
-    async () => { const n = await metric(a, /^rambu_answer_index_shared_rows\{state="received"\} (\d+)$/m); return n !== null && n > received ? n : null; },
-    () => `${a.output()}\n${b.output()}`);
+  await until(async () => { const n = await receivedBy(a); return n > received ? n : null; }, 30_000, 250,
+    () => `A takes in the answer B gave during the outage: ${outputs()}`);
   await sendFlow(port, 1_000_000);
-  const netflix = await until('the flow is netflix on A', 20_000, async () => {
+  const netflix = await until(async () => {
     lastA = await traffic(a, onA);
     return lastA.find((r) => r.key === 'netflix') ?? null;
-  }, () => JSON.stringify(lastA));
+  }, 20_000, 250,
+    () => `the flow is netflix on A: ${JSON.stringify(lastA)}`);
   assert.equal(netflix.bytes, 1_000_000);
   t.diagnostic(`A: ${JSON.stringify(lastA)}`);
 });

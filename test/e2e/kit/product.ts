@@ -10,6 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { until } from '../../kit/until.js';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream.js';
 import { freeDnsPort, freePort } from './free-port.js';
 
@@ -170,4 +171,12 @@ export async function startProduct(options: ProductOptions): Promise<Product> {
     throw err;
   }
   return { dir, config, dnsPort, webPort, url, upstream, pid: child.pid ?? 0, output: () => log.text, signal: (name) => { child.kill(name); }, exited, stop };
+}
+
+/** The port of the product's flow collector, once it says it listens (it starts after the console, in a thread of its own). */
+export function flowPort(product: Product, timeoutMs = 20_000): Promise<number> {
+  return until(async () => {
+    const port = /flows: listening on 127\.0\.0\.1:(\d+)/.exec(product.output())?.[1];
+    return port === undefined ? null : Number(port);
+  }, timeoutMs, 100, () => `the flow collector: ${product.output()}`);
 }
